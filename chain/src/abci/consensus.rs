@@ -1,0 +1,321 @@
+//! The consensus connection: InitChain, PrepareProposal, ProcessProposal, FinalizeBlock, Commit.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use cosmos_sdk_proto::cosmos::base::abci::v1beta1::TxResponse;
+use prost::Message;
+use tendermint::abci::{request, response};
+use tendermint::v0_38::abci::{ConsensusRequest, ConsensusResponse};
+use tracing::{error, info, warn};
+
+use super::executor::{BlockKey, BlockOutcome, Executor};
+use super::genesis::AppGenesis;
+use super::mempool::MempoolState;
+use crate::node::metrics::Metrics;
+use crate::state::params::Params;
+use crate::state::{Delta, StateRead};
+use crate::store::{CommitBatch, TxRecord};
+use crate::tx::ante::Mode;
+
+/// Upper bound of protobuf framing CometBFT adds per tx when it sizes a block (tag + varint).
+const TX_FRAMING_BYTES: i64 = 6;
+
+pub struct ConsensusState {
+    pub exec: Arc<Executor>,
+    pub mempool: Arc<MempoolState>,
+    pub metrics: Arc<Metrics>,
+    /// The last block executed by Prepare/ProcessProposal, reused by FinalizeBlock if it matches.
+    cached: Option<BlockOutcome>,
+    /// FinalizeBlock's result waiting for Commit.
+    pending: Option<CommitBatch>,
+}
+
+impl ConsensusState {
+    pub fn new(exec: Arc<Executor>, mempool: Arc<MempoolState>, metrics: Arc<Metrics>) -> Self {
+        Self {
+            exec,
+            mempool,
+            metrics,
+            cached: None,
+            pending: None,
+        }
+    }
+
+    pub fn handle(&mut self, req: ConsensusRequest) -> anyhow::Result<ConsensusResponse> {
+        Ok(match req {
+            ConsensusRequest::InitChain(r) => ConsensusResponse::InitChain(self.init_chain(r)?),
+            ConsensusRequest::PrepareProposal(r) => {
+                ConsensusResponse::PrepareProposal(self.prepare_proposal(r)?)
+            }
+            ConsensusRequest::ProcessProposal(r) => {
+                ConsensusResponse::ProcessProposal(self.process_proposal(r)?)
+            }
+            ConsensusRequest::FinalizeBlock(r) => {
+                ConsensusResponse::FinalizeBlock(self.finalize_block(r)?)
+            }
+            ConsensusRequest::Commit => ConsensusResponse::Commit(self.commit()?),
+            ConsensusRequest::ExtendVote(_) => {
+                ConsensusResponse::ExtendVote(response::ExtendVote {
+                    vote_extension: Bytes::new(),
+                })
+            }
+            ConsensusRequest::VerifyVoteExtension(_) => {
+                ConsensusResponse::VerifyVoteExtension(response::VerifyVoteExtension::Accept)
+            }
+        })
+    }
+
+    fn init_chain(&mut self, req: request::InitChain) -> anyhow::Result<response::InitChain> {
+        let store = &self.exec.store;
+        let genesis_version = req.initial_height.value().saturating_sub(1);
+        if let Some(v) = store.latest_version() {
+            // CometBFT calls InitChain again if it crashed before block 1; genesis is already ours.
+            let hash = store.app_hash(v)?.unwrap_or_default();
+            warn!(
+                version = v,
+                "InitChain on an initialised store: returning the stored genesis hash"
+            );
+            return Ok(response::InitChain {
+                consensus_params: None,
+                validators: req.validators,
+                app_hash: hash.to_vec().try_into()?,
+            });
+        }
+        anyhow::ensure!(
+            req.chain_id == self.exec.chain_id,
+            "genesis chain id {} differs from the node's {}",
+            req.chain_id,
+            self.exec.chain_id
+        );
+        let genesis = AppGenesis::parse(&req.app_state_bytes)?;
+        let base: &dyn StateRead = &**store;
+        let mut delta = Delta::new(base);
+        genesis.apply(&req.chain_id, &mut delta)?;
+        let batch = store.prepare_commit(genesis_version, delta.into_writes(), vec![])?;
+        let app_hash = batch.app_hash;
+        store.commit(batch)?;
+        info!(accounts = genesis.accounts.len(), app_hash = %hex::encode_upper(app_hash), "genesis applied");
+        Ok(response::InitChain {
+            consensus_params: None,
+            validators: req.validators,
+            app_hash: app_hash.to_vec().try_into()?,
+        })
+    }
+
+    fn prepare_proposal(
+        &mut self,
+        req: request::PrepareProposal,
+    ) -> anyhow::Result<response::PrepareProposal> {
+        let started = Instant::now();
+        let store: &dyn StateRead = &*self.exec.store;
+        let params = Params::load(store)?;
+        let height = req.height.value();
+        let mut block = Delta::new(store);
+        Executor::begin_block(&mut block, height, req.time.unix_timestamp_nanos());
+        let mut included: Vec<Bytes> = Vec::new();
+        let mut results = Vec::new();
+        let mut hashes = Vec::new();
+        let (mut bytes, mut gas, mut dropped) = (0i64, 0u64, 0usize);
+        for raw in req.txs {
+            let size = raw.len() as i64 + TX_FRAMING_BYTES;
+            if bytes + size > req.max_tx_bytes {
+                break;
+            }
+            // Only valid transactions change `block`, so after the loop it is exactly the state
+            // FinalizeBlock will reach with `included`.
+            let out = self
+                .exec
+                .deliver_tx(&mut block, &params, height, &raw, Mode::Deliver);
+            if !out.valid {
+                dropped += 1;
+                continue;
+            }
+            let wanted = out.result.gas_wanted.max(0) as u64;
+            if params.max_block_gas > 0 && gas + wanted > params.max_block_gas {
+                // This tx's effects are in `block`; recompute cleanly without it rather than undo.
+                return self.prepare_recompute(
+                    req.height,
+                    req.time,
+                    req.proposer_address.as_bytes(),
+                    included,
+                );
+            }
+            bytes += size;
+            gas += wanted;
+            hashes.push(proof_sdk::tx::tx_hash(&raw));
+            included.push(raw);
+            results.push(out.result);
+        }
+        let key = BlockKey::new(height, req.time, req.proposer_address.as_bytes(), &included);
+        let writes = block.into_writes();
+        self.cached = Some(BlockOutcome {
+            key,
+            writes,
+            tx_results: results,
+            tx_hashes: hashes,
+            invalid: vec![],
+        });
+        self.metrics
+            .prepare_seconds
+            .observe(started.elapsed().as_secs_f64());
+        if dropped > 0 {
+            info!(
+                height,
+                dropped, "PrepareProposal dropped invalid transactions"
+            );
+        }
+        Ok(response::PrepareProposal { txs: included })
+    }
+
+    fn prepare_recompute(
+        &mut self,
+        height: tendermint::block::Height,
+        time: tendermint::Time,
+        proposer: &[u8],
+        txs: Vec<Bytes>,
+    ) -> anyhow::Result<response::PrepareProposal> {
+        let key = BlockKey::new(height.value(), time, proposer, &txs);
+        let outcome = self.exec.execute_block(key, &txs)?;
+        anyhow::ensure!(
+            outcome.invalid.is_empty(),
+            "re-executing a filtered proposal found invalid txs"
+        );
+        self.cached = Some(outcome);
+        Ok(response::PrepareProposal { txs })
+    }
+
+    fn process_proposal(
+        &mut self,
+        req: request::ProcessProposal,
+    ) -> anyhow::Result<response::ProcessProposal> {
+        let started = Instant::now();
+        let key = BlockKey::new(
+            req.height.value(),
+            req.time,
+            req.proposer_address.as_bytes(),
+            &req.txs,
+        );
+        if self.cached.as_ref().is_some_and(|c| c.key == key) {
+            return Ok(response::ProcessProposal::Accept);
+        }
+        let outcome = self.exec.execute_block(key, &req.txs)?;
+        let params = Params::load(&*self.exec.store)?;
+        let gas: u64 = outcome
+            .tx_results
+            .iter()
+            .map(|r| r.gas_wanted.max(0) as u64)
+            .sum();
+        let verdict = if !outcome.invalid.is_empty() {
+            let i = outcome.invalid[0];
+            warn!(height = req.height.value(), tx = i, log = %outcome.tx_results[i].log, "rejecting proposal with an invalid transaction");
+            response::ProcessProposal::Reject
+        } else if params.max_block_gas > 0 && gas > params.max_block_gas {
+            warn!(
+                height = req.height.value(),
+                gas, "rejecting proposal over the block gas limit"
+            );
+            response::ProcessProposal::Reject
+        } else {
+            self.cached = Some(outcome);
+            response::ProcessProposal::Accept
+        };
+        self.metrics
+            .process_seconds
+            .observe(started.elapsed().as_secs_f64());
+        Ok(verdict)
+    }
+
+    fn finalize_block(
+        &mut self,
+        req: request::FinalizeBlock,
+    ) -> anyhow::Result<response::FinalizeBlock> {
+        let started = Instant::now();
+        let height = req.height.value();
+        let key = BlockKey::new(height, req.time, req.proposer_address.as_bytes(), &req.txs);
+        let outcome = match self.cached.take() {
+            Some(c) if c.key == key => c,
+            _ => self.exec.execute_block(key, &req.txs)?,
+        };
+        let timestamp = req.time.to_rfc3339();
+        let records = outcome
+            .tx_hashes
+            .iter()
+            .zip(&outcome.tx_results)
+            .zip(&req.txs)
+            .enumerate()
+            .map(|(i, ((hash, r), raw))| {
+                let resp = TxResponse {
+                    height: height as i64,
+                    txhash: hex::encode_upper(hash),
+                    codespace: r.codespace.clone(),
+                    code: r.code.value(),
+                    data: hex::encode_upper(&r.data),
+                    raw_log: r.log.clone(),
+                    gas_wanted: r.gas_wanted,
+                    gas_used: r.gas_used,
+                    timestamp: timestamp.clone(),
+                    events: r.events.iter().cloned().map(Into::into).collect(),
+                    ..Default::default()
+                };
+                (
+                    *hash,
+                    TxRecord {
+                        height,
+                        index: i as u32,
+                        tx: raw.to_vec(),
+                        response: resp.encode_to_vec(),
+                    },
+                )
+            })
+            .collect();
+        let batch = self
+            .exec
+            .store
+            .prepare_commit(height, outcome.writes, records)?;
+        let app_hash = batch.app_hash;
+        self.pending = Some(batch);
+        let failed = outcome
+            .tx_results
+            .iter()
+            .filter(|r| r.code.is_err())
+            .count();
+        self.metrics
+            .block_txs
+            .inc_by(outcome.tx_results.len() as u64);
+        self.metrics.block_txs_failed.inc_by(failed as u64);
+        self.metrics
+            .finalize_seconds
+            .observe(started.elapsed().as_secs_f64());
+        Ok(response::FinalizeBlock {
+            events: vec![],
+            tx_results: outcome.tx_results,
+            validator_updates: vec![],
+            consensus_param_updates: None,
+            app_hash: app_hash.to_vec().try_into()?,
+        })
+    }
+
+    fn commit(&mut self) -> anyhow::Result<response::Commit> {
+        let started = Instant::now();
+        let Some(batch) = self.pending.take() else {
+            error!("Commit without FinalizeBlock");
+            anyhow::bail!("Commit called without a finalized block");
+        };
+        let height = batch.version;
+        self.exec.store.commit(batch)?;
+        self.cached = None;
+        // CometBFT holds the mempool lock across Commit and the recheck that follows, so the
+        // check state restarts from the new committed state before any new CheckTx.
+        self.mempool.reset();
+        self.metrics.height.set(height as i64);
+        self.metrics
+            .commit_seconds
+            .observe(started.elapsed().as_secs_f64());
+        Ok(response::Commit {
+            data: Bytes::new(),
+            retain_height: 0u32.into(),
+        })
+    }
+}

@@ -1,0 +1,204 @@
+//! Executes blocks and transactions against a delta over the committed store. Shared by
+//! PrepareProposal, ProcessProposal, FinalizeBlock and Simulate so they can never disagree.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use cosmos_sdk_proto::cosmos::base::abci::v1beta1::TxMsgData;
+use prost::Message;
+use sha2::{Digest, Sha256};
+use tendermint::abci::types::ExecTxResult;
+use tendermint::abci::{Code, Event};
+
+use crate::state::gas::GasMeter;
+use crate::state::params::Params;
+use crate::state::{keys, Delta, Metered, StateRead};
+use crate::store::Store;
+use crate::tx::ante::{self, AnteCtx, Mode, SigCache};
+use crate::tx::decode::decode_tx;
+use crate::tx::{error::CODESPACE, exec, TxError};
+
+/// What identifies a block's execution: same key, same result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockKey {
+    pub height: u64,
+    pub time_nanos: i128,
+    pub proposer: Vec<u8>,
+    pub txs_digest: [u8; 32],
+}
+
+impl BlockKey {
+    pub fn new(height: u64, time: tendermint::Time, proposer: &[u8], txs: &[Bytes]) -> Self {
+        let mut h = Sha256::new();
+        for tx in txs {
+            h.update((tx.len() as u64).to_be_bytes());
+            h.update(tx);
+        }
+        Self {
+            height,
+            time_nanos: time.unix_timestamp_nanos(),
+            proposer: proposer.to_vec(),
+            txs_digest: h.finalize().into(),
+        }
+    }
+}
+
+/// The result of one transaction.
+pub struct TxOutcome {
+    pub result: ExecTxResult,
+    /// False if the transaction failed authentication or fee checks (it must not be in a block).
+    pub valid: bool,
+}
+
+/// The result of a whole block, not yet committed.
+pub struct BlockOutcome {
+    pub key: BlockKey,
+    pub writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    pub tx_results: Vec<ExecTxResult>,
+    pub tx_hashes: Vec<[u8; 32]>,
+    /// Indices of transactions that failed the ante checks.
+    pub invalid: Vec<usize>,
+}
+
+pub struct Executor {
+    pub store: Arc<Store>,
+    pub chain_id: String,
+    pub sig_cache: Arc<SigCache>,
+}
+
+fn failed(err: &TxError, gas_wanted: u64, gas_used: u64) -> ExecTxResult {
+    ExecTxResult {
+        code: Code::from(err.code()),
+        log: err.to_string(),
+        codespace: CODESPACE.to_string(),
+        gas_wanted: gas_wanted as i64,
+        gas_used: gas_used as i64,
+        ..Default::default()
+    }
+}
+
+impl Executor {
+    /// Runs one transaction on `block`. Ante effects (fee, sequence) are applied only if the ante
+    /// checks pass; message effects only if every message succeeds.
+    pub fn deliver_tx(
+        &self,
+        block: &mut Delta<'_>,
+        params: &Params,
+        height: u64,
+        raw: &[u8],
+        mode: Mode,
+    ) -> TxOutcome {
+        let tx = match decode_tx(raw, params, mode == Mode::Simulate) {
+            Ok(tx) => tx,
+            Err(e) => {
+                return TxOutcome {
+                    result: failed(&e, 0, 0),
+                    valid: false,
+                }
+            }
+        };
+        let limit = if mode == Mode::Simulate {
+            params.max_tx_gas
+        } else {
+            tx.gas_limit
+        };
+        let mut gas = GasMeter::new(limit);
+        let ctx = AnteCtx {
+            chain_id: &self.chain_id,
+            height,
+            params,
+            mode,
+            sig_cache: &self.sig_cache,
+        };
+        let ante_result = {
+            let mut m = Metered::new(&*block, &mut gas);
+            ante::run(&mut m, &tx, &ctx).map(|evs| (evs, m.delta.into_writes()))
+        };
+        let mut events: Vec<Event> = match ante_result {
+            Ok((evs, writes)) => {
+                block.absorb(writes);
+                evs
+            }
+            Err(e) => {
+                return TxOutcome {
+                    result: failed(&e, tx.gas_limit, gas.used()),
+                    valid: false,
+                }
+            }
+        };
+        let exec_result = {
+            let mut m = Metered::new(&*block, &mut gas);
+            exec::execute(&mut m, &tx).map(|o| (o, m.delta.into_writes()))
+        };
+        match exec_result {
+            Ok((outcome, writes)) => {
+                block.absorb(writes);
+                events.extend(outcome.events);
+                let data = TxMsgData {
+                    msg_responses: outcome.responses,
+                    ..Default::default()
+                }
+                .encode_to_vec();
+                TxOutcome {
+                    result: ExecTxResult {
+                        code: Code::Ok,
+                        data: data.into(),
+                        events,
+                        gas_wanted: tx.gas_limit as i64,
+                        gas_used: gas.used() as i64,
+                        ..Default::default()
+                    },
+                    valid: true,
+                }
+            }
+            // The fee and sequence stay paid: a failing message still cost the chain work.
+            Err(e) => {
+                let mut r = failed(&e, tx.gas_limit, gas.used());
+                r.events = events;
+                TxOutcome {
+                    result: r,
+                    valid: true,
+                }
+            }
+        }
+    }
+
+    /// Executes a block's transactions in order on a fresh delta over the committed state.
+    pub fn execute_block(
+        &self,
+        key: BlockKey,
+        txs: &[Bytes],
+    ) -> Result<BlockOutcome, crate::state::StateError> {
+        let store: &dyn StateRead = &*self.store;
+        let params = Params::load(store)?;
+        let mut block = Delta::new(store);
+        Self::begin_block(&mut block, key.height, key.time_nanos);
+        let mut tx_results = Vec::with_capacity(txs.len());
+        let mut invalid = Vec::new();
+        let mut tx_hashes = Vec::with_capacity(txs.len());
+        for (i, raw) in txs.iter().enumerate() {
+            let out = self.deliver_tx(&mut block, &params, key.height, raw, Mode::Deliver);
+            if !out.valid {
+                invalid.push(i);
+            }
+            tx_hashes.push(proof_sdk::tx::tx_hash(raw));
+            tx_results.push(out.result);
+        }
+        Ok(BlockOutcome {
+            key,
+            writes: block.into_writes(),
+            tx_results,
+            tx_hashes,
+            invalid,
+        })
+    }
+
+    /// Block-level bookkeeping. Writing the header info every block also guarantees each
+    /// version has at least one write, so every height has its own tree root.
+    pub fn begin_block(block: &mut Delta<'_>, height: u64, time_nanos: i128) {
+        let mut info = height.to_be_bytes().to_vec();
+        info.extend_from_slice(&time_nanos.to_be_bytes());
+        block.put(keys::BLOCK_INFO.to_vec(), info);
+    }
+}

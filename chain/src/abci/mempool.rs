@@ -1,0 +1,123 @@
+//! The mempool connection: CheckTx against a check state that accumulates the ante effects
+//! (sequence bumps, fees) of every transaction already admitted since the last commit.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use tendermint::abci::{request, response, Code};
+
+use super::executor::Executor;
+use crate::node::metrics::Metrics;
+use crate::state::gas::GasMeter;
+use crate::state::params::Params;
+use crate::state::{Metered, StateError, StateRead};
+use crate::tx::ante::{self, AnteCtx, Mode};
+use crate::tx::decode::decode_tx;
+use crate::tx::error::CODESPACE;
+use crate::tx::TxError;
+
+pub struct MempoolState {
+    exec: Arc<Executor>,
+    metrics: Arc<Metrics>,
+    overlay: Mutex<BTreeMap<Vec<u8>, Option<Vec<u8>>>>,
+}
+
+/// Committed state with the check overlay on top.
+struct CheckView<'a> {
+    overlay: &'a BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    base: &'a dyn StateRead,
+}
+
+impl StateRead for CheckView<'_> {
+    fn get_raw(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
+        match self.overlay.get(key) {
+            Some(v) => Ok(v.clone()),
+            None => self.base.get_raw(key),
+        }
+    }
+    fn scan_prefix(&self, prefix: &[u8]) -> Result<BTreeMap<Vec<u8>, Vec<u8>>, StateError> {
+        let mut out = self.base.scan_prefix(prefix)?;
+        for (k, v) in self
+            .overlay
+            .range(prefix.to_vec()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+        {
+            match v {
+                Some(v) => out.insert(k.clone(), v.clone()),
+                None => out.remove(k),
+            };
+        }
+        Ok(out)
+    }
+}
+
+impl MempoolState {
+    pub fn new(exec: Arc<Executor>, metrics: Arc<Metrics>) -> Self {
+        Self {
+            exec,
+            metrics,
+            overlay: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    pub fn reset(&self) {
+        self.overlay.lock().clear();
+    }
+
+    pub fn check_tx(&self, req: request::CheckTx) -> response::CheckTx {
+        let kind = if req.kind == request::CheckTxKind::Recheck {
+            "recheck"
+        } else {
+            "new"
+        };
+        let result = self.check(&req.tx);
+        let code = result.as_ref().map(|_| 0).unwrap_or_else(|(e, _)| e.code());
+        self.metrics
+            .check_tx
+            .with_label_values(&[kind, &code.to_string()])
+            .inc();
+        match result {
+            Ok((gas_wanted, gas_used)) => response::CheckTx {
+                code: Code::Ok,
+                gas_wanted: gas_wanted as i64,
+                gas_used: gas_used as i64,
+                ..Default::default()
+            },
+            Err((e, gas_wanted)) => response::CheckTx {
+                code: Code::from(e.code()),
+                log: e.to_string(),
+                codespace: CODESPACE.to_string(),
+                gas_wanted: gas_wanted as i64,
+                ..Default::default()
+            },
+        }
+    }
+
+    fn check(&self, raw: &[u8]) -> Result<(u64, u64), (TxError, u64)> {
+        let store: &dyn StateRead = &*self.exec.store;
+        let params = Params::load(store).map_err(|e| (e.into(), 0))?;
+        let tx = decode_tx(raw, &params, false).map_err(|e| (e, 0))?;
+        let height = self.exec.store.latest_version().unwrap_or(0) + 1;
+        let ctx = AnteCtx {
+            chain_id: &self.exec.chain_id,
+            height,
+            params: &params,
+            mode: Mode::Check,
+            sig_cache: &self.exec.sig_cache,
+        };
+        let mut gas = GasMeter::new(tx.gas_limit);
+        let mut overlay = self.overlay.lock();
+        let writes = {
+            let view = CheckView {
+                overlay: &overlay,
+                base: store,
+            };
+            let mut m = Metered::new(&view, &mut gas);
+            ante::run(&mut m, &tx, &ctx).map_err(|e| (e, tx.gas_limit))?;
+            m.delta.into_writes()
+        };
+        overlay.extend(writes);
+        Ok((tx.gas_limit, gas.used()))
+    }
+}

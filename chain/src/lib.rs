@@ -1,0 +1,10 @@
+//! The Proof chain node: an ABCI++ application driven by CometBFT v0.38.
+//!
+//! Rooms: [`store`] (authenticated versioned state), [`state`] (deltas, gas, modules' state),
+//! [`tx`] (decode, ante, execute), [`abci`] (the four ABCI connections), [`node`] (running it).
+
+pub mod abci;
+pub mod node;
+pub mod state;
+pub mod store;
+pub mod tx;

@@ -1,0 +1,149 @@
+//! `proofd`: initialise and run a Proof chain node.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use proof_chain::node::{self, init::GenesisOptions};
+
+#[derive(Parser)]
+#[command(
+    name = "proofd",
+    version,
+    about = "Proof chain node (ABCI++ application + CometBFT supervisor)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Create a node home with keys, configs and a one-validator genesis.
+    Init {
+        #[arg(long, env = "PROOFD_HOME")]
+        home: PathBuf,
+        #[arg(long, default_value = "proof-local")]
+        chain_id: String,
+        #[arg(long, default_value = "node0")]
+        moniker: String,
+        /// ADDR=COINS funded at genesis (repeatable).
+        #[arg(long = "genesis-account")]
+        genesis_accounts: Vec<String>,
+        /// JSON file: [{"address": "proof1..", "coins": "100uxyz"}].
+        #[arg(long)]
+        genesis_accounts_file: Option<PathBuf>,
+        #[arg(long, default_value_t = 1000)]
+        block_time_ms: u64,
+        #[arg(long)]
+        overwrite: bool,
+        /// Shift every port by 100*N (run several networks side by side).
+        #[arg(long, default_value_t = 0)]
+        port_index_offset: u16,
+        #[arg(long, env = "PROOF_COMETBFT")]
+        cometbft: Option<PathBuf>,
+    },
+    /// Create N validator homes (node0..) sharing one genesis, for a local network.
+    Testnet {
+        #[arg(long)]
+        output_dir: PathBuf,
+        #[arg(long, default_value_t = 4)]
+        validators: u16,
+        #[arg(long, default_value = "proof-localnet")]
+        chain_id: String,
+        #[arg(long = "genesis-account")]
+        genesis_accounts: Vec<String>,
+        #[arg(long)]
+        genesis_accounts_file: Option<PathBuf>,
+        #[arg(long, default_value_t = 1000)]
+        block_time_ms: u64,
+        #[arg(long)]
+        overwrite: bool,
+        /// Shift every port by 100*N (run several networks side by side).
+        #[arg(long, default_value_t = 0)]
+        port_index_offset: u16,
+        #[arg(long, env = "PROOF_COMETBFT")]
+        cometbft: Option<PathBuf>,
+    },
+    /// Run the node: ABCI application plus a supervised CometBFT.
+    Start {
+        #[arg(long, env = "PROOFD_HOME")]
+        home: PathBuf,
+        #[arg(long, env = "PROOF_COMETBFT")]
+        cometbft: Option<PathBuf>,
+    },
+    /// Print the version.
+    Version,
+}
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    match Cli::parse().cmd {
+        Cmd::Init {
+            home,
+            chain_id,
+            moniker,
+            genesis_accounts,
+            genesis_accounts_file,
+            block_time_ms,
+            overwrite,
+            port_index_offset,
+            cometbft,
+        } => {
+            let bin = node::cometbft::find_binary(cometbft.as_deref())?;
+            let accounts =
+                node::init::collect_accounts(&genesis_accounts, genesis_accounts_file.as_deref())?;
+            let opts = GenesisOptions {
+                chain_id,
+                accounts,
+                block_time_ms,
+                port_index_offset,
+            };
+            node::init::init_node(&bin, &home, &moniker, &opts, overwrite)?;
+            println!(
+                "initialised {} (chain id {})",
+                home.display(),
+                opts.chain_id
+            );
+        }
+        Cmd::Testnet {
+            output_dir,
+            validators,
+            chain_id,
+            genesis_accounts,
+            genesis_accounts_file,
+            block_time_ms,
+            overwrite,
+            port_index_offset,
+            cometbft,
+        } => {
+            let bin = node::cometbft::find_binary(cometbft.as_deref())?;
+            let accounts =
+                node::init::collect_accounts(&genesis_accounts, genesis_accounts_file.as_deref())?;
+            let opts = GenesisOptions {
+                chain_id,
+                accounts,
+                block_time_ms,
+                port_index_offset,
+            };
+            for home in node::init::testnet(&bin, &output_dir, validators, &opts, overwrite)? {
+                println!("{}", home.display());
+            }
+        }
+        Cmd::Start { home, cometbft } => {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(4)
+                .enable_all()
+                .build()?;
+            rt.block_on(node::start::run(&home, cometbft.as_deref()))?;
+        }
+        Cmd::Version => println!("proofd {}", env!("CARGO_PKG_VERSION")),
+    }
+    Ok(())
+}

@@ -1,0 +1,8 @@
+//! Running a node: configuration, `init`/`testnet` home generation, CometBFT supervision,
+//! metrics, and `start`.
+
+pub mod cometbft;
+pub mod config;
+pub mod init;
+pub mod metrics;
+pub mod start;

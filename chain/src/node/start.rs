@@ -1,0 +1,105 @@
+//! `proofd start`: open the store, serve ABCI, start and supervise CometBFT, stop cleanly.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use parking_lot::Mutex;
+use tracing::{error, info};
+
+use super::cometbft::{self, Supervisor};
+use super::config::AppConfig;
+use super::metrics::Metrics;
+use crate::abci::consensus::ConsensusState;
+use crate::abci::executor::Executor;
+use crate::abci::mempool::MempoolState;
+use crate::abci::query::QueryHandler;
+use crate::abci::server::{ConsensusService, InfoService, MempoolService, SnapshotService};
+use crate::store::Store;
+use crate::tx::ante::SigCache;
+
+pub async fn run(home: &Path, cometbft_bin: Option<&Path>) -> Result<()> {
+    let cfg = AppConfig::load(home)?;
+    let bin = cometbft::find_binary(cometbft_bin)?;
+    cometbft::check_version(&bin)?;
+    let store = Arc::new(
+        Store::open(&home.join("data/app.db"), cfg.pruning)
+            .context("cannot open the state store")?,
+    );
+    info!(home = %home.display(), chain_id = %cfg.chain_id, height = ?store.latest_version(), "opened state");
+
+    let metrics = Metrics::new();
+    if let Some(v) = store.latest_version() {
+        metrics.height.set(v as i64);
+    }
+    let exec = Arc::new(Executor {
+        store,
+        chain_id: cfg.chain_id.clone(),
+        sig_cache: Arc::new(SigCache::new(cfg.sig_cache_entries)),
+    });
+    let mempool = Arc::new(MempoolState::new(exec.clone(), metrics.clone()));
+    let consensus = ConsensusService(Arc::new(Mutex::new(ConsensusState::new(
+        exec.clone(),
+        mempool.clone(),
+        metrics.clone(),
+    ))));
+    let info = InfoService(Arc::new(QueryHandler {
+        exec: exec.clone(),
+        moniker: cfg.moniker.clone(),
+    }));
+    let server = tower_abci::v038::Server::builder()
+        .consensus(consensus)
+        .mempool(MempoolService(mempool))
+        .info(info)
+        .snapshot(SnapshotService)
+        .finish()
+        .context("ABCI server is missing a service")?;
+
+    let abci_addr = cfg.abci_addr.clone();
+    let listener = tokio::net::TcpListener::bind(&abci_addr)
+        .await
+        .with_context(|| {
+            format!("cannot listen for ABCI on {abci_addr} (another node running?)")
+        })?;
+    drop(listener); // bound once to fail early with a clear message; tower-abci binds again below.
+    let abci = tokio::spawn(async move {
+        server
+            .listen_tcp(abci_addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("ABCI server: {e}"))
+    });
+    tokio::spawn(metrics.clone().serve(cfg.metrics_addr.clone()));
+    wait_for_port(&cfg.abci_addr).await?;
+
+    let (give_up_tx, mut give_up_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let supervisor = Supervisor::spawn(
+        bin,
+        home.join("cometbft"),
+        home.join("logs/cometbft.log"),
+        move |why| {
+            let _ = give_up_tx.send(why);
+        },
+    );
+
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let outcome = tokio::select! {
+        _ = tokio::signal::ctrl_c() => { info!("interrupt: shutting down"); Ok(()) }
+        _ = sigterm.recv() => { info!("SIGTERM: shutting down"); Ok(()) }
+        why = give_up_rx.recv() => { let why = why.unwrap_or_default(); error!(%why, "giving up"); Err(anyhow::anyhow!(why)) }
+        r = abci => { let e = r.map_err(anyhow::Error::from).and_then(|x| x).err(); Err(e.unwrap_or_else(|| anyhow::anyhow!("ABCI server stopped"))) }
+    };
+    // Commit is atomic, so stopping between blocks or mid-block loses nothing either way.
+    tokio::task::spawn_blocking(move || supervisor.shutdown(Duration::from_secs(10))).await?;
+    outcome
+}
+
+async fn wait_for_port(addr: &str) -> Result<()> {
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(addr).await.is_ok() {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    anyhow::bail!("ABCI server did not come up on {addr}")
+}

@@ -1,0 +1,172 @@
+//! Layered state for execution: committed store <- block delta <- tx delta.
+//!
+//! Writes go to the innermost [`Delta`]; a successful tx merges its delta into the block's, a
+//! failed one drops it, so a failed message can never leave a partial write. Deltas are
+//! `BTreeMap`s, so iteration (and therefore the JMT write set) is in key order: deterministic.
+
+pub mod auth;
+pub mod bank;
+pub mod gas;
+pub mod keys;
+pub mod params;
+
+use std::collections::BTreeMap;
+
+use thiserror::Error;
+
+use crate::store::{Store, StoreError};
+use gas::{GasMeter, OutOfGas};
+
+#[derive(Debug, Error)]
+pub enum StateError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    OutOfGas(#[from] OutOfGas),
+    #[error("corrupt state at {key}: {reason}")]
+    Corrupt { key: String, reason: String },
+}
+
+/// Read access to some layer of state.
+pub trait StateRead {
+    fn get_raw(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError>;
+    /// Entries under `prefix` merged across layers, in key order.
+    fn scan_prefix(&self, prefix: &[u8]) -> Result<BTreeMap<Vec<u8>, Vec<u8>>, StateError>;
+}
+
+impl StateRead for Store {
+    fn get_raw(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
+        Ok(self.get(key)?)
+    }
+    fn scan_prefix(&self, prefix: &[u8]) -> Result<BTreeMap<Vec<u8>, Vec<u8>>, StateError> {
+        Ok(self.prefix_scan(prefix, usize::MAX)?.into_iter().collect())
+    }
+}
+
+/// Pending writes over a parent layer.
+pub struct Delta<'a> {
+    parent: &'a dyn StateRead,
+    writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+}
+
+impl<'a> Delta<'a> {
+    pub fn new(parent: &'a dyn StateRead) -> Self {
+        Self {
+            parent,
+            writes: BTreeMap::new(),
+        }
+    }
+
+    pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.writes.insert(key, Some(value));
+    }
+
+    pub fn delete(&mut self, key: Vec<u8>) {
+        self.writes.insert(key, None);
+    }
+
+    pub fn into_writes(self) -> BTreeMap<Vec<u8>, Option<Vec<u8>>> {
+        self.writes
+    }
+
+    /// Applies writes taken from a child delta.
+    pub fn absorb(&mut self, writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>) {
+        self.writes.extend(writes);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.writes.is_empty()
+    }
+}
+
+impl StateRead for Delta<'_> {
+    fn get_raw(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
+        match self.writes.get(key) {
+            Some(v) => Ok(v.clone()),
+            None => self.parent.get_raw(key),
+        }
+    }
+    fn scan_prefix(&self, prefix: &[u8]) -> Result<BTreeMap<Vec<u8>, Vec<u8>>, StateError> {
+        let mut out = self.parent.scan_prefix(prefix)?;
+        for (k, v) in self
+            .writes
+            .range(prefix.to_vec()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+        {
+            match v {
+                Some(v) => out.insert(k.clone(), v.clone()),
+                None => out.remove(k),
+            };
+        }
+        Ok(out)
+    }
+}
+
+/// A delta whose every access is charged to a gas meter: what transactions execute against.
+pub struct Metered<'a, 'm> {
+    pub delta: Delta<'a>,
+    pub gas: &'m mut GasMeter,
+}
+
+impl<'a, 'm> Metered<'a, 'm> {
+    pub fn new(parent: &'a dyn StateRead, gas: &'m mut GasMeter) -> Self {
+        Self {
+            delta: Delta::new(parent),
+            gas,
+        }
+    }
+
+    pub fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
+        self.gas.charge_read(key.len())?;
+        let v = self.delta.get_raw(key)?;
+        if let Some(v) = &v {
+            self.gas.charge_read_bytes(v.len())?;
+        }
+        Ok(v)
+    }
+
+    pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) -> Result<(), StateError> {
+        self.gas.charge_write(key.len() + value.len())?;
+        self.delta.put(key, value);
+        Ok(())
+    }
+
+    pub fn delete(&mut self, key: Vec<u8>) -> Result<(), StateError> {
+        self.gas.charge_delete()?;
+        self.delta.delete(key);
+        Ok(())
+    }
+}
+
+/// Read-write access used by modules; implemented by [`Delta`] (free) and [`Metered`] (charged).
+pub trait Kv {
+    fn kv_get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError>;
+    fn kv_put(&mut self, key: Vec<u8>, value: Vec<u8>) -> Result<(), StateError>;
+    fn kv_delete(&mut self, key: Vec<u8>) -> Result<(), StateError>;
+}
+
+impl Kv for Delta<'_> {
+    fn kv_get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
+        self.get_raw(key)
+    }
+    fn kv_put(&mut self, key: Vec<u8>, value: Vec<u8>) -> Result<(), StateError> {
+        self.put(key, value);
+        Ok(())
+    }
+    fn kv_delete(&mut self, key: Vec<u8>) -> Result<(), StateError> {
+        self.delete(key);
+        Ok(())
+    }
+}
+
+impl Kv for Metered<'_, '_> {
+    fn kv_get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
+        self.get(key)
+    }
+    fn kv_put(&mut self, key: Vec<u8>, value: Vec<u8>) -> Result<(), StateError> {
+        self.put(key, value)
+    }
+    fn kv_delete(&mut self, key: Vec<u8>) -> Result<(), StateError> {
+        self.delete(key)
+    }
+}

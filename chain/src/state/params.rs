@@ -1,0 +1,69 @@
+//! Chain parameters, set in genesis and stored in state (so every validator agrees on them).
+
+use serde::{Deserialize, Serialize};
+
+use super::{keys, StateError, StateRead};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Params {
+    /// Minimum gas price as the exact fraction `num/den` uxyz per gas (no floats in consensus).
+    pub min_gas_price_num: u64,
+    pub min_gas_price_den: u64,
+    /// Largest encoded transaction accepted, bytes.
+    pub max_tx_bytes: u64,
+    pub max_memo_chars: u64,
+    /// Largest gas limit one transaction may ask for.
+    pub max_tx_gas: u64,
+    /// Sum of gas limits allowed in one block (0 = no cap besides bytes).
+    pub max_block_gas: u64,
+    pub fee_denom: String,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self {
+            min_gas_price_num: 25,
+            min_gas_price_den: 1000,
+            max_tx_bytes: 64 * 1024,
+            max_memo_chars: 256,
+            max_tx_gas: 50_000_000,
+            max_block_gas: 0,
+            fee_denom: proof_sdk::BASE_DENOM.to_string(),
+        }
+    }
+}
+
+impl Params {
+    /// The smallest fee (in `fee_denom`) a transaction with `gas_limit` must pay: ceil(gas*num/den).
+    pub fn min_fee(&self, gas_limit: u64) -> u128 {
+        let num = gas_limit as u128 * self.min_gas_price_num as u128;
+        let den = self.min_gas_price_den.max(1) as u128;
+        num.div_ceil(den)
+    }
+
+    pub fn load(state: &dyn StateRead) -> Result<Self, StateError> {
+        match state.get_raw(keys::PARAMS)? {
+            Some(b) => serde_json::from_slice(&b).map_err(|e| StateError::Corrupt {
+                key: "params".into(),
+                reason: e.to_string(),
+            }),
+            None => Ok(Self::default()),
+        }
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("params serialize")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn min_fee_rounds_up() {
+        let p = super::Params::default();
+        assert_eq!(p.min_fee(200_000), 5000);
+        assert_eq!(p.min_fee(1), 1);
+        assert_eq!(p.min_fee(0), 0);
+    }
+}

@@ -1,0 +1,567 @@
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use jmt::storage::{HasPreimage, LeafNode, Node, NodeKey, TreeReader};
+use jmt::{KeyHash, OwnedValue, RootHash, Sha256Jmt, Version};
+use parking_lot::RwLock;
+use rocksdb::{
+    ColumnFamilyDescriptor, Direction, IteratorMode, Options, ReadOptions, WriteBatch,
+    WriteOptions, DB,
+};
+use thiserror::Error;
+
+use super::Pruning;
+
+const CF_NODES: &str = "jmt_nodes";
+const CF_VALUES: &str = "jmt_values";
+const CF_PREIMAGES: &str = "preimages";
+const CF_LATEST: &str = "latest";
+const CF_META: &str = "meta";
+const CF_STALE_NODES: &str = "stale_nodes";
+const CF_STALE_VALUES: &str = "stale_values";
+const CF_TXS: &str = "txs";
+const ALL_CFS: [&str; 8] = [
+    CF_NODES,
+    CF_VALUES,
+    CF_PREIMAGES,
+    CF_LATEST,
+    CF_META,
+    CF_STALE_NODES,
+    CF_STALE_VALUES,
+    CF_TXS,
+];
+
+const META_VERSION: &[u8] = b"version";
+const META_EARLIEST: &[u8] = b"earliest";
+const META_APP_HASH: &[u8] = b"app_hash/";
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] rocksdb::Error),
+    #[error("merkle tree error: {0}")]
+    Tree(String),
+    #[error("version {requested} is not available (earliest kept: {earliest}, latest: {latest})")]
+    VersionUnavailable {
+        requested: u64,
+        earliest: u64,
+        latest: u64,
+    },
+    #[error("corrupt store: {0}")]
+    Corrupt(String),
+}
+
+/// A committed transaction, indexed by hash for `GetTx` (not part of consensus state).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct TxRecord {
+    pub height: u64,
+    pub index: u32,
+    pub tx: Vec<u8>,
+    /// Protobuf-encoded `cosmos.base.abci.v1beta1.TxResponse` (without the tx Any).
+    pub response: Vec<u8>,
+}
+
+/// Everything one block changes, ready to be written atomically.
+pub struct CommitBatch {
+    pub version: Version,
+    pub app_hash: [u8; 32],
+    pub writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    tree: jmt::storage::TreeUpdateBatch,
+    pub txs: Vec<([u8; 32], TxRecord)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Head {
+    version: Option<Version>,
+    earliest: Version,
+}
+
+/// One stored entry: key and value.
+pub type KvPair = (Vec<u8>, Vec<u8>);
+
+pub struct Store {
+    db: Arc<DB>,
+    head: RwLock<Head>,
+    pruning: Pruning,
+}
+
+fn be64(v: u64) -> [u8; 8] {
+    v.to_be_bytes()
+}
+
+fn value_key(key_hash: &KeyHash, version: Version) -> [u8; 40] {
+    let mut k = [0u8; 40];
+    k[..32].copy_from_slice(&key_hash.0);
+    k[32..].copy_from_slice(&be64(version));
+    k
+}
+
+/// Values in the versioned index: 0 = deleted at that version, 1 + bytes = present.
+fn encode_value(v: &Option<OwnedValue>) -> Vec<u8> {
+    match v {
+        None => vec![0],
+        Some(b) => {
+            let mut out = Vec::with_capacity(b.len() + 1);
+            out.push(1);
+            out.extend_from_slice(b);
+            out
+        }
+    }
+}
+
+fn decode_value(raw: &[u8]) -> Result<Option<OwnedValue>, StoreError> {
+    match raw.split_first() {
+        Some((0, _)) => Ok(None),
+        Some((1, rest)) => Ok(Some(rest.to_vec())),
+        _ => Err(StoreError::Corrupt("bad versioned value encoding".into())),
+    }
+}
+
+fn tree_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Tree(e.to_string())
+}
+
+pub fn key_hash(key: &[u8]) -> KeyHash {
+    KeyHash::with::<sha2::Sha256>(key)
+}
+
+impl Store {
+    pub fn open(path: &Path, pruning: Pruning) -> Result<Self, StoreError> {
+        let mut opts = Options::default();
+        opts.create_if_missing(true);
+        opts.create_missing_column_families(true);
+        opts.increase_parallelism(2);
+        let cfs = ALL_CFS
+            .iter()
+            .map(|n| ColumnFamilyDescriptor::new(*n, Options::default()));
+        let db = DB::open_cf_descriptors(&opts, path, cfs)?;
+        let meta = db.cf_handle(CF_META).expect("meta cf");
+        let version = match db.get_cf(meta, META_VERSION)? {
+            Some(b) => Some(u64::from_be_bytes(
+                b.as_slice()
+                    .try_into()
+                    .map_err(|_| StoreError::Corrupt("version".into()))?,
+            )),
+            None => None,
+        };
+        let earliest = match db.get_cf(meta, META_EARLIEST)? {
+            Some(b) => u64::from_be_bytes(
+                b.as_slice()
+                    .try_into()
+                    .map_err(|_| StoreError::Corrupt("earliest".into()))?,
+            ),
+            None => 0,
+        };
+        Ok(Self {
+            db: Arc::new(db),
+            head: RwLock::new(Head { version, earliest }),
+            pruning,
+        })
+    }
+
+    fn cf(&self, name: &str) -> &rocksdb::ColumnFamily {
+        self.db
+            .cf_handle(name)
+            .expect("column family opened at start")
+    }
+
+    /// The newest committed version, if any.
+    pub fn latest_version(&self) -> Option<Version> {
+        self.head.read().version
+    }
+
+    pub fn earliest_version(&self) -> Version {
+        self.head.read().earliest
+    }
+
+    pub fn app_hash(&self, version: Version) -> Result<Option<[u8; 32]>, StoreError> {
+        let mut k = META_APP_HASH.to_vec();
+        k.extend_from_slice(&be64(version));
+        Ok(self
+            .db
+            .get_cf(self.cf(CF_META), k)?
+            .and_then(|v| v.try_into().ok()))
+    }
+
+    /// Reads the newest committed value of `key`.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.db.get_cf(self.cf(CF_LATEST), key)?)
+    }
+
+    /// Reads `key` as of `version` (must be within the kept window).
+    pub fn get_at(&self, key: &[u8], version: Version) -> Result<Option<Vec<u8>>, StoreError> {
+        self.check_version(version)?;
+        let reader = TreeStorage { store: self };
+        reader
+            .get_value_option(version, key_hash(key))
+            .map_err(tree_err)
+    }
+
+    fn check_version(&self, version: Version) -> Result<(), StoreError> {
+        let head = *self.head.read();
+        let latest = head.version.unwrap_or(0);
+        if head.version.is_none() || version > latest || version < head.earliest {
+            return Err(StoreError::VersionUnavailable {
+                requested: version,
+                earliest: head.earliest,
+                latest,
+            });
+        }
+        Ok(())
+    }
+
+    /// All committed (latest) entries whose key starts with `prefix`, in key order.
+    pub fn prefix_scan(&self, prefix: &[u8], limit: usize) -> Result<Vec<KvPair>, StoreError> {
+        let mut ro = ReadOptions::default();
+        if let Some(upper) = prefix_upper_bound(prefix) {
+            ro.set_iterate_upper_bound(upper);
+        }
+        let iter = self.db.iterator_cf_opt(
+            self.cf(CF_LATEST),
+            ro,
+            IteratorMode::From(prefix, Direction::Forward),
+        );
+        let mut out = Vec::new();
+        for item in iter {
+            let (k, v) = item?;
+            if !k.starts_with(prefix) || out.len() >= limit {
+                break;
+            }
+            out.push((k.to_vec(), v.to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// Computes the new root for `writes` on top of the latest version without writing anything.
+    pub fn prepare_commit(
+        &self,
+        version: Version,
+        writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+        txs: Vec<([u8; 32], TxRecord)>,
+    ) -> Result<CommitBatch, StoreError> {
+        if let Some(latest) = self.latest_version() {
+            if version != latest + 1 {
+                return Err(StoreError::Corrupt(format!(
+                    "commit of version {version} on top of {latest}"
+                )));
+            }
+        }
+        let reader = TreeStorage { store: self };
+        let tree = Sha256Jmt::new(&reader);
+        let value_set: Vec<(KeyHash, Option<OwnedValue>)> = writes
+            .iter()
+            .map(|(k, v)| (key_hash(k), v.clone()))
+            .collect();
+        let (root, tree_batch): (RootHash, _) =
+            tree.put_value_set(value_set, version).map_err(tree_err)?;
+        Ok(CommitBatch {
+            version,
+            app_hash: root.0,
+            writes,
+            tree: tree_batch,
+            txs,
+        })
+    }
+
+    /// Writes a prepared batch atomically and makes it the latest version.
+    pub fn commit(&self, batch: CommitBatch) -> Result<(), StoreError> {
+        let mut wb = WriteBatch::default();
+        let version = batch.version;
+        for (node_key, node) in batch.tree.node_batch.nodes() {
+            wb.put_cf(
+                self.cf(CF_NODES),
+                borsh::to_vec(node_key).map_err(tree_err)?,
+                borsh::to_vec(node).map_err(tree_err)?,
+            );
+        }
+        for stale in &batch.tree.stale_node_index_batch {
+            let mut k = be64(stale.stale_since_version).to_vec();
+            k.extend_from_slice(&borsh::to_vec(&stale.node_key).map_err(tree_err)?);
+            wb.put_cf(self.cf(CF_STALE_NODES), k, []);
+        }
+        for (key, value) in &batch.writes {
+            let kh = key_hash(key);
+            // The value this write supersedes becomes prunable once `version` leaves the window.
+            if let Some(prev) = self.previous_value_version(&kh, version)? {
+                let mut k = be64(version).to_vec();
+                k.extend_from_slice(&value_key(&kh, prev));
+                wb.put_cf(self.cf(CF_STALE_VALUES), k, []);
+            }
+            wb.put_cf(
+                self.cf(CF_VALUES),
+                value_key(&kh, version),
+                encode_value(value),
+            );
+            wb.put_cf(self.cf(CF_PREIMAGES), kh.0, key);
+            match value {
+                Some(v) => wb.put_cf(self.cf(CF_LATEST), key, v),
+                None => wb.delete_cf(self.cf(CF_LATEST), key),
+            }
+        }
+        for (hash, rec) in &batch.txs {
+            wb.put_cf(
+                self.cf(CF_TXS),
+                hash,
+                serde_json::to_vec(rec).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            );
+        }
+        let mut hk = META_APP_HASH.to_vec();
+        hk.extend_from_slice(&be64(version));
+        wb.put_cf(self.cf(CF_META), hk, batch.app_hash);
+        wb.put_cf(self.cf(CF_META), META_VERSION, be64(version));
+        let mut earliest = self.earliest_version();
+        let prune = self.pruning.keep_recent > 0
+            && version > self.pruning.keep_recent
+            && version.is_multiple_of(self.pruning.interval.max(1));
+        if prune {
+            earliest = self
+                .prune_into(&mut wb, version - self.pruning.keep_recent)?
+                .max(earliest);
+            wb.put_cf(self.cf(CF_META), META_EARLIEST, be64(earliest));
+        }
+        let mut wo = WriteOptions::default();
+        wo.set_sync(true);
+        self.db.write_opt(wb, &wo)?;
+        *self.head.write() = Head {
+            version: Some(version),
+            earliest,
+        };
+        Ok(())
+    }
+
+    fn previous_value_version(
+        &self,
+        kh: &KeyHash,
+        before: Version,
+    ) -> Result<Option<Version>, StoreError> {
+        if before == 0 {
+            return Ok(None);
+        }
+        let mut it = self.db.raw_iterator_cf(self.cf(CF_VALUES));
+        it.seek_for_prev(value_key(kh, before - 1));
+        if let Some(k) = it.key() {
+            if k.len() == 40 && k[..32] == kh.0 {
+                return Ok(Some(u64::from_be_bytes(
+                    k[32..].try_into().expect("8 bytes"),
+                )));
+            }
+        }
+        it.status()?;
+        Ok(None)
+    }
+
+    /// Deletes tree nodes and values that no version >= `keep_from` can reach.
+    fn prune_into(&self, wb: &mut WriteBatch, keep_from: Version) -> Result<Version, StoreError> {
+        let upper = be64(keep_from + 1);
+        for (cf_index, target) in [(CF_STALE_NODES, CF_NODES), (CF_STALE_VALUES, CF_VALUES)] {
+            let mut ro = ReadOptions::default();
+            ro.set_iterate_upper_bound(upper.to_vec());
+            for item in self
+                .db
+                .iterator_cf_opt(self.cf(cf_index), ro, IteratorMode::Start)
+            {
+                let (k, _) = item?;
+                wb.delete_cf(self.cf(target), &k[8..]);
+                wb.delete_cf(self.cf(cf_index), &k);
+            }
+        }
+        let mut start = META_APP_HASH.to_vec();
+        start.extend_from_slice(&be64(0));
+        let mut end = META_APP_HASH.to_vec();
+        end.extend_from_slice(&be64(keep_from));
+        wb.delete_range_cf(self.cf(CF_META), start, end);
+        Ok(keep_from)
+    }
+
+    pub fn get_tx(&self, hash: &[u8]) -> Result<Option<TxRecord>, StoreError> {
+        match self.db.get_cf(self.cf(CF_TXS), hash)? {
+            Some(b) => serde_json::from_slice(&b)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt(e.to_string())),
+            None => Ok(None),
+        }
+    }
+
+    /// Value at `version` with an ICS-23 existence or non-existence proof against that version's root.
+    pub fn get_with_proof(
+        &self,
+        key: &[u8],
+        version: Version,
+    ) -> Result<(Option<Vec<u8>>, ics23::CommitmentProof), StoreError> {
+        self.check_version(version)?;
+        let reader = TreeStorage { store: self };
+        Sha256Jmt::new(&reader)
+            .get_with_ics23_proof(key.to_vec(), version)
+            .map_err(tree_err)
+    }
+}
+
+fn prefix_upper_bound(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut upper = prefix.to_vec();
+    while let Some(last) = upper.pop() {
+        if last < 0xff {
+            upper.push(last + 1);
+            return Some(upper);
+        }
+    }
+    None
+}
+
+/// The JMT's view of the database: committed nodes and versioned values.
+struct TreeStorage<'a> {
+    store: &'a Store,
+}
+
+impl TreeReader for TreeStorage<'_> {
+    fn get_node_option(&self, node_key: &NodeKey) -> anyhow::Result<Option<Node>> {
+        let k = borsh::to_vec(node_key)?;
+        match self.store.db.get_cf(self.store.cf(CF_NODES), k)? {
+            Some(b) => Ok(Some(borsh::from_slice(&b)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn get_value_option(
+        &self,
+        max_version: Version,
+        key_hash: KeyHash,
+    ) -> anyhow::Result<Option<OwnedValue>> {
+        let mut it = self.store.db.raw_iterator_cf(self.store.cf(CF_VALUES));
+        it.seek_for_prev(value_key(&key_hash, max_version));
+        if let (Some(k), Some(v)) = (it.key(), it.value()) {
+            if k.len() == 40 && k[..32] == key_hash.0 {
+                return Ok(decode_value(v)?);
+            }
+        }
+        it.status()?;
+        Ok(None)
+    }
+
+    fn get_rightmost_leaf(&self) -> anyhow::Result<Option<(NodeKey, LeafNode)>> {
+        anyhow::bail!("state-sync restore is not supported by this store")
+    }
+}
+
+impl HasPreimage for TreeStorage<'_> {
+    fn preimage(&self, key_hash: KeyHash) -> anyhow::Result<Option<Vec<u8>>> {
+        Ok(self
+            .store
+            .db
+            .get_cf(self.store.cf(CF_PREIMAGES), key_hash.0)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn writes(kv: &[(&str, Option<&str>)]) -> BTreeMap<Vec<u8>, Option<Vec<u8>>> {
+        kv.iter()
+            .map(|(k, v)| (k.as_bytes().to_vec(), v.map(|v| v.as_bytes().to_vec())))
+            .collect()
+    }
+
+    #[test]
+    fn versions_history_and_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let hashes = {
+            let s = Store::open(dir.path(), Pruning::default()).unwrap();
+            assert_eq!(s.latest_version(), None);
+            let b0 = s
+                .prepare_commit(0, writes(&[("a", Some("1")), ("b", Some("2"))]), vec![])
+                .unwrap();
+            let h0 = b0.app_hash;
+            s.commit(b0).unwrap();
+            let b1 = s
+                .prepare_commit(1, writes(&[("a", Some("3")), ("b", None)]), vec![])
+                .unwrap();
+            let h1 = b1.app_hash;
+            s.commit(b1).unwrap();
+            assert_ne!(h0, h1);
+            assert_eq!(s.get(b"a").unwrap().unwrap(), b"3");
+            assert_eq!(s.get(b"b").unwrap(), None);
+            assert_eq!(s.get_at(b"a", 0).unwrap().unwrap(), b"1");
+            assert_eq!(s.get_at(b"b", 0).unwrap().unwrap(), b"2");
+            assert_eq!(s.get_at(b"b", 1).unwrap(), None);
+            assert!(matches!(
+                s.get_at(b"a", 7),
+                Err(StoreError::VersionUnavailable { .. })
+            ));
+            // A version that skips one is refused.
+            assert!(s
+                .prepare_commit(3, writes(&[("x", Some("y"))]), vec![])
+                .is_err());
+            (h0, h1)
+        };
+        let s = Store::open(dir.path(), Pruning::default()).unwrap();
+        assert_eq!(s.latest_version(), Some(1));
+        assert_eq!(s.app_hash(1).unwrap(), Some(hashes.1));
+        assert_eq!(s.app_hash(0).unwrap(), Some(hashes.0));
+    }
+
+    #[test]
+    fn uncommitted_batch_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path(), Pruning::default()).unwrap();
+        s.commit(
+            s.prepare_commit(0, writes(&[("a", Some("1"))]), vec![])
+                .unwrap(),
+        )
+        .unwrap();
+        let _dropped = s
+            .prepare_commit(1, writes(&[("a", Some("2"))]), vec![])
+            .unwrap();
+        drop(s);
+        let s = Store::open(dir.path(), Pruning::default()).unwrap();
+        assert_eq!(s.latest_version(), Some(0));
+        assert_eq!(s.get(b"a").unwrap().unwrap(), b"1");
+    }
+
+    #[test]
+    fn same_writes_same_root_regardless_of_history_path() {
+        let d1 = tempfile::tempdir().unwrap();
+        let d2 = tempfile::tempdir().unwrap();
+        let s1 = Store::open(d1.path(), Pruning::default()).unwrap();
+        let s2 = Store::open(d2.path(), Pruning::default()).unwrap();
+        let b = |s: &Store, v, w| s.prepare_commit(v, w, vec![]).unwrap();
+        let x = b(&s1, 0, writes(&[("k1", Some("v")), ("k2", Some("w"))]));
+        let y = b(&s2, 0, writes(&[("k2", Some("w")), ("k1", Some("v"))]));
+        assert_eq!(x.app_hash, y.app_hash);
+    }
+
+    #[test]
+    fn pruning_drops_old_versions_keeps_recent() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(
+            dir.path(),
+            Pruning {
+                keep_recent: 2,
+                interval: 1,
+            },
+        )
+        .unwrap();
+        for v in 0..6u64 {
+            let val = format!("{v}");
+            s.commit(
+                s.prepare_commit(v, writes(&[("k", Some(&val))]), vec![])
+                    .unwrap(),
+            )
+            .unwrap();
+        }
+        assert_eq!(s.get_at(b"k", 5).unwrap().unwrap(), b"5");
+        assert_eq!(s.get_at(b"k", 3).unwrap().unwrap(), b"3");
+        assert!(matches!(
+            s.get_at(b"k", 1),
+            Err(StoreError::VersionUnavailable { .. })
+        ));
+        let (v, proof) = s.get_with_proof(b"k", 4).unwrap();
+        assert_eq!(v.unwrap(), b"4");
+        assert!(super::super::verify_membership(
+            &proof,
+            &s.app_hash(4).unwrap().unwrap(),
+            b"k",
+            b"4"
+        ));
+    }
+}

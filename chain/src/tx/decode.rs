@@ -1,0 +1,291 @@
+//! Decoding a `TxRaw` and every check that needs no state.
+
+use cosmos_sdk_proto::cosmos::bank::v1beta1::{MsgMultiSend, MsgSend};
+use cosmos_sdk_proto::cosmos::tx::signing::v1beta1::SignMode;
+use cosmos_sdk_proto::cosmos::tx::v1beta1::{mode_info, AuthInfo, TxBody, TxRaw};
+use cosmos_sdk_proto::Any;
+use proof_sdk::{Address, Coin, PublicKey};
+use prost::{Message, Name};
+
+use super::TxError;
+use crate::state::params::Params;
+
+/// A message the chain can execute.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Msg {
+    Send {
+        from: Address,
+        to: Address,
+        amount: Vec<Coin>,
+    },
+    MultiSend {
+        input: (Address, Vec<Coin>),
+        outputs: Vec<(Address, Vec<Coin>)>,
+    },
+}
+
+impl Msg {
+    pub fn type_url(&self) -> String {
+        match self {
+            Msg::Send { .. } => MsgSend::type_url(),
+            Msg::MultiSend { .. } => MsgMultiSend::type_url(),
+        }
+    }
+
+    /// Accounts whose signature the message needs, in order.
+    pub fn signers(&self) -> Vec<Address> {
+        match self {
+            Msg::Send { from, .. } => vec![from.clone()],
+            Msg::MultiSend { input, .. } => vec![input.0.clone()],
+        }
+    }
+
+    fn from_any(any: &Any) -> Result<Self, TxError> {
+        let decode_err = |e: prost::DecodeError| TxError::Decode(format!("{}: {e}", any.type_url));
+        if any.type_url == MsgSend::type_url() {
+            let m = MsgSend::decode(any.value.as_slice()).map_err(decode_err)?;
+            let msg = Msg::Send {
+                from: parse_addr(&m.from_address)?,
+                to: parse_addr(&m.to_address)?,
+                amount: parse_coins(&m.amount)?,
+            };
+            Ok(msg)
+        } else if any.type_url == MsgMultiSend::type_url() {
+            let m = MsgMultiSend::decode(any.value.as_slice()).map_err(decode_err)?;
+            // As in Cosmos SDK 0.47+: exactly one input, whose coins equal the sum of outputs.
+            if m.inputs.len() != 1 {
+                return Err(TxError::InvalidRequest(format!(
+                    "multi-send needs exactly one input, got {}",
+                    m.inputs.len()
+                )));
+            }
+            if m.outputs.is_empty() {
+                return Err(TxError::InvalidRequest("multi-send has no outputs".into()));
+            }
+            let input = (
+                parse_addr(&m.inputs[0].address)?,
+                parse_coins(&m.inputs[0].coins)?,
+            );
+            let outputs = m
+                .outputs
+                .iter()
+                .map(|o| Ok((parse_addr(&o.address)?, parse_coins(&o.coins)?)))
+                .collect::<Result<Vec<_>, TxError>>()?;
+            let total = crate::state::bank::sum_coins(outputs.iter().flat_map(|(_, c)| c.iter()))?;
+            if total != input.1 {
+                return Err(TxError::InvalidCoins(
+                    "multi-send inputs and outputs do not balance".into(),
+                ));
+            }
+            Ok(Msg::MultiSend { input, outputs })
+        } else {
+            Err(TxError::UnknownRequest(any.type_url.clone()))
+        }
+    }
+}
+
+fn parse_addr(s: &str) -> Result<Address, TxError> {
+    s.parse()
+        .map_err(|e: proof_sdk::address::AddressError| TxError::InvalidAddress(e.to_string()))
+}
+
+/// Coins in a message: valid denoms, positive amounts, sorted and without duplicates (as the SDK requires).
+fn parse_coins(
+    coins: &[cosmos_sdk_proto::cosmos::base::v1beta1::Coin],
+) -> Result<Vec<Coin>, TxError> {
+    let parsed = coins
+        .iter()
+        .map(|c| Coin::from_proto(c).map_err(|e| TxError::InvalidCoins(e.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    if parsed.is_empty() {
+        return Err(TxError::InvalidCoins("no coins".into()));
+    }
+    for w in parsed.windows(2) {
+        if w[0].denom >= w[1].denom {
+            return Err(TxError::InvalidCoins(
+                "coins must be sorted by denom without duplicates".into(),
+            ));
+        }
+    }
+    if let Some(zero) = parsed.iter().find(|c| c.amount == 0) {
+        return Err(TxError::InvalidCoins(format!(
+            "zero amount of {}",
+            zero.denom
+        )));
+    }
+    Ok(parsed)
+}
+
+/// What one signer brings: optional public key and the sequence it claims.
+#[derive(Clone, Debug)]
+pub struct SignerSlot {
+    pub address: Address,
+    pub pubkey: Option<PublicKey>,
+    pub sequence: u64,
+    pub signature: Vec<u8>,
+}
+
+/// A decoded transaction with everything later stages need.
+#[derive(Clone, Debug)]
+pub struct DecodedTx {
+    pub hash: [u8; 32],
+    pub len: usize,
+    pub body_bytes: Vec<u8>,
+    pub auth_info_bytes: Vec<u8>,
+    pub msgs: Vec<Msg>,
+    pub memo: String,
+    pub timeout_height: u64,
+    pub signers: Vec<SignerSlot>,
+    pub fee: Vec<Coin>,
+    pub gas_limit: u64,
+}
+
+impl DecodedTx {
+    pub fn fee_payer(&self) -> &Address {
+        &self.signers[0].address
+    }
+}
+
+/// Decodes `raw` and runs every stateless check. `simulate` relaxes only the signature and fee
+/// presence checks, as `Simulate` callers send empty signatures and may leave the fee out.
+pub fn decode_tx(raw: &[u8], params: &Params, simulate: bool) -> Result<DecodedTx, TxError> {
+    if raw.len() as u64 > params.max_tx_bytes {
+        return Err(TxError::TxTooLarge(format!(
+            "{} bytes, max {}",
+            raw.len(),
+            params.max_tx_bytes
+        )));
+    }
+    let tx = TxRaw::decode(raw).map_err(|e| TxError::Decode(e.to_string()))?;
+    let body = TxBody::decode(tx.body_bytes.as_slice())
+        .map_err(|e| TxError::Decode(format!("body: {e}")))?;
+    let auth = AuthInfo::decode(tx.auth_info_bytes.as_slice())
+        .map_err(|e| TxError::Decode(format!("auth info: {e}")))?;
+    if !body.extension_options.is_empty() || !body.non_critical_extension_options.is_empty() {
+        return Err(TxError::UnknownRequest(
+            "extension options are not supported".into(),
+        ));
+    }
+    if body.messages.is_empty() {
+        return Err(TxError::InvalidRequest(
+            "transaction has no messages".into(),
+        ));
+    }
+    if body.memo.chars().count() as u64 > params.max_memo_chars {
+        return Err(TxError::MemoTooLarge(format!(
+            "{} chars, max {}",
+            body.memo.chars().count(),
+            params.max_memo_chars
+        )));
+    }
+    let msgs = body
+        .messages
+        .iter()
+        .map(Msg::from_any)
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut required: Vec<Address> = Vec::new();
+    for m in &msgs {
+        for s in m.signers() {
+            if !required.contains(&s) {
+                required.push(s);
+            }
+        }
+    }
+    let fee = auth.fee.clone().unwrap_or_default();
+    if !fee.payer.is_empty() || !fee.granter.is_empty() {
+        return Err(TxError::InvalidRequest(
+            "fee payer and fee grants are not supported".into(),
+        ));
+    }
+    let gas_limit = fee.gas_limit;
+    if gas_limit == 0 && !simulate {
+        return Err(TxError::InvalidGasLimit(
+            "gas limit must be positive".into(),
+        ));
+    }
+    if gas_limit > params.max_tx_gas {
+        return Err(TxError::InvalidGasLimit(format!(
+            "{gas_limit} exceeds the per-tx maximum {}",
+            params.max_tx_gas
+        )));
+    }
+    let fee_coins = fee
+        .amount
+        .iter()
+        .map(|c| Coin::from_proto(c).map_err(|e| TxError::InvalidCoins(e.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    if fee_coins.iter().any(|c| c.denom != params.fee_denom) {
+        return Err(TxError::InsufficientFee(format!(
+            "fees must be paid in {}",
+            params.fee_denom
+        )));
+    }
+    if auth.signer_infos.len() != required.len() {
+        return Err(TxError::Unauthorized(format!(
+            "wrong number of signers; expected {}, got {}",
+            required.len(),
+            auth.signer_infos.len()
+        )));
+    }
+    if tx.signatures.len() != required.len() {
+        return Err(TxError::Unauthorized(format!(
+            "wrong number of signatures; expected {}, got {}",
+            required.len(),
+            tx.signatures.len()
+        )));
+    }
+    let mut signers = Vec::with_capacity(required.len());
+    for ((address, info), signature) in required
+        .into_iter()
+        .zip(&auth.signer_infos)
+        .zip(tx.signatures)
+    {
+        // Simulation callers (cosmjs, Keplr) send SIGN_MODE_UNSPECIFIED with an empty signature.
+        let direct = matches!(
+            info.mode_info.as_ref().and_then(|m| m.sum.as_ref()),
+            Some(mode_info::Sum::Single(s))
+                if s.mode == SignMode::Direct as i32 || (simulate && s.mode == SignMode::Unspecified as i32)
+        );
+        if !direct {
+            return Err(TxError::Unauthorized(
+                "only SIGN_MODE_DIRECT single signatures are supported".into(),
+            ));
+        }
+        let pubkey = info
+            .public_key
+            .as_ref()
+            .map(PublicKey::from_any)
+            .transpose()
+            .map_err(|e| TxError::InvalidPubKey(e.to_string()))?;
+        if let Some(pk) = &pubkey {
+            if pk.address() != address {
+                return Err(TxError::InvalidPubKey(format!(
+                    "public key does not belong to signer {address}"
+                )));
+            }
+        }
+        if signature.is_empty() && !simulate {
+            return Err(TxError::Unauthorized(format!(
+                "empty signature for {address}"
+            )));
+        }
+        signers.push(SignerSlot {
+            address,
+            pubkey,
+            sequence: info.sequence,
+            signature,
+        });
+    }
+    Ok(DecodedTx {
+        hash: proof_sdk::tx::tx_hash(raw),
+        len: raw.len(),
+        body_bytes: tx.body_bytes,
+        auth_info_bytes: tx.auth_info_bytes,
+        msgs,
+        memo: body.memo,
+        timeout_height: body.timeout_height,
+        signers,
+        fee: fee_coins,
+        gas_limit,
+    })
+}

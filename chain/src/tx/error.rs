@@ -1,0 +1,100 @@
+//! Transaction errors with the Cosmos SDK's codes (codespace `sdk`), so wallets and cosmjs
+//! recognise them (e.g. code 32 makes cosmjs refresh the sequence).
+
+use thiserror::Error;
+
+use crate::state::bank::BankError;
+use crate::state::gas::OutOfGas;
+use crate::state::StateError;
+
+pub const CODESPACE: &str = "sdk";
+
+#[derive(Debug, Error)]
+pub enum TxError {
+    #[error("tx parse error: {0}")]
+    Decode(String),
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    InsufficientFunds(String),
+    #[error("unknown message type {0}")]
+    UnknownRequest(String),
+    #[error("invalid address: {0}")]
+    InvalidAddress(String),
+    #[error("invalid pubkey: {0}")]
+    InvalidPubKey(String),
+    #[error("unknown address: {0}")]
+    UnknownAddress(String),
+    #[error("invalid coins: {0}")]
+    InvalidCoins(String),
+    #[error("out of gas: {0}")]
+    OutOfGas(String),
+    #[error("memo too large: {0}")]
+    MemoTooLarge(String),
+    #[error("insufficient fee: {0}")]
+    InsufficientFee(String),
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    #[error("tx too large: {0}")]
+    TxTooLarge(String),
+    #[error("tx timeout height: {0}")]
+    TimeoutHeight(String),
+    #[error("incorrect account sequence: {0}")]
+    WrongSequence(String),
+    #[error("invalid gas limit: {0}")]
+    InvalidGasLimit(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl TxError {
+    pub fn code(&self) -> u32 {
+        match self {
+            TxError::Decode(_) => 2,
+            TxError::Unauthorized(_) => 4,
+            TxError::InsufficientFunds(_) => 5,
+            TxError::UnknownRequest(_) => 6,
+            TxError::InvalidAddress(_) => 7,
+            TxError::InvalidPubKey(_) => 8,
+            TxError::UnknownAddress(_) => 9,
+            TxError::InvalidCoins(_) => 10,
+            TxError::OutOfGas(_) => 11,
+            TxError::MemoTooLarge(_) => 12,
+            TxError::InsufficientFee(_) => 13,
+            TxError::InvalidRequest(_) => 18,
+            TxError::TxTooLarge(_) => 21,
+            TxError::TimeoutHeight(_) => 30,
+            TxError::WrongSequence(_) => 32,
+            TxError::InvalidGasLimit(_) => 41,
+            TxError::Internal(_) => 1,
+        }
+    }
+}
+
+impl From<StateError> for TxError {
+    fn from(e: StateError) -> Self {
+        match e {
+            StateError::OutOfGas(g) => g.into(),
+            other => TxError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<OutOfGas> for TxError {
+    fn from(g: OutOfGas) -> Self {
+        TxError::OutOfGas(format!(
+            "gas limit {}, needed at least {}",
+            g.limit, g.wanted
+        ))
+    }
+}
+
+impl From<BankError> for TxError {
+    fn from(e: BankError) -> Self {
+        match e {
+            BankError::InsufficientFunds { .. } => TxError::InsufficientFunds(e.to_string()),
+            BankError::Overflow(_) => TxError::InvalidCoins(e.to_string()),
+            BankError::State(s) => s.into(),
+        }
+    }
+}

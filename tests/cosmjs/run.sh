@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# cosmjs compatibility test: fresh 1-validator localnet in a temp dir with the test mnemonic's
+# address funded in genesis, then `node --test tests/cosmjs/`. The localnet is always stopped.
+# Extra arguments go to localnet.sh start (e.g. --release, --no-build).
+# Env: PROOF_COSMJS_KEEP=1 keeps the temp dir (logs) after the run.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$HERE/../.." && pwd)"
+LOCALNET="$REPO_ROOT/localnet/localnet.sh"
+
+command -v node >/dev/null 2>&1 || { echo "run.sh: node (Node.js 20+) not found" >&2; exit 1; }
+if [[ ! -d "$HERE/node_modules" ]]; then
+  (cd "$HERE" && npm ci --no-audit --no-fund)
+fi
+
+ADDR="$(node "$HERE/address.mjs")"
+[[ "$ADDR" == proof1* ]] || { echo "run.sh: address.mjs printed '$ADDR'" >&2; exit 1; }
+
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/proof-cosmjs.XXXXXX")"
+# shellcheck disable=SC2317  # invoked by the EXIT trap
+cleanup() {
+  local rc=$?
+  "$LOCALNET" stop --dir "$TMP" || true
+  if [[ "${PROOF_COSMJS_KEEP:-0}" == 1 || $rc -ne 0 ]]; then
+    echo "run.sh: localnet dir kept for inspection: $TMP"
+  else
+    rm -rf -- "$TMP"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+echo "run.sh: test account $ADDR, localnet dir $TMP"
+"$LOCALNET" start --dir "$TMP" --validators 1 --chain-id proof-localnet \
+  --genesis-account "$ADDR=1000000000uxyz" "$@"
+
+export PROOF_RPC="http://127.0.0.1:26657"
+export PROOF_CHAIN_ID="proof-localnet"
+status=0
+node --test "$HERE/" || status=$?
+echo "run.sh: node --test exited with $status"
+exit "$status"
