@@ -370,6 +370,15 @@ fn check_tx_rejects_each_kind_of_bad_transaction_with_its_code() {
         13,
         "fee in another denom"
     );
+    let overflow = TxParams {
+        fee: vec![Coin::new(u128::MAX, "uxyz"), Coin::new(u128::MAX, "uxyz")],
+        ..params()
+    };
+    assert_eq!(
+        code(&send(&alice, 0, 0, &bob, 1, &overflow, CHAIN)).0,
+        10,
+        "fee coins that overflow u128"
+    );
     let memo = TxParams {
         memo: "x".repeat(300),
         ..params()

@@ -101,8 +101,8 @@ pub fn run(
         .fee
         .iter()
         .filter(|c| c.denom == ctx.params.fee_denom)
-        .map(|c| c.amount)
-        .sum();
+        .try_fold(0u128, |acc, c| acc.checked_add(c.amount))
+        .ok_or_else(|| TxError::InvalidCoins("fee amount overflows".into()))?;
     if ctx.mode != Mode::Simulate {
         let min = ctx.params.min_fee(tx.gas_limit);
         if fee_amount < min {

@@ -214,6 +214,8 @@ pub fn decode_tx(raw: &[u8], params: &Params, simulate: bool) -> Result<DecodedT
         .iter()
         .map(|c| Coin::from_proto(c).map_err(|e| TxError::InvalidCoins(e.to_string())))
         .collect::<Result<Vec<_>, _>>()?;
+    // Duplicate denoms are merged with an overflow check, so later stages see one coin per denom.
+    let fee_coins = crate::state::bank::sum_coins(&fee_coins)?;
     if fee_coins.iter().any(|c| c.denom != params.fee_denom) {
         return Err(TxError::InsufficientFee(format!(
             "fees must be paid in {}",
