@@ -47,6 +47,13 @@ fn proposer() -> tendermint::account::Id {
 
 impl App {
     fn new(accounts: &[(&PrivateKey, u128)]) -> Self {
+        Self::with_params(accounts, Default::default())
+    }
+
+    fn with_params(
+        accounts: &[(&PrivateKey, u128)],
+        params: proof_chain::state::params::Params,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(Store::open(dir.path(), Pruning::default()).unwrap());
         let exec = Arc::new(Executor {
@@ -65,7 +72,7 @@ impl App {
                     coins: format!("{a}uxyz"),
                 })
                 .collect(),
-            params: Default::default(),
+            params,
         };
         let app = Self {
             _dir: dir,
@@ -730,5 +737,35 @@ fn queries_report_not_found_like_cosmos_and_past_heights() {
         future.code.is_err() && future.log.contains("not available"),
         "{}",
         future.log
+    );
+}
+
+#[test]
+fn block_gas_cap_bounds_proposals() {
+    let alice = PrivateKey::generate(KeyType::Ed25519);
+    let chain_params = proof_chain::state::params::Params {
+        max_block_gas: 450_000,
+        ..Default::default()
+    };
+    let app = App::with_params(&[(&alice, 1_000_000)], chain_params);
+    let bob = PrivateKey::generate(KeyType::Ed25519).address();
+    let txs: Vec<Vec<u8>> = (0..3)
+        .map(|seq| send(&alice, 0, seq, &bob, 1, &params(), CHAIN))
+        .collect();
+    let proposal = app.prepare(txs.clone());
+    assert_eq!(
+        proposal.len(),
+        2,
+        "two 200k-gas txs fit under 450k, the third waits"
+    );
+    let all: Vec<Bytes> = txs.into_iter().map(Bytes::from).collect();
+    assert_eq!(
+        app.process(&all, time(50)),
+        response::ProcessProposal::Reject,
+        "a block over the gas cap is rejected"
+    );
+    assert_eq!(
+        app.process(&proposal, time(51)),
+        response::ProcessProposal::Accept
     );
 }

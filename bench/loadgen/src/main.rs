@@ -20,7 +20,7 @@ use anyhow::{bail, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use proof_sdk::{coin::parse_coins, KeyType};
 
-use run::{PubkeyMode, RunOpts, Senders};
+use run::{BlockResults, PubkeyMode, RunOpts, Senders};
 
 #[derive(Parser)]
 #[command(name = "proof-loadgen", version, about)]
@@ -93,9 +93,10 @@ struct LoadArgs {
     /// the node's ABCI time and CheckTx counts during the run.
     #[arg(long, value_delimiter = ',')]
     metrics: Vec<String>,
-    /// Do not read block_results (lighter on the node; failed txs then count as ok).
-    #[arg(long)]
-    skip_block_results: bool,
+    /// When to read block_results for result codes: after the load (default; keeps CometBFT's
+    /// costly JSON encoding of results out of the measurement), during it, or skip.
+    #[arg(long, value_enum, default_value = "after")]
+    block_results: BlockResults,
     /// Also report the CPU time of these processes over the run: NAME=PID, comma separated.
     #[arg(long, value_delimiter = ',')]
     watch_pid: Vec<String>,
@@ -161,7 +162,7 @@ fn run_opts(load: &LoadArgs, rate: f64) -> Result<RunOpts> {
         poll_ms: load.poll_ms,
         pubkey: load.pubkey,
         metrics: load.metrics.clone(),
-        block_results: !load.skip_block_results,
+        block_results: load.block_results,
         watch: load
             .watch_pid
             .iter()
@@ -225,10 +226,11 @@ async fn main() -> Result<()> {
                 Output::Json => println!("{}", serde_json::to_string_pretty(&reports)?),
                 Output::Text => {
                     println!(
-                        "{:>8} {:>9} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8}",
+                        "{:>8} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8}",
                         "target",
                         "submit/s",
                         "commit/s",
+                        "whole/s",
                         "rejected",
                         "p50 ms",
                         "p90 ms",
@@ -239,10 +241,11 @@ async fn main() -> Result<()> {
                     );
                     for r in &reports {
                         println!(
-                            "{:>8.0} {:>9.1} {:>9.1} {:>9} {:>8.0} {:>8.0} {:>8.0} {:>8.0} {:>7} {:>8.1}",
+                            "{:>8.0} {:>9.1} {:>9.1} {:>9.1} {:>9} {:>8.0} {:>8.0} {:>8.0} {:>8.0} {:>7} {:>8.1}",
                             r.target_rate,
                             r.achieved_submit_rate,
                             r.window.sustained_tps,
+                            r.overall_committed_tps,
                             r.rejected + r.rpc_errors,
                             r.latency.p50_ms,
                             r.latency.p90_ms,

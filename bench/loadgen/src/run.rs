@@ -29,8 +29,9 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 const BROADCAST_TIMEOUT: Duration = Duration::from_secs(8);
 /// How long to wait for already accepted txs to commit after submission stops.
 const DRAIN: Duration = Duration::from_secs(20);
-/// Hard cap on the run phase beyond warmup + duration.
-const RUN_SLACK: Duration = Duration::from_secs(28);
+/// Cap on draining and reading results beyond warmup + duration (plus <= 4 s for the final
+/// metrics scrape, so a run ends within warmup + duration + 30 s).
+const RUN_SLACK: Duration = Duration::from_secs(24);
 /// Blocks fetched at once, and how long one block or block_results request may take.
 const FETCH_CONCURRENCY: usize = 4;
 const FETCH_TIMEOUT: Duration = Duration::from_secs(20);
@@ -42,6 +43,17 @@ pub enum PubkeyMode {
     Always,
     /// Only in a sender's first tx (sequence 0, or while the chain has no key stored).
     First,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BlockResults {
+    /// After the load (serialising results is costly for CometBFT; keeps it out of the window).
+    After,
+    /// As each block is seen (adds RPC load on the node during the measurement).
+    During,
+    /// Never: every tx found in a block counts as ok.
+    Skip,
 }
 
 #[derive(Clone, Debug)]
@@ -58,8 +70,8 @@ pub struct RunOpts {
     pub pubkey: PubkeyMode,
     /// proofd Prometheus endpoints to diff over the run (optional).
     pub metrics: Vec<String>,
-    /// Read `block_results` for tx codes (otherwise every matched tx counts as ok).
-    pub block_results: bool,
+    /// When to read `block_results` for the result codes of our txs.
+    pub block_results: BlockResults,
     /// Other processes whose CPU time to report (name, pid).
     pub watch: Vec<(String, u32)>,
     pub gas: u64,
@@ -108,6 +120,8 @@ pub struct Report {
     pub unknown_outcome: u64,
     pub unknown_by_kind: BTreeMap<String, ErrorClass>,
     pub resigned: u64,
+    /// Broadcasts sent a second time after a transport error.
+    pub retried: u64,
     /// Submissions in the window / window length.
     pub achieved_submit_rate: f64,
     pub late_submissions: u64,
@@ -115,10 +129,14 @@ pub struct Report {
 
     pub committed_ok: u64,
     pub committed_failed: u64,
+    /// Committed txs whose result code was not read (counted in committed_ok).
+    pub committed_unverified: u64,
     pub committed_failed_by_code: BTreeMap<String, ErrorClass>,
     /// Submitted, not refused, and not seen in a block before the end.
     pub not_committed: u64,
     pub window: WindowStats,
+    /// All committed ok txs over the time from the first submission to the last block with ours.
+    pub overall_committed_tps: f64,
     pub blocks_seen: usize,
     /// Heights the poller saw but whose block could not be read (their txs count as not committed).
     pub blocks_unread: BTreeMap<String, ErrorClass>,
@@ -495,7 +513,7 @@ pub async fn run(opts: &RunOpts, senders: Arc<Senders>) -> Result<Report> {
     });
     let fetch_client = clients[0].clone();
     let fctx = ctx.clone();
-    let with_results = opts.block_results;
+    let during = opts.block_results == BlockResults::During;
     let fetcher = tokio::spawn(async move {
         let heights = futures::stream::unfold(height_rx, |mut rx| async move {
             rx.recv().await.map(|x| (x, rx))
@@ -503,20 +521,29 @@ pub async fn run(opts: &RunOpts, senders: Arc<Senders>) -> Result<Report> {
         heights
             .map(|(h, seen)| {
                 let c = fetch_client.clone();
-                async move { (h, seen, fetch_block_retrying(&c, h, with_results).await) }
+                async move {
+                    let hashes = retrying(|| fetch_block_hashes(&c, h)).await;
+                    let results = match (&hashes, during) {
+                        (Ok(_), true) => Some(retrying(|| fetch_results(&c, h)).await),
+                        _ => None,
+                    };
+                    (h, seen, hashes, results)
+                }
             })
             // A few blocks at once: big blocks take a while to serve, and "seen" is already taken.
             .buffer_unordered(FETCH_CONCURRENCY)
-            .for_each(|(h, seen, res)| {
+            .for_each(|(h, seen, hashes, results)| {
                 let mut tr = fctx.tracker.lock().expect("tracker lock");
-                match res {
-                    Ok(txs) => tr.block(
-                        h,
-                        seen,
-                        txs.iter()
-                            .map(|(hash, code, log)| (*hash, *code, log.as_str())),
-                    ),
+                match hashes {
+                    Ok(hashes) => tr.block(h, seen, hashes),
                     Err(e) => tr.fetch_errors.add(format!("block {h}"), &format!("{e:#}")),
+                }
+                match results {
+                    Some(Ok(r)) => tr.results(h, &r),
+                    Some(Err(e)) => tr
+                        .fetch_errors
+                        .add(format!("block_results {h}"), &format!("{e:#}")),
+                    None => {}
                 }
                 futures::future::ready(())
             })
@@ -526,6 +553,7 @@ pub async fn run(opts: &RunOpts, senders: Arc<Senders>) -> Result<Report> {
     // Open-loop scheduler.
     let sem = Arc::new(Semaphore::new(opts.max_in_flight.max(1)));
     let mut queue = prepared.into_iter();
+    let deadline = tokio::time::Instant::from_std(t0 + submit_end);
     let mut next: u64 = 0;
     let mut iv = tokio::time::interval(Duration::from_millis(1));
     iv.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -538,8 +566,21 @@ pub async fn run(opts: &RunOpts, senders: Arc<Senders>) -> Result<Report> {
         let due = sched::due(el, opts.rate, total);
         while next < due {
             let Some(p) = queue.next() else { break 'outer };
-            let permit = sem.clone().acquire_owned().await.expect("semaphore open");
-            let guard = sender_locks[p.sender as usize].clone().lock_owned().await;
+            // Waiting for a free slot or for the sender's previous broadcast never runs past the
+            // end of the submission period.
+            let Ok(permit) = tokio::time::timeout_at(deadline, sem.clone().acquire_owned()).await
+            else {
+                break 'outer;
+            };
+            let permit = permit.expect("semaphore open");
+            let Ok(guard) = tokio::time::timeout_at(
+                deadline,
+                sender_locks[p.sender as usize].clone().lock_owned(),
+            )
+            .await
+            else {
+                break 'outer;
+            };
             let now = t0.elapsed();
             if now >= submit_end {
                 break 'outer;
@@ -587,6 +628,36 @@ pub async fn run(opts: &RunOpts, senders: Arc<Senders>) -> Result<Report> {
     }
     poller.abort();
     fetcher.abort();
+    if opts.block_results != BlockResults::Skip {
+        // Result codes of the blocks holding our txs, read now so that serialising them (costly
+        // for CometBFT) does not compete with the load; bounded by the run's hard end.
+        let heights = ctx
+            .tracker
+            .lock()
+            .expect("tracker lock")
+            .unverified_heights();
+        let c = clients[0].clone();
+        let left = hard_end.saturating_sub(t0.elapsed());
+        let fetch_all = futures::stream::iter(heights)
+            .map(|h| {
+                let c = c.clone();
+                async move { (h, retrying(|| fetch_results(&c, h)).await) }
+            })
+            .buffer_unordered(FETCH_CONCURRENCY)
+            .for_each(|(h, r)| {
+                let mut tr = ctx.tracker.lock().expect("tracker lock");
+                match r {
+                    Ok(r) => tr.results(h, &r),
+                    Err(e) => tr
+                        .fetch_errors
+                        .add(format!("block_results {h}"), &format!("{e:#}")),
+                }
+                futures::future::ready(())
+            });
+        if tokio::time::timeout(left, fetch_all).await.is_err() {
+            eprintln!("[loadgen] warning: out of time reading block results");
+        }
+    }
     let run_time = t0.elapsed();
     let loadgen_cpu_s = cpu0.zip(metrics::own_cpu_seconds()).map(|(a, b)| b - a);
     let process_cpu: Vec<ProcCpu> = opts
@@ -604,17 +675,25 @@ pub async fn run(opts: &RunOpts, senders: Arc<Senders>) -> Result<Report> {
         })
         .collect();
     let mut node_work = Vec::new();
-    for (url, before) in opts.metrics.iter().zip(&metrics_before) {
-        match metrics::scrape(&http, url).await {
-            Ok(after) => node_work.push(NodeWork::between(url, before, &after)),
-            Err(e) => eprintln!("[loadgen] warning: {e:#}"),
+    let scrapes =
+        futures::future::join_all(opts.metrics.iter().map(|url| metrics::scrape(&http, url)));
+    match tokio::time::timeout(Duration::from_secs(4), scrapes).await {
+        Ok(afters) => {
+            for ((url, before), after) in opts.metrics.iter().zip(&metrics_before).zip(afters) {
+                match after {
+                    Ok(after) => node_work.push(NodeWork::between(url, before, &after)),
+                    Err(e) => eprintln!("[loadgen] warning: {e:#}"),
+                }
+            }
         }
+        Err(_) => eprintln!("[loadgen] warning: metrics did not answer within 4 s"),
     }
 
     // 5. Report.
     let tr = ctx.tracker.lock().expect("tracker lock");
     let st = ctx.submit.lock().expect("submit lock");
     let window = tr.window();
+    let blocks = tr.block_recs();
     let mut notes = vec![format!(
         "commit time = when the poller (every {} ms, node {}) first saw the block's height: latencies \
          include ~{} ms average poll delay plus one status RPC",
@@ -625,7 +704,13 @@ pub async fn run(opts: &RunOpts, senders: Arc<Senders>) -> Result<Report> {
     if window.blocks < 3 {
         notes.push("fewer than 3 blocks in the window: the sustained rate is coarse; use a longer --duration".into());
     }
-    if st.late * 100 > st.submitted.max(1) {
+    let win_len = submit_end.saturating_sub(warmup).as_secs_f64();
+    let achieved = if win_len > 0.0 {
+        st.submitted_in_window as f64 / win_len
+    } else {
+        0.0
+    };
+    if achieved < 0.97 * opts.rate || st.max_lag > Duration::from_millis(500) {
         notes.push(format!(
             "{} of {} submissions left >10 ms after their scheduled time (max {:.0} ms): the node answered \
              broadcasts too slowly for the target with --max-in-flight={} (or a sender's previous tx was still \
@@ -642,7 +727,6 @@ pub async fn run(opts: &RunOpts, senders: Arc<Senders>) -> Result<Report> {
             tr.fetch_errors.0.len()
         ));
     }
-    let win_len = submit_end.saturating_sub(warmup).as_secs_f64();
     let report = Report {
         nodes: opts.nodes.clone(),
         chain_id,
@@ -664,22 +748,21 @@ pub async fn run(opts: &RunOpts, senders: Arc<Senders>) -> Result<Report> {
         unknown_outcome: st.unknown.total(),
         unknown_by_kind: st.unknown.0.clone(),
         resigned: st.resigned,
-        achieved_submit_rate: if win_len > 0.0 {
-            st.submitted_in_window as f64 / win_len
-        } else {
-            0.0
-        },
+        retried: st.retried,
+        achieved_submit_rate: achieved,
         late_submissions: st.late,
         max_schedule_lag_ms: st.max_lag.as_secs_f64() * 1000.0,
-        committed_ok: tr.committed_ok,
-        committed_failed: tr.committed_failed,
+        committed_ok: tr.committed_ok(),
+        committed_failed: tr.committed_failed(),
+        committed_unverified: tr.committed_unverified(),
         committed_failed_by_code: tr.failed_by_code.0.clone(),
         not_committed: tr.pending() as u64,
         window,
-        blocks_seen: tr.blocks.len(),
+        overall_committed_tps: tr.overall_tps(),
+        blocks_seen: blocks.len(),
         blocks_unread: tr.fetch_errors.0.clone(),
-        first_height: tr.blocks.iter().map(|b| b.height).min().unwrap_or(0),
-        last_height: tr.blocks.iter().map(|b| b.height).max().unwrap_or(0),
+        first_height: blocks.first().map_or(0, |b| b.height),
+        last_height: blocks.last().map_or(0, |b| b.height),
         latency: tr.latency(),
         latency_from_schedule: tr.latency_from_schedule(),
         node_work,
@@ -737,7 +820,13 @@ async fn submit_one(
             s.submitted_in_window += 1;
         }
     }
-    let res = tokio::time::timeout(BROADCAST_TIMEOUT, client.broadcast_tx_sync(&bytes)).await;
+    let mut res = tokio::time::timeout(BROADCAST_TIMEOUT, client.broadcast_tx_sync(&bytes)).await;
+    if matches!(&res, Ok(Err(e)) if is_transport_error(e)) {
+        // Typically a pooled keep-alive connection the server had just closed. Sending the same
+        // bytes again is safe: if the first copy arrived, CometBFT answers "already exists in cache".
+        ctx.submit.lock().expect("submit lock").retried += 1;
+        res = tokio::time::timeout(BROADCAST_TIMEOUT, client.broadcast_tx_sync(&bytes)).await;
+    }
     let mut s = ctx.submit.lock().expect("submit lock");
     match res {
         Ok(Ok(r)) if r.code == 0 => {
@@ -759,9 +848,15 @@ async fn submit_one(
                 st.next_seq = exp;
             }
         }
+        Ok(Err(e)) if format!("{e:#}").contains("already exists in cache") => {
+            // Our earlier copy (before a transport error) is in the mempool or a block.
+            s.accepted += 1;
+            st.next_seq += 1;
+            st.pubkey_on_chain = true;
+        }
         Ok(Err(e)) => {
             let msg = format!("{e:#}");
-            if msg.contains("cannot reach the node") {
+            if is_transport_error(&e) {
                 // The request may or may not have arrived: assume it did; a later sequence
                 // mismatch (with "expected N" in its log) resynchronises the sender.
                 s.unknown.add("transport error", &msg);
@@ -782,14 +877,21 @@ async fn submit_one(
     }
 }
 
-async fn fetch_block_retrying(
-    c: &RpcClient,
-    h: u64,
-    with_results: bool,
-) -> Result<Vec<(TxHash, u32, String)>> {
+/// The request failed below JSON-RPC (connection refused/reset, ...): it may or may not have
+/// reached the node.
+fn is_transport_error(e: &anyhow::Error) -> bool {
+    format!("{e:#}").contains("cannot reach the node")
+}
+
+/// Runs `f` up to 5 times, 250 ms apart, until it succeeds.
+async fn retrying<T, F, Fut>(mut f: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
     let mut tries = 0;
     loop {
-        match fetch_block(c, h, with_results).await {
+        match f().await {
             Ok(v) => return Ok(v),
             Err(e) if tries >= 4 => return Err(e),
             Err(_) => {
@@ -800,59 +902,44 @@ async fn fetch_block_retrying(
     }
 }
 
-/// The block's txs as (sha256, code, log), codes from `block_results` (all 0 without it).
-async fn fetch_block(
-    c: &RpcClient,
-    h: u64,
-    with_results: bool,
-) -> Result<Vec<(TxHash, u32, String)>> {
-    let results = async {
-        if !with_results {
-            return Ok(None);
-        }
-        let r = tokio::time::timeout(FETCH_TIMEOUT, c.block_results(h))
-            .await
-            .map_err(|_| anyhow!("block_results {h}: no answer within {FETCH_TIMEOUT:?}"))??;
-        Ok::<_, anyhow::Error>(Some(
-            r["txs_results"].as_array().cloned().unwrap_or_default(),
-        ))
-    };
-    let block = async {
-        tokio::time::timeout(FETCH_TIMEOUT, c.block(Some(h)))
-            .await
-            .map_err(|_| anyhow!("block {h}: no answer within {FETCH_TIMEOUT:?}"))?
-    };
-    let (b, r) = tokio::join!(block, results);
-    let (b, results) = (b?, r?);
+/// sha256 of each tx of block `h`, in block order.
+async fn fetch_block_hashes(c: &RpcClient, h: u64) -> Result<Vec<TxHash>> {
+    let b = tokio::time::timeout(FETCH_TIMEOUT, c.block(Some(h)))
+        .await
+        .map_err(|_| anyhow!("block {h}: no answer within {FETCH_TIMEOUT:?}"))??;
     let txs = b["block"]["data"]["txs"]
         .as_array()
         .cloned()
         .unwrap_or_default();
-    if let Some(res) = &results {
-        if res.len() != txs.len() {
-            bail!("block {h} has {} txs but {} results", txs.len(), res.len());
-        }
-    }
     txs.iter()
-        .enumerate()
-        .map(|(i, t)| {
+        .map(|t| {
             let raw = B64
                 .decode(t.as_str().unwrap_or_default())
                 .context("tx is not base64")?;
-            let (code, log) = match results.as_ref().map(|r| &r[i]) {
-                Some(res) => (
-                    match &res["code"] {
-                        Value::Number(n) => n.as_u64().unwrap_or(0) as u32,
-                        Value::String(s) => s.parse().unwrap_or(0),
-                        _ => 0,
-                    },
-                    res["log"].as_str().unwrap_or_default().to_string(),
-                ),
-                None => (0, String::new()),
-            };
-            Ok((tx::tx_hash(&raw), code, log))
+            Ok(tx::tx_hash(&raw))
         })
         .collect()
+}
+
+/// (code, log) of each tx of block `h`, in block order, from `block_results`.
+async fn fetch_results(c: &RpcClient, h: u64) -> Result<Vec<(u32, String)>> {
+    let r = tokio::time::timeout(FETCH_TIMEOUT, c.block_results(h))
+        .await
+        .map_err(|_| anyhow!("block_results {h}: no answer within {FETCH_TIMEOUT:?}"))??;
+    Ok(r["txs_results"]
+        .as_array()
+        .map(|a| a.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|res| {
+            let code = match &res["code"] {
+                Value::Number(n) => n.as_u64().unwrap_or(0) as u32,
+                Value::String(s) => s.parse().unwrap_or(0),
+                _ => 0,
+            };
+            (code, res["log"].as_str().unwrap_or_default().to_string())
+        })
+        .collect())
 }
 
 pub fn print_text(r: &Report) {
@@ -870,8 +957,8 @@ pub fn print_text(r: &Report) {
         r.prep.mempool_wait_s, r.prep.account_query_s, r.prep.sign_s, r.avg_tx_bytes
     );
     println!(
-        "submitted {}  accepted (CheckTx 0) {}  rejected {}  rpc errors {}  unknown {}  re-signed {}",
-        r.submitted, r.accepted, r.rejected, r.rpc_errors, r.unknown_outcome, r.resigned
+        "submitted {}  accepted (CheckTx 0) {}  rejected {}  rpc errors {}  unknown {}  re-signed {}  re-sent {}",
+        r.submitted, r.accepted, r.rejected, r.rpc_errors, r.unknown_outcome, r.resigned, r.retried
     );
     for (title, table) in [
         ("rejected", &r.rejected_by_code),
@@ -888,19 +975,20 @@ pub fn print_text(r: &Report) {
         r.achieved_submit_rate, r.late_submissions, r.max_schedule_lag_ms
     );
     println!(
-        "committed ok {}  committed failed {}  not committed {}",
-        r.committed_ok, r.committed_failed, r.not_committed
+        "committed ok {}  committed failed {}  not committed {}  (code unread {})",
+        r.committed_ok, r.committed_failed, r.not_committed, r.committed_unverified
     );
     println!(
         "SUSTAINED {:.1} tx/s committed over the window: {} blocks, {:.1} txs/block, {:.2} s/block; \
-         {} blocks seen (heights {}..{})",
+         {} blocks seen (heights {}..{}); whole run {:.1} tx/s",
         r.window.sustained_tps,
         r.window.blocks,
         r.window.mean_txs_per_block,
         r.window.mean_block_interval_s,
         r.blocks_seen,
         r.first_height,
-        r.last_height
+        r.last_height,
+        r.overall_committed_tps
     );
     let l = &r.latency;
     println!(

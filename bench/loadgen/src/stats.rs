@@ -39,7 +39,7 @@ impl ErrorTable {
     }
 }
 
-/// A block as the poller saw it.
+/// A block's numbers, as used for the window statistics.
 #[derive(Debug, Clone, Serialize)]
 pub struct BlockRec {
     pub height: u64,
@@ -55,20 +55,34 @@ fn ser_secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error>
     s.serialize_f64(d.as_secs_f64())
 }
 
-/// Submit->commit bookkeeping. Latency is counted for successful transactions submitted inside
-/// the measurement window `[window_start, window_end)`.
+/// One of our txs found in a block: its index there, when it was sent and when it was due.
+struct Found {
+    index: u32,
+    submitted: Duration,
+    scheduled: Duration,
+}
+
+struct BlockEntry {
+    seen: Duration,
+    txs: usize,
+    found: Vec<Found>,
+    /// Indices (in the block) of txs with a non-zero result code.
+    failed: Vec<u32>,
+    results_read: bool,
+}
+
+/// Submit->commit bookkeeping. Blocks are matched by tx hash as soon as they are seen; their
+/// result codes may arrive later (`results`), so every statistic is computed at the end.
+/// Latency is counted for successful transactions submitted inside the measurement window
+/// `[window_start, window_end)`.
 pub struct Tracker {
     window_start: Duration,
     window_end: Duration,
     /// Submit time and scheduled time of each tx not yet seen in a block.
     submits: HashMap<TxHash, (Duration, Duration)>,
-    hist: Histogram<u64>,
-    hist_sched: Histogram<u64>,
-    pub committed_ok: u64,
-    pub committed_failed: u64,
+    blocks: BTreeMap<u64, BlockEntry>,
     pub failed_by_code: ErrorTable,
-    pub blocks: Vec<BlockRec>,
-    /// Blocks that could not be read.
+    /// Blocks (or block results) that could not be read.
     pub fetch_errors: ErrorTable,
 }
 
@@ -78,14 +92,8 @@ impl Tracker {
             window_start,
             window_end,
             submits: HashMap::new(),
-            // Microseconds, 1 µs .. 1 h, 3 significant digits.
-            hist: Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid histogram bounds"),
-            hist_sched: Histogram::new_with_bounds(1, 3_600_000_000, 3)
-                .expect("valid histogram bounds"),
-            committed_ok: 0,
-            committed_failed: 0,
+            blocks: BTreeMap::new(),
             failed_by_code: ErrorTable::default(),
-            blocks: Vec::new(),
             fetch_errors: ErrorTable::default(),
         }
     }
@@ -106,56 +114,147 @@ impl Tracker {
         self.submits.len()
     }
 
-    /// Records a block seen at `seen` with its transactions `(hash, code, log)`; the block's other
-    /// transactions are counted but otherwise ignored.
-    pub fn block<'a>(
-        &mut self,
-        height: u64,
-        seen: Duration,
-        txs: impl IntoIterator<Item = (TxHash, u32, &'a str)>,
-    ) {
-        let mut rec = BlockRec {
-            height,
+    /// Records a block seen at `seen` with the hashes of its transactions, in block order.
+    pub fn block(&mut self, height: u64, seen: Duration, hashes: impl IntoIterator<Item = TxHash>) {
+        let mut e = BlockEntry {
             seen,
             txs: 0,
-            ours_ok: 0,
-            ours_failed: 0,
+            found: Vec::new(),
+            failed: Vec::new(),
+            results_read: false,
         };
-        for (hash, code, log) in txs {
-            rec.txs += 1;
-            let Some((sub, sched)) = self.submits.remove(&hash) else {
-                continue;
-            };
-            if code == 0 {
-                rec.ours_ok += 1;
-                self.committed_ok += 1;
-                if sub >= self.window_start && sub < self.window_end {
-                    let us = |from: Duration| seen.saturating_sub(from).as_micros().max(1) as u64;
-                    self.hist.saturating_record(us(sub));
-                    self.hist_sched.saturating_record(us(sched));
-                }
-            } else {
-                rec.ours_failed += 1;
-                self.committed_failed += 1;
+        for (i, hash) in hashes.into_iter().enumerate() {
+            e.txs += 1;
+            if let Some((submitted, scheduled)) = self.submits.remove(&hash) {
+                e.found.push(Found {
+                    index: i as u32,
+                    submitted,
+                    scheduled,
+                });
+            }
+        }
+        self.blocks.insert(height, e);
+    }
+
+    /// Heights of blocks holding our txs whose result codes are not known yet.
+    pub fn unverified_heights(&self) -> Vec<u64> {
+        self.blocks
+            .iter()
+            .filter(|(_, e)| !e.found.is_empty() && !e.results_read)
+            .map(|(h, _)| *h)
+            .collect()
+    }
+
+    /// Applies a block's result codes `(code, log)`, in block order.
+    pub fn results(&mut self, height: u64, results: &[(u32, String)]) {
+        let Some(e) = self.blocks.get_mut(&height) else {
+            return;
+        };
+        if e.results_read {
+            return;
+        }
+        if results.len() != e.txs {
+            self.fetch_errors.add(
+                format!("block {height}"),
+                &format!("{} txs but {} results", e.txs, results.len()),
+            );
+            return;
+        }
+        e.results_read = true;
+        for f in &e.found {
+            let (code, log) = &results[f.index as usize];
+            if *code != 0 {
+                e.failed.push(f.index);
                 self.failed_by_code.add(format!("code {code}"), log);
             }
         }
-        self.blocks.push(rec);
+    }
+
+    fn is_ok(e: &BlockEntry, f: &Found) -> bool {
+        !e.failed.contains(&f.index)
+    }
+
+    pub fn committed_ok(&self) -> u64 {
+        self.blocks
+            .values()
+            .map(|e| (e.found.len() - e.failed.len()) as u64)
+            .sum()
+    }
+
+    pub fn committed_failed(&self) -> u64 {
+        self.blocks.values().map(|e| e.failed.len() as u64).sum()
+    }
+
+    /// Our txs in blocks whose result codes were never read (counted as ok).
+    pub fn committed_unverified(&self) -> u64 {
+        self.blocks
+            .values()
+            .filter(|e| !e.results_read)
+            .map(|e| e.found.len() as u64)
+            .sum()
+    }
+
+    pub fn block_recs(&self) -> Vec<BlockRec> {
+        self.blocks
+            .iter()
+            .map(|(h, e)| BlockRec {
+                height: *h,
+                seen: e.seen,
+                txs: e.txs,
+                ours_ok: e.found.len() - e.failed.len(),
+                ours_failed: e.failed.len(),
+            })
+            .collect()
+    }
+
+    fn histogram(&self, from_schedule: bool) -> Histogram<u64> {
+        // Microseconds, 1 µs .. 1 h, 3 significant digits.
+        let mut h =
+            Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid histogram bounds");
+        for e in self.blocks.values() {
+            for f in e.found.iter().filter(|f| Self::is_ok(e, f)) {
+                if f.submitted >= self.window_start && f.submitted < self.window_end {
+                    let from = if from_schedule {
+                        f.scheduled
+                    } else {
+                        f.submitted
+                    };
+                    h.saturating_record(e.seen.saturating_sub(from).as_micros().max(1) as u64);
+                }
+            }
+        }
+        h
     }
 
     /// Latency from the actual send.
     pub fn latency(&self) -> LatencyStats {
-        latency_stats(&self.hist)
+        latency_stats(&self.histogram(false))
     }
 
     /// Latency from the scheduled send time (includes client-side queueing when the node
     /// backs up; equals `latency` when every tx left on time).
     pub fn latency_from_schedule(&self) -> LatencyStats {
-        latency_stats(&self.hist_sched)
+        latency_stats(&self.histogram(true))
     }
 
     pub fn window(&self) -> WindowStats {
-        window_stats(&self.blocks, self.window_start, self.window_end)
+        window_stats(&self.block_recs(), self.window_start, self.window_end)
+    }
+
+    /// Whole-run throughput: every committed ok tx (warmup included) over the time from the
+    /// start of submission to the last block holding one of ours. Less precise than the window
+    /// rate at steady state, but meaningful when blocks are few and far apart.
+    pub fn overall_tps(&self) -> f64 {
+        let last = self
+            .blocks
+            .values()
+            .filter(|e| !e.found.is_empty())
+            .map(|e| e.seen)
+            .max();
+        match last {
+            Some(t) if t > Duration::ZERO => self.committed_ok() as f64 / t.as_secs_f64(),
+            _ => 0.0,
+        }
     }
 }
 
@@ -250,6 +349,8 @@ pub struct SubmitStats {
     pub unknown: ErrorTable,
     /// Pre-signed txs re-signed because the sender's sequence moved (after a refusal).
     pub resigned: u64,
+    /// Broadcasts sent a second time after a transport error.
+    pub retried: u64,
     /// Largest delay between a tx's scheduled time and its actual send.
     pub max_lag: Duration,
     /// Txs sent more than 10 ms after their scheduled time.
@@ -300,23 +401,51 @@ mod tests {
         t.submitted(h(1), s(500), s(500)); // warmup: committed but not in the histogram
         t.submitted(h(2), s(1000), s(1000));
         t.submitted(h(3), s(2000), s(1900)); // left 100 ms late
-        t.submitted(h(4), s(2500), s(2500)); // fails in DeliverTx
+        t.submitted(h(4), s(2500), s(2500)); // fails in FinalizeBlock
         t.submitted(h(5), s(3000), s(3000)); // refused by CheckTx
         t.submitted(h(6), s(4000), s(4000)); // never commits
         t.refused(&h(5));
         assert_eq!(t.pending(), 5);
-        t.block(10, s(2100), [(h(1), 0, ""), (h(2), 0, ""), (h(99), 0, "")]);
-        t.block(
-            11,
-            s(3100),
-            [(h(3), 0, ""), (h(4), 5, "insufficient funds")],
-        );
+        t.block(10, s(2100), [h(1), h(2), h(99)]);
+        t.block(11, s(3100), [h(3), h(4)]);
         assert_eq!(t.pending(), 1);
-        assert_eq!((t.committed_ok, t.committed_failed), (3, 1));
+        assert_eq!(t.unverified_heights(), vec![10, 11]);
+        // Before the codes are known, everything found counts as ok.
+        assert_eq!(
+            (
+                t.committed_ok(),
+                t.committed_failed(),
+                t.committed_unverified()
+            ),
+            (4, 0, 4)
+        );
+        t.results(
+            10,
+            &[
+                (0, String::new()),
+                (0, String::new()),
+                (7, "not ours".into()),
+            ],
+        );
+        t.results(11, &[(0, String::new()), (5, "insufficient funds".into())]);
+        t.results(11, &[(0, String::new()), (5, "twice".into())]); // ignored
+        assert!(t.unverified_heights().is_empty());
+        assert_eq!(
+            (
+                t.committed_ok(),
+                t.committed_failed(),
+                t.committed_unverified()
+            ),
+            (3, 1, 0)
+        );
         assert_eq!(t.failed_by_code.0["code 5"].count, 1);
         assert_eq!(
             t.failed_by_code.0["code 5"].first_logs,
             vec!["insufficient funds"]
+        );
+        assert!(
+            !t.failed_by_code.0.contains_key("code 7"),
+            "other senders' failures are not ours"
         );
         let l = t.latency();
         assert_eq!(l.count, 2);
@@ -326,8 +455,22 @@ mod tests {
         let ls = t.latency_from_schedule();
         assert!((ls.max_ms - 1200.0).abs() < 2.0, "{ls:?}");
         assert!((ls.p50_ms - 1100.0).abs() < 2.0, "{ls:?}");
-        assert_eq!(t.blocks[0].txs, 3);
-        assert_eq!(t.blocks[0].ours_ok, 2);
+        assert!((t.overall_tps() - 3.0 / 3.1).abs() < 1e-9);
+        let b = t.block_recs();
+        assert_eq!(
+            (b[0].txs, b[0].ours_ok, b[1].ours_ok, b[1].ours_failed),
+            (3, 2, 1, 1)
+        );
+    }
+
+    #[test]
+    fn mismatched_results_are_an_error() {
+        let mut t = Tracker::new(s(0), s(10));
+        t.submitted(h(1), s(0), s(0));
+        t.block(1, s(1), [h(1)]);
+        t.results(1, &[]);
+        assert_eq!(t.unverified_heights(), vec![1]);
+        assert_eq!(t.fetch_errors.total(), 1);
     }
 
     #[test]
@@ -338,7 +481,7 @@ mod tests {
             hash[..8].copy_from_slice(&i.to_le_bytes());
             t.submitted(hash, s(0), s(0));
             // latencies 1..=100 ms
-            t.block(i + 1, s(i + 1), [(hash, 0, "")]);
+            t.block(i + 1, s(i + 1), [hash]);
         }
         let l = t.latency();
         assert_eq!(l.count, 100);

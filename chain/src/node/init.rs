@@ -116,6 +116,9 @@ fn write_genesis(nodes: &[PreparedNode], opts: &GenesisOptions) -> Result<()> {
         .collect::<Vec<_>>()
         .into();
     g["app_state"] = serde_json::to_value(&app)?;
+    // CometBFT reaps the mempool by these limits; the app enforces the gas one in ProcessProposal.
+    g["consensus_params"]["block"]["max_gas"] = app.params.max_block_gas.to_string().into();
+    g["consensus_params"]["block"]["max_bytes"] = (8 * 1024 * 1024).to_string().into();
     let text = serde_json::to_string_pretty(&g)?;
     for n in nodes {
         std::fs::write(n.home.join("cometbft/config/genesis.json"), &text)?;

@@ -15,10 +15,15 @@ pub struct Params {
     pub max_memo_chars: u64,
     /// Largest gas limit one transaction may ask for.
     pub max_tx_gas: u64,
-    /// Sum of gas limits allowed in one block (0 = no cap besides bytes).
+    /// Sum of gas limits allowed in one block (0 = no cap besides bytes). Mirrored into
+    /// CometBFT's `consensus_params.block.max_gas` so the mempool reaps no more than fits.
     pub max_block_gas: u64,
     pub fee_denom: String,
 }
+
+/// Block gas cap: ~5000 bank transfers at a 200k gas limit. Keeps a block's execution well under
+/// the block time, so a backlog cannot turn into one giant block that stalls the chain.
+pub const DEFAULT_MAX_BLOCK_GAS: u64 = 1_000_000_000;
 
 impl Default for Params {
     fn default() -> Self {
@@ -28,7 +33,7 @@ impl Default for Params {
             max_tx_bytes: 64 * 1024,
             max_memo_chars: 256,
             max_tx_gas: 50_000_000,
-            max_block_gas: 0,
+            max_block_gas: DEFAULT_MAX_BLOCK_GAS,
             fee_denom: proof_sdk::BASE_DENOM.to_string(),
         }
     }
