@@ -21,6 +21,9 @@ pub struct MempoolState {
     exec: Arc<Executor>,
     metrics: Arc<Metrics>,
     overlay: Mutex<BTreeMap<Vec<u8>, Option<Vec<u8>>>>,
+    /// Params of the committed state: read once per block rather than parsed for every CheckTx
+    /// (rechecks alone run the whole mempool backlog through here after each block).
+    params: Mutex<Option<Params>>,
 }
 
 /// Committed state with the check overlay on top.
@@ -58,11 +61,23 @@ impl MempoolState {
             exec,
             metrics,
             overlay: Mutex::new(BTreeMap::new()),
+            params: Mutex::new(None),
         }
     }
 
     pub fn reset(&self) {
         self.overlay.lock().clear();
+        *self.params.lock() = None;
+    }
+
+    fn params(&self) -> Result<Params, StateError> {
+        let mut cached = self.params.lock();
+        if let Some(p) = cached.as_ref() {
+            return Ok(p.clone());
+        }
+        let p = Params::load(&*self.exec.store)?;
+        *cached = Some(p.clone());
+        Ok(p)
     }
 
     pub fn check_tx(&self, req: request::CheckTx) -> response::CheckTx {
@@ -96,7 +111,7 @@ impl MempoolState {
 
     fn check(&self, raw: &[u8]) -> Result<(u64, u64), (TxError, u64)> {
         let store: &dyn StateRead = &*self.exec.store;
-        let params = Params::load(store).map_err(|e| (e.into(), 0))?;
+        let params = self.params().map_err(|e| (e.into(), 0))?;
         let tx = decode_tx(raw, &params, false).map_err(|e| (e, 0))?;
         let height = self.exec.store.latest_version().unwrap_or(0) + 1;
         let ctx = AnteCtx {
