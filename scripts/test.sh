@@ -17,6 +17,8 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== cargo build"
 cargo build --workspace --all-targets --quiet
+echo "== contracts (wasm artifacts the proof-vm tests load)"
+bash contracts/build.sh
 echo "== cargo test"
 # Nodes of the end-to-end tests are separate processes; one test binary at a time keeps the
 # 2-core machine from starving them.

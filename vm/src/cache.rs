@@ -1,0 +1,291 @@
+//! Compiled-code cache. A code is validated, instrumented and compiled once (cranelift); the
+//! artifact is written to disk and kept in memory as a pre-instantiated module (`InstancePre`:
+//! imports resolved once, so each call only allocates). Lookup order: pinned codes (never
+//! evicted), an LRU of recent codes, the disk artifact, and last a recompilation from the stored
+//! wasm. Disk artifacts are trusted: the directory must be writable by this node only.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use sha2::{Digest, Sha256};
+use wasmtime::{Engine, InstancePre, Linker, Module, ModuleExport};
+
+use crate::error::{VmError, VmResult};
+use crate::imports::HostCtx;
+use crate::instrument;
+use crate::validate::{self, Report, WasmLimits};
+
+/// SHA-256 of the wasm as uploaded.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Checksum(pub [u8; 32]);
+
+impl Checksum {
+    pub fn of(wasm: &[u8]) -> Self {
+        Checksum(Sha256::digest(wasm).into())
+    }
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+}
+
+impl fmt::Display for Checksum {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl fmt::Debug for Checksum {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Checksum({})", self.to_hex())
+    }
+}
+
+pub struct CompiledCode {
+    pub pre: InstancePre<HostCtx>,
+    /// Exported function names (entry points present).
+    pub exports: BTreeSet<String>,
+    /// Export handles resolved once, so a call looks nothing up by name.
+    pub(crate) funcs: HashMap<String, ModuleExport>,
+    pub(crate) memory: Option<ModuleExport>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    pub hits_pinned: u64,
+    pub hits_memory: u64,
+    pub hits_disk: u64,
+    pub compilations: u64,
+}
+
+/// A tiny LRU: codes are few and large, so a linear scan to evict is fine.
+struct Lru {
+    cap: usize,
+    tick: u64,
+    map: HashMap<Checksum, (Arc<CompiledCode>, u64)>,
+}
+
+impl Lru {
+    fn get(&mut self, k: &Checksum) -> Option<Arc<CompiledCode>> {
+        self.tick += 1;
+        let t = self.tick;
+        self.map.get_mut(k).map(|(v, used)| {
+            *used = t;
+            v.clone()
+        })
+    }
+    fn put(&mut self, k: Checksum, v: Arc<CompiledCode>) {
+        if self.cap == 0 {
+            return;
+        }
+        self.tick += 1;
+        if !self.map.contains_key(&k) && self.map.len() >= self.cap {
+            if let Some(oldest) = self
+                .map
+                .iter()
+                .min_by_key(|(_, (_, t))| *t)
+                .map(|(k, _)| *k)
+            {
+                self.map.remove(&oldest);
+            }
+        }
+        self.map.insert(k, (v, self.tick));
+    }
+}
+
+pub struct Cache {
+    engine: Engine,
+    linker: Linker<HostCtx>,
+    dir: Option<PathBuf>,
+    limits: WasmLimits,
+    pinned: Mutex<HashMap<Checksum, Arc<CompiledCode>>>,
+    lru: Mutex<Lru>,
+    stats: Mutex<CacheStats>,
+}
+
+fn io(e: std::io::Error) -> VmError {
+    VmError::Cache(e.to_string())
+}
+
+/// Writes via a temporary file and rename, so a crash never leaves half an artifact.
+fn write_atomic(path: &Path, data: &[u8]) -> VmResult<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, data).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
+impl Cache {
+    pub fn new(
+        engine: Engine,
+        dir: Option<PathBuf>,
+        lru_size: usize,
+        limits: WasmLimits,
+    ) -> VmResult<Self> {
+        if let Some(d) = &dir {
+            std::fs::create_dir_all(d.join("wasm")).map_err(io)?;
+            std::fs::create_dir_all(d.join(Self::module_subdir(&engine))).map_err(io)?;
+        }
+        let linker = crate::imports::linker(&engine);
+        Ok(Cache {
+            engine,
+            linker,
+            dir,
+            limits,
+            pinned: Mutex::new(HashMap::new()),
+            lru: Mutex::new(Lru {
+                cap: lru_size,
+                tick: 0,
+                map: HashMap::new(),
+            }),
+            stats: Mutex::new(CacheStats::default()),
+        })
+    }
+
+    /// Artifacts are kept per engine configuration (a different wasmtime or config never
+    /// reads another's files; wasmtime also checks on load).
+    fn module_subdir(engine: &Engine) -> String {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        engine.precompile_compatibility_hash().hash(&mut h);
+        format!("modules/{:016x}", h.finish())
+    }
+
+    fn wasm_path(&self, c: &Checksum) -> Option<PathBuf> {
+        self.dir
+            .as_ref()
+            .map(|d| d.join("wasm").join(format!("{c}.wasm")))
+    }
+
+    fn module_path(&self, c: &Checksum) -> Option<PathBuf> {
+        self.dir.as_ref().map(|d| {
+            d.join(Self::module_subdir(&self.engine))
+                .join(format!("{c}.module"))
+        })
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Static analysis only (what upload would check).
+    pub fn analyze(&self, wasm: &[u8]) -> VmResult<Report> {
+        validate::analyze(wasm, &self.limits)
+    }
+
+    /// Validates, instruments and compiles `wasm`, stores it and returns its checksum.
+    pub fn save_wasm(&self, wasm: &[u8]) -> VmResult<Checksum> {
+        let checksum = Checksum::of(wasm);
+        let module = self.compile(wasm)?;
+        if let (Some(wp), Some(mp)) = (self.wasm_path(&checksum), self.module_path(&checksum)) {
+            write_atomic(&wp, wasm)?;
+            let bytes = module
+                .serialize()
+                .map_err(|e| VmError::Cache(e.to_string()))?;
+            write_atomic(&mp, &bytes)?;
+        }
+        let code = self.prepare(module)?;
+        self.lru.lock().unwrap().put(checksum, code);
+        Ok(checksum)
+    }
+
+    fn compile(&self, wasm: &[u8]) -> VmResult<Module> {
+        let report = validate::analyze(wasm, &self.limits)?;
+        let code = if report.has_priced_memory_ops {
+            instrument::instrument(wasm)?
+        } else {
+            wasm.to_vec()
+        };
+        self.stats.lock().unwrap().compilations += 1;
+        Module::from_binary(&self.engine, &code).map_err(|e| VmError::Compile(format!("{e:#}")))
+    }
+
+    fn prepare(&self, module: Module) -> VmResult<Arc<CompiledCode>> {
+        let exports: BTreeSet<String> = module
+            .exports()
+            .filter(|e| e.ty().func().is_some())
+            .map(|e| e.name().to_string())
+            .collect();
+        let funcs = exports
+            .iter()
+            .filter_map(|n| module.get_export_index(n).map(|i| (n.clone(), i)))
+            .collect();
+        let memory = module.get_export_index("memory");
+        let pre = self
+            .linker
+            .instantiate_pre(&module)
+            .map_err(|e| VmError::Instantiation(format!("{e:#}")))?;
+        Ok(Arc::new(CompiledCode {
+            pre,
+            exports,
+            funcs,
+            memory,
+        }))
+    }
+
+    /// The compiled code, from the fastest place that has it.
+    pub fn get(&self, checksum: &Checksum) -> VmResult<Arc<CompiledCode>> {
+        if let Some(c) = self.pinned.lock().unwrap().get(checksum) {
+            self.stats.lock().unwrap().hits_pinned += 1;
+            return Ok(c.clone());
+        }
+        if let Some(c) = self.lru.lock().unwrap().get(checksum) {
+            self.stats.lock().unwrap().hits_memory += 1;
+            return Ok(c.clone());
+        }
+        let code = self.load(checksum)?;
+        self.lru.lock().unwrap().put(*checksum, code.clone());
+        Ok(code)
+    }
+
+    fn load(&self, checksum: &Checksum) -> VmResult<Arc<CompiledCode>> {
+        let not_found = || VmError::CodeNotFound(checksum.to_hex());
+        let mp = self.module_path(checksum).ok_or_else(not_found)?;
+        if mp.exists() {
+            // SAFETY: artifacts in the cache directory were written by `save_wasm` of this
+            // process type; wasmtime checks they match this engine's configuration.
+            if let Ok(m) = unsafe { Module::deserialize_file(&self.engine, &mp) } {
+                self.stats.lock().unwrap().hits_disk += 1;
+                return self.prepare(m);
+            }
+        }
+        let wp = self.wasm_path(checksum).ok_or_else(not_found)?;
+        let wasm = std::fs::read(&wp).map_err(|_| not_found())?;
+        if Checksum::of(&wasm) != *checksum {
+            return Err(VmError::Cache(format!(
+                "stored wasm of {checksum} is corrupt"
+            )));
+        }
+        let module = self.compile(&wasm)?;
+        if let Ok(bytes) = module.serialize() {
+            write_atomic(&mp, &bytes)?;
+        }
+        self.prepare(module)
+    }
+
+    /// Keeps a (hot) code in memory for good, outside the LRU.
+    pub fn pin(&self, checksum: &Checksum) -> VmResult<()> {
+        if self.pinned.lock().unwrap().contains_key(checksum) {
+            return Ok(());
+        }
+        let code = self.get(checksum)?;
+        self.pinned.lock().unwrap().insert(*checksum, code);
+        Ok(())
+    }
+
+    pub fn unpin(&self, checksum: &Checksum) {
+        if let Some(code) = self.pinned.lock().unwrap().remove(checksum) {
+            self.lru.lock().unwrap().put(*checksum, code);
+        }
+    }
+
+    /// Drops a code from memory (both pinned and LRU); the disk copy stays.
+    pub fn evict_memory(&self, checksum: &Checksum) {
+        self.pinned.lock().unwrap().remove(checksum);
+        self.lru.lock().unwrap().map.remove(checksum);
+    }
+
+    pub fn stats(&self) -> CacheStats {
+        *self.stats.lock().unwrap()
+    }
+}
