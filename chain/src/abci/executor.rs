@@ -17,7 +17,8 @@ use crate::state::{keys, Delta, Metered, StateRead};
 use crate::store::Store;
 use crate::tx::ante::{self, AnteCtx, Mode, SigCache};
 use crate::tx::decode::decode_tx;
-use crate::tx::{error::CODESPACE, exec, TxError};
+use crate::tx::wasm::WasmCtx;
+use crate::tx::{exec, TxError};
 
 /// What identifies a block's execution: same key, same result.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,13 +66,15 @@ pub struct Executor {
     pub store: Arc<Store>,
     pub chain_id: String,
     pub sig_cache: Arc<SigCache>,
+    /// The contract VM (its cache lives in `<home>/data/wasm-cache`).
+    pub vm: Arc<proof_vm::Vm>,
 }
 
 fn failed(err: &TxError, gas_wanted: u64, gas_used: u64) -> ExecTxResult {
     ExecTxResult {
         code: Code::from(err.code()),
         log: err.to_string(),
-        codespace: CODESPACE.to_string(),
+        codespace: err.codespace().to_string(),
         gas_wanted: gas_wanted as i64,
         gas_used: gas_used as i64,
         ..Default::default()
@@ -127,9 +130,22 @@ impl Executor {
                 }
             }
         };
+        let (block_height, time_nanos) = WasmCtx::block_info(&*block);
+        let wasm_ctx = WasmCtx {
+            vm: &self.vm,
+            api: Arc::new(proof_vm::addr::Bech32Api::new(proof_sdk::ACCOUNT_PREFIX)),
+            chain_id: self.chain_id.clone(),
+            height: if mode == Mode::Simulate {
+                height
+            } else {
+                block_height
+            },
+            time_nanos,
+            tx_hash: Some(tx.hash),
+        };
         let exec_result = {
             let mut m = Metered::new(&*block, &mut gas);
-            exec::execute(&mut m, &tx).map(|o| (o, m.delta.into_writes()))
+            exec::execute(&mut m, &tx, &wasm_ctx).map(|o| (o, m.delta.into_writes()))
         };
         match exec_result {
             Ok((outcome, writes)) => {
@@ -151,6 +167,11 @@ impl Executor {
                     },
                     valid: true,
                 }
+            }
+            // Not deterministic (e.g. the VM's instance pool is exhausted): recording it as the
+            // tx's result could split the network, so a consensus execution stops the node.
+            Err(TxError::NodeResource(r)) if mode != Mode::Simulate => {
+                panic!("node resource exhausted while executing a transaction: {r}")
             }
             // The fee and sequence stay paid: a failing message still cost the chain work.
             Err(e) => {

@@ -14,7 +14,6 @@ use crate::state::params::Params;
 use crate::state::{Metered, StateError, StateRead};
 use crate::tx::ante::{self, AnteCtx, Mode};
 use crate::tx::decode::decode_tx;
-use crate::tx::error::CODESPACE;
 use crate::tx::TxError;
 
 pub struct MempoolState {
@@ -102,7 +101,7 @@ impl MempoolState {
             Err((e, gas_wanted)) => response::CheckTx {
                 code: Code::from(e.code()),
                 log: e.to_string(),
-                codespace: CODESPACE.to_string(),
+                codespace: e.codespace().to_string(),
                 gas_wanted: gas_wanted as i64,
                 ..Default::default()
             },

@@ -17,6 +17,11 @@ use cosmos_sdk_proto::cosmos::base::tendermint::v1beta1::{
 use cosmos_sdk_proto::cosmos::tx::v1beta1::{
     GetTxRequest, GetTxResponse, SimulateRequest, SimulateResponse, Tx, TxRaw,
 };
+use cosmos_sdk_proto::cosmwasm::wasm::v1::{
+    CodeInfoResponse, QueryCodeRequest, QueryCodeResponse, QueryContractInfoRequest,
+    QueryContractInfoResponse, QueryRawContractStateRequest, QueryRawContractStateResponse,
+    QuerySmartContractStateRequest, QuerySmartContractStateResponse,
+};
 use cosmos_sdk_proto::Any;
 use proof_sdk::{Address, Coin};
 use prost::Message;
@@ -27,9 +32,11 @@ use super::executor::Executor;
 use crate::state::auth;
 use crate::state::bank;
 use crate::state::params::Params;
+use crate::state::{keys, wasm};
 use crate::state::{Delta, StateRead};
 use crate::store::{StoreError, PROOF_OP_TYPE};
 use crate::tx::ante::Mode;
+use crate::tx::TxError;
 
 /// A query failure, rendered the way the Cosmos SDK's gRPC bridge does so cosmjs's
 /// "rpc error: code = NotFound" checks work.
@@ -247,6 +254,65 @@ impl QueryHandler {
             }
             "/proof.node.v1/Params" => serde_json::to_vec(&Params::load(view)?)
                 .map_err(|e| QueryError::Internal(e.to_string()))?,
+            "/cosmwasm.wasm.v1.Query/SmartContractState" => {
+                let r: QuerySmartContractStateRequest = decode(data)?;
+                let addr = parse_addr(&r.address)?;
+                let data = crate::tx::wasm::smart_query(
+                    view,
+                    &self.exec.vm,
+                    &self.exec.chain_id,
+                    &addr,
+                    &r.query_data,
+                )
+                .map_err(|e| match e {
+                    TxError::Wasm { code: 8, msg } => QueryError::NotFound(msg),
+                    TxError::NodeResource(m) => QueryError::Internal(m),
+                    other => QueryError::Failed(other.to_string(), other.code()),
+                })?;
+                QuerySmartContractStateResponse { data }.encode_to_vec()
+            }
+            "/cosmwasm.wasm.v1.Query/RawContractState" => {
+                let r: QueryRawContractStateRequest = decode(data)?;
+                let addr = parse_addr(&r.address)?;
+                let mut d = Delta::new(view);
+                if wasm::contract_info(&mut d, &addr)?.is_none() {
+                    return Err(QueryError::NotFound(format!("no such contract: {addr}")));
+                }
+                let key = [keys::wasm_store_prefix(&addr), r.query_data].concat();
+                QueryRawContractStateResponse {
+                    data: view.get_raw(&key)?.unwrap_or_default(),
+                }
+                .encode_to_vec()
+            }
+            "/cosmwasm.wasm.v1.Query/ContractInfo" => {
+                let r: QueryContractInfoRequest = decode(data)?;
+                let addr = parse_addr(&r.address)?;
+                let mut d = Delta::new(view);
+                let info = wasm::contract_info(&mut d, &addr)?
+                    .ok_or_else(|| QueryError::NotFound(format!("no such contract: {addr}")))?;
+                QueryContractInfoResponse {
+                    address: addr.to_string(),
+                    contract_info: Some(info),
+                }
+                .encode_to_vec()
+            }
+            "/cosmwasm.wasm.v1.Query/Code" => {
+                let r: QueryCodeRequest = decode(data)?;
+                let mut d = Delta::new(view);
+                let info = wasm::code_info(&mut d, r.code_id)?
+                    .ok_or_else(|| QueryError::NotFound(format!("no such code: {}", r.code_id)))?;
+                let wasm_bytes = wasm::code_bytes(view, &info.code_hash)?.unwrap_or_default();
+                QueryCodeResponse {
+                    code_info: Some(CodeInfoResponse {
+                        code_id: r.code_id,
+                        creator: info.creator,
+                        data_hash: info.code_hash,
+                        instantiate_permission: info.instantiate_config,
+                    }),
+                    data: wasm_bytes,
+                }
+                .encode_to_vec()
+            }
             other => return Err(QueryError::UnknownPath(other.to_string())),
         };
         Ok((value, vec![], None))

@@ -33,10 +33,16 @@ pub async fn run(home: &Path, cometbft_bin: Option<&Path>) -> Result<()> {
     if let Some(v) = store.latest_version() {
         metrics.height.set(v as i64);
     }
+    let vm = proof_vm::Vm::new(proof_vm::VmConfig {
+        cache_dir: Some(home.join("data/wasm-cache")),
+        ..Default::default()
+    })
+    .map_err(|e| anyhow::anyhow!("cannot start the contract VM: {e}"))?;
     let exec = Arc::new(Executor {
         store,
         chain_id: cfg.chain_id.clone(),
         sig_cache: Arc::new(SigCache::new(cfg.sig_cache_entries)),
+        vm: Arc::new(vm),
     });
     let mempool = Arc::new(MempoolState::new(exec.clone(), metrics.clone()));
     let consensus = ConsensusService(Arc::new(Mutex::new(ConsensusState::new(

@@ -28,3 +28,32 @@ pub fn balance(addr: &Address, denom: &str) -> Vec<u8> {
 pub fn supply(denom: &str) -> Vec<u8> {
     [SUPPLY_PREFIX, denom.as_bytes()].concat()
 }
+
+// wasm module. Code ids and contract instance ids are global sequences starting at 1.
+pub const WASM_NEXT_CODE_ID: &[u8] = b"wasm/next_code_id";
+pub const WASM_NEXT_INSTANCE_ID: &[u8] = b"wasm/next_instance_id";
+pub const WASM_CODE_PREFIX: &[u8] = b"wasm/code/";
+pub const WASM_BYTES_PREFIX: &[u8] = b"wasm/bytes/";
+pub const WASM_CONTRACT_PREFIX: &[u8] = b"wasm/c/";
+pub const WASM_STORE_PREFIX: &[u8] = b"wasm/s/";
+
+/// `CodeInfo` of a code id (big-endian, so codes iterate in id order).
+pub fn wasm_code(code_id: u64) -> Vec<u8> {
+    [WASM_CODE_PREFIX, &code_id.to_be_bytes()].concat()
+}
+
+/// The original (uncompressed) wasm of a code, keyed by its sha256 checksum.
+pub fn wasm_bytes(checksum: &[u8; 32]) -> Vec<u8> {
+    [WASM_BYTES_PREFIX, checksum.as_slice()].concat()
+}
+
+/// `ContractInfo` of a contract.
+pub fn wasm_contract(addr: &Address) -> Vec<u8> {
+    [WASM_CONTRACT_PREFIX, addr.as_bytes()].concat()
+}
+
+/// The prefix under which a contract's own key-value store lives: `wasm/s/<addr bytes>/`.
+/// Contract addresses are always 32 bytes, so no contract's prefix is a prefix of another's.
+pub fn wasm_store_prefix(addr: &Address) -> Vec<u8> {
+    [WASM_STORE_PREFIX, addr.as_bytes(), b"/"].concat()
+}

@@ -9,6 +9,7 @@ pub mod bank;
 pub mod gas;
 pub mod keys;
 pub mod params;
+pub mod wasm;
 
 use std::collections::BTreeMap;
 

@@ -8,6 +8,8 @@ use crate::state::gas::OutOfGas;
 use crate::state::StateError;
 
 pub const CODESPACE: &str = "sdk";
+/// Codespace of the wasm module's errors (wasmd's codes, see [`TxError::Wasm`]).
+pub const WASM_CODESPACE: &str = "wasm";
 
 #[derive(Debug, Error)]
 pub enum TxError {
@@ -45,6 +47,15 @@ pub enum TxError {
     InvalidGasLimit(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// A wasm module failure with wasmd's code (codespace `wasm`): 2 create (upload) failed,
+    /// 3 account exists, 4 instantiate failed, 5 execute failed, 8 not found, 9 query failed,
+    /// 10 invalid message, 13 limit exceeded, 17 unsupported.
+    #[error("{msg}")]
+    Wasm { code: u32, msg: String },
+    /// The node ran out of a local resource (e.g. the VM's instance pool). Not deterministic, so
+    /// never recorded as a transaction result: the executor refuses to go on instead.
+    #[error("node resource exhausted: {0}")]
+    NodeResource(String),
 }
 
 impl TxError {
@@ -66,7 +77,15 @@ impl TxError {
             TxError::TimeoutHeight(_) => 30,
             TxError::WrongSequence(_) => 32,
             TxError::InvalidGasLimit(_) => 41,
-            TxError::Internal(_) => 1,
+            TxError::Internal(_) | TxError::NodeResource(_) => 1,
+            TxError::Wasm { code, .. } => *code,
+        }
+    }
+
+    pub fn codespace(&self) -> &'static str {
+        match self {
+            TxError::Wasm { .. } => WASM_CODESPACE,
+            _ => CODESPACE,
         }
     }
 }

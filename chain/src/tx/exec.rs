@@ -5,6 +5,7 @@ use cosmos_sdk_proto::Any;
 use tendermint::abci::Event;
 
 use super::decode::{DecodedTx, Msg};
+use super::wasm::{self, WasmCtx};
 use super::{events, TxError};
 use crate::state::{bank, Metered};
 
@@ -13,7 +14,11 @@ pub struct MsgsOutcome {
     pub responses: Vec<Any>,
 }
 
-pub fn execute(kv: &mut Metered<'_, '_>, tx: &DecodedTx) -> Result<MsgsOutcome, TxError> {
+pub fn execute(
+    kv: &mut Metered<'_, '_>,
+    tx: &DecodedTx,
+    wasm_ctx: &WasmCtx<'_>,
+) -> Result<MsgsOutcome, TxError> {
     let mut out = MsgsOutcome {
         events: Vec::new(),
         responses: Vec::new(),
@@ -60,6 +65,47 @@ pub fn execute(kv: &mut Metered<'_, '_>, tx: &DecodedTx) -> Result<MsgsOutcome, 
                     .push(events::event("message", &[("sender", input.0.to_string())]));
                 out.responses
                     .push(proof_sdk::msgs::to_any(&MsgMultiSendResponse {}));
+            }
+            Msg::StoreCode { sender, wasm } => {
+                out.events
+                    .push(events::message(&msg.type_url(), sender, "wasm", i));
+                let r = wasm::store_code(kv, wasm_ctx, sender, wasm, &mut out.events)?;
+                out.responses.push(r);
+            }
+            Msg::Instantiate {
+                sender,
+                admin,
+                code_id,
+                label,
+                msg: m,
+                funds,
+            } => {
+                out.events
+                    .push(events::message(&msg.type_url(), sender, "wasm", i));
+                let r = wasm::instantiate(
+                    kv,
+                    wasm_ctx,
+                    sender,
+                    admin.as_ref(),
+                    *code_id,
+                    label,
+                    m,
+                    funds,
+                    &mut out.events,
+                )?;
+                out.responses.push(r);
+            }
+            Msg::Execute {
+                sender,
+                contract,
+                msg: m,
+                funds,
+            } => {
+                out.events
+                    .push(events::message(&msg.type_url(), sender, "wasm", i));
+                let r =
+                    wasm::execute(kv, wasm_ctx, sender, contract, m, funds, 0, &mut out.events)?;
+                out.responses.push(r);
             }
         }
     }

@@ -6,6 +6,7 @@ pub mod decode;
 pub mod error;
 pub mod events;
 pub mod exec;
+pub mod wasm;
 
 pub use decode::{DecodedTx, Msg};
 pub use error::TxError;

@@ -1,0 +1,217 @@
+//! The application driven in-process through its ABCI handlers, without CometBFT (the harness
+//! of `abci_app.rs`, shared with `wasm_app.rs`).
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use cosmos_sdk_proto::cosmos::auth::v1beta1::{
+    BaseAccount, QueryAccountRequest, QueryAccountResponse,
+};
+use cosmos_sdk_proto::cosmos::bank::v1beta1::{QueryBalanceRequest, QueryBalanceResponse};
+use parking_lot::Mutex;
+use proof_chain::abci::consensus::ConsensusState;
+use proof_chain::abci::executor::Executor;
+use proof_chain::abci::genesis::{AppGenesis, GenesisAccount};
+use proof_chain::abci::mempool::MempoolState;
+use proof_chain::abci::query::QueryHandler;
+use proof_chain::node::metrics::Metrics;
+use proof_chain::store::{Pruning, Store};
+use proof_chain::tx::ante::SigCache;
+use proof_sdk::{Address, PrivateKey};
+use prost::Message;
+use tendermint::abci::{request, response};
+use tendermint::v0_38::abci::{ConsensusRequest, ConsensusResponse};
+
+pub const CHAIN: &str = "proof-test";
+
+pub struct App {
+    _dir: tempfile::TempDir,
+    pub store: Arc<Store>,
+    pub consensus: Mutex<ConsensusState>,
+    pub mempool: Arc<MempoolState>,
+    pub query: QueryHandler,
+    pub height: u64,
+}
+
+pub fn time(h: u64) -> tendermint::Time {
+    tendermint::Time::from_unix_timestamp(1_700_000_000 + h as i64, 0).unwrap()
+}
+
+pub fn proposer() -> tendermint::account::Id {
+    tendermint::account::Id::new([7u8; 20])
+}
+
+impl App {
+    pub fn new(accounts: &[(&PrivateKey, u128)]) -> Self {
+        Self::with_params(accounts, Default::default())
+    }
+
+    pub fn prepare(&self, txs: Vec<Vec<u8>>) -> Vec<Bytes> {
+        match self.consensus(ConsensusRequest::PrepareProposal(
+            request::PrepareProposal {
+                max_tx_bytes: 1 << 20,
+                txs: txs.into_iter().map(Bytes::from).collect(),
+                local_last_commit: None,
+                misbehavior: vec![],
+                height: (self.height + 1).try_into().unwrap(),
+                time: time(self.height + 1),
+                next_validators_hash: Default::default(),
+                proposer_address: proposer(),
+            },
+        )) {
+            ConsensusResponse::PrepareProposal(p) => p.txs,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    pub fn process(&self, txs: &[Bytes], t: tendermint::Time) -> response::ProcessProposal {
+        match self.consensus(ConsensusRequest::ProcessProposal(
+            request::ProcessProposal {
+                txs: txs.to_vec(),
+                proposed_last_commit: None,
+                misbehavior: vec![],
+                hash: Default::default(),
+                height: (self.height + 1).try_into().unwrap(),
+                time: t,
+                next_validators_hash: Default::default(),
+                proposer_address: proposer(),
+            },
+        )) {
+            ConsensusResponse::ProcessProposal(p) => p,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    pub fn with_params(
+        accounts: &[(&PrivateKey, u128)],
+        params: proof_chain::state::params::Params,
+    ) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(&dir.path().join("db"), Pruning::default()).unwrap());
+        let vm = proof_vm::Vm::new(proof_vm::VmConfig {
+            cache_dir: Some(dir.path().join("wasm-cache")),
+            ..Default::default()
+        })
+        .unwrap();
+        let exec = Arc::new(Executor {
+            store: store.clone(),
+            chain_id: CHAIN.into(),
+            sig_cache: Arc::new(SigCache::new(1000)),
+            vm: Arc::new(vm),
+        });
+        let metrics = Metrics::new();
+        let mempool = Arc::new(MempoolState::new(exec.clone(), metrics.clone()));
+        let consensus = Mutex::new(ConsensusState::new(exec.clone(), mempool.clone(), metrics));
+        let genesis = AppGenesis {
+            accounts: accounts
+                .iter()
+                .map(|(k, a)| GenesisAccount {
+                    address: k.address().to_string(),
+                    coins: format!("{a}uxyz"),
+                })
+                .collect(),
+            params,
+        };
+        let app = Self {
+            _dir: dir,
+            store,
+            consensus,
+            mempool,
+            query: QueryHandler {
+                exec,
+                moniker: "t".into(),
+            },
+            height: 0,
+        };
+        let r = app.consensus(ConsensusRequest::InitChain(request::InitChain {
+            time: time(0),
+            chain_id: CHAIN.into(),
+            consensus_params: serde_json::from_str(r#"{"block":{"max_bytes":"22020096","max_gas":"-1","time_iota_ms":"1000"},"evidence":{"max_age_num_blocks":"100000","max_age_duration":"172800000000000","max_bytes":"1048576"},"validator":{"pub_key_types":["ed25519"]},"version":{"app":"0"}}"#).unwrap(),
+            validators: vec![],
+            app_state_bytes: serde_json::to_vec(&genesis).unwrap().into(),
+            initial_height: 1u32.into(),
+        }));
+        assert!(matches!(r, ConsensusResponse::InitChain(_)));
+        app
+    }
+
+    pub fn consensus(&self, req: ConsensusRequest) -> ConsensusResponse {
+        self.consensus.lock().handle(req).unwrap()
+    }
+
+    pub fn check(&self, tx: &[u8]) -> response::CheckTx {
+        self.mempool.check_tx(request::CheckTx {
+            tx: Bytes::copy_from_slice(tx),
+            kind: request::CheckTxKind::New,
+        })
+    }
+
+    /// FinalizeBlock + Commit of `txs` as the next block.
+    pub fn block(&mut self, txs: Vec<Bytes>) -> response::FinalizeBlock {
+        self.height += 1;
+        let fb = match self.consensus(ConsensusRequest::FinalizeBlock(request::FinalizeBlock {
+            txs,
+            decided_last_commit: tendermint::abci::types::CommitInfo {
+                round: 0u8.into(),
+                votes: vec![],
+            },
+            misbehavior: vec![],
+            hash: Default::default(),
+            height: self.height.try_into().unwrap(),
+            time: time(self.height),
+            next_validators_hash: Default::default(),
+            proposer_address: proposer(),
+        })) {
+            ConsensusResponse::FinalizeBlock(f) => f,
+            other => panic!("{other:?}"),
+        };
+        assert!(matches!(
+            self.consensus(ConsensusRequest::Commit),
+            ConsensusResponse::Commit(_)
+        ));
+        fb
+    }
+
+    pub fn grpc<Req: Message, Resp: Message + Default>(
+        &self,
+        path: &str,
+        req: &Req,
+    ) -> Result<Resp, (u32, String)> {
+        let r = self.query.query(request::Query {
+            data: req.encode_to_vec().into(),
+            path: path.into(),
+            height: 0u32.into(),
+            prove: false,
+        });
+        if r.code.is_err() {
+            return Err((r.code.value(), r.log));
+        }
+        Ok(Resp::decode(r.value.as_ref()).unwrap())
+    }
+
+    pub fn balance(&self, addr: &Address) -> u128 {
+        let r: QueryBalanceResponse = self
+            .grpc(
+                "/cosmos.bank.v1beta1.Query/Balance",
+                &QueryBalanceRequest {
+                    address: addr.to_string(),
+                    denom: "uxyz".into(),
+                },
+            )
+            .unwrap();
+        r.balance.unwrap().amount.parse().unwrap()
+    }
+
+    pub fn account(&self, addr: &Address) -> Option<BaseAccount> {
+        let r: QueryAccountResponse = self
+            .grpc(
+                "/cosmos.auth.v1beta1.Query/Account",
+                &QueryAccountRequest {
+                    address: addr.to_string(),
+                },
+            )
+            .ok()?;
+        Some(BaseAccount::decode(r.account.unwrap().value.as_slice()).unwrap())
+    }
+}
