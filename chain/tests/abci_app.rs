@@ -204,7 +204,7 @@ fn check_tx_rejects_each_kind_of_bad_transaction_with_its_code() {
         ..params()
     };
     let huge = sign_tx(
-        vec![msgs::bank_send(&alice.address(), &bob, &[Coin::new(1, "uxyz")]); 800],
+        vec![msgs::bank_send(&alice.address(), &bob, &[Coin::new(1, "uxyz")]); 10_000],
         &[Signer {
             key: &alice,
             account_number: 0,

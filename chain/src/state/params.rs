@@ -30,7 +30,8 @@ impl Default for Params {
         Self {
             min_gas_price_num: 25,
             min_gas_price_den: 1000,
-            max_tx_bytes: 64 * 1024,
+            // CometBFT's own mempool limit; contract uploads (hundreds of KB) must fit.
+            max_tx_bytes: 1024 * 1024,
             max_memo_chars: 256,
             max_tx_gas: 50_000_000,
             max_block_gas: DEFAULT_MAX_BLOCK_GAS,
