@@ -11,7 +11,7 @@ use super::executor::Executor;
 use crate::node::metrics::Metrics;
 use crate::state::gas::GasMeter;
 use crate::state::params::Params;
-use crate::state::{Metered, StateError, StateRead};
+use crate::state::{overlay_get, overlay_scan, Metered, StateError, StateRead};
 use crate::tx::ante::{self, AnteCtx, Mode};
 use crate::tx::decode::decode_tx;
 use crate::tx::TxError;
@@ -33,24 +33,10 @@ struct CheckView<'a> {
 
 impl StateRead for CheckView<'_> {
     fn get_raw(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
-        match self.overlay.get(key) {
-            Some(v) => Ok(v.clone()),
-            None => self.base.get_raw(key),
-        }
+        overlay_get(self.overlay, self.base, key)
     }
     fn scan_prefix(&self, prefix: &[u8]) -> Result<BTreeMap<Vec<u8>, Vec<u8>>, StateError> {
-        let mut out = self.base.scan_prefix(prefix)?;
-        for (k, v) in self
-            .overlay
-            .range(prefix.to_vec()..)
-            .take_while(|(k, _)| k.starts_with(prefix))
-        {
-            match v {
-                Some(v) => out.insert(k.clone(), v.clone()),
-                None => out.remove(k),
-            };
-        }
-        Ok(out)
+        overlay_scan(self.overlay, self.base, prefix)
     }
 }
 

@@ -82,25 +82,42 @@ impl<'a> Delta<'a> {
 
 impl StateRead for Delta<'_> {
     fn get_raw(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
-        match self.writes.get(key) {
-            Some(v) => Ok(v.clone()),
-            None => self.parent.get_raw(key),
-        }
+        overlay_get(&self.writes, self.parent, key)
     }
     fn scan_prefix(&self, prefix: &[u8]) -> Result<BTreeMap<Vec<u8>, Vec<u8>>, StateError> {
-        let mut out = self.parent.scan_prefix(prefix)?;
-        for (k, v) in self
-            .writes
-            .range(prefix.to_vec()..)
-            .take_while(|(k, _)| k.starts_with(prefix))
-        {
-            match v {
-                Some(v) => out.insert(k.clone(), v.clone()),
-                None => out.remove(k),
-            };
-        }
-        Ok(out)
+        overlay_scan(&self.writes, self.parent, prefix)
     }
+}
+
+/// Reads `key` through pending `writes` (a `None` is a deletion) down to `parent`.
+pub fn overlay_get(
+    writes: &BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    parent: &dyn StateRead,
+    key: &[u8],
+) -> Result<Option<Vec<u8>>, StateError> {
+    match writes.get(key) {
+        Some(v) => Ok(v.clone()),
+        None => parent.get_raw(key),
+    }
+}
+
+/// `parent`'s entries under `prefix` with pending `writes` applied, in key order.
+pub fn overlay_scan(
+    writes: &BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    parent: &dyn StateRead,
+    prefix: &[u8],
+) -> Result<BTreeMap<Vec<u8>, Vec<u8>>, StateError> {
+    let mut out = parent.scan_prefix(prefix)?;
+    for (k, v) in writes
+        .range(prefix.to_vec()..)
+        .take_while(|(k, _)| k.starts_with(prefix))
+    {
+        match v {
+            Some(v) => out.insert(k.clone(), v.clone()),
+            None => out.remove(k),
+        };
+    }
+    Ok(out)
 }
 
 /// A delta whose every access is charged to a gas meter: what transactions execute against.
