@@ -10,17 +10,12 @@ use tendermint::abci::{request, response};
 use tendermint::v0_38::abci::{ConsensusRequest, ConsensusResponse};
 use tracing::{error, info, warn};
 
-use super::executor::{BlockKey, BlockOutcome, Executor};
+use super::executor::{BlockKey, BlockOutcome, Executor, ProposalLimits};
 use super::genesis::AppGenesis;
 use super::mempool::MempoolState;
 use crate::node::metrics::Metrics;
-use crate::state::params::Params;
 use crate::state::{Delta, StateRead};
 use crate::store::{CommitBatch, TxRecord};
-use crate::tx::ante::Mode;
-
-/// Upper bound of protobuf framing CometBFT adds per tx when it sizes a block (tag + varint).
-const TX_FRAMING_BYTES: i64 = 6;
 
 pub struct ConsensusState {
     pub exec: Arc<Executor>,
@@ -109,80 +104,19 @@ impl ConsensusState {
         req: request::PrepareProposal,
     ) -> anyhow::Result<response::PrepareProposal> {
         let started = Instant::now();
-        let store: &dyn StateRead = &*self.exec.store;
-        let params = Params::load(store)?;
-        let height = req.height.value();
-        let mut block = Delta::new(store);
-        Executor::begin_block(&mut block, height, req.time.unix_timestamp_nanos());
-        let mut included: Vec<Bytes> = Vec::new();
-        let mut results = Vec::new();
-        let mut hashes = Vec::new();
-        let (mut bytes, mut gas, mut dropped) = (0i64, 0u64, 0usize);
-        for raw in req.txs {
-            let size = raw.len() as i64 + TX_FRAMING_BYTES;
-            if bytes + size > req.max_tx_bytes {
-                break;
-            }
-            // Only valid transactions change `block`, so after the loop it is exactly the state
-            // FinalizeBlock will reach with `included`.
-            let out = self
-                .exec
-                .deliver_tx(&mut block, &params, height, &raw, Mode::Deliver);
-            if !out.valid {
-                dropped += 1;
-                continue;
-            }
-            let wanted = out.result.gas_wanted.max(0) as u64;
-            if params.max_block_gas > 0 && gas + wanted > params.max_block_gas {
-                // This tx's effects are in `block`; recompute cleanly without it rather than undo.
-                return self.prepare_recompute(
-                    req.height,
-                    req.time,
-                    req.proposer_address.as_bytes(),
-                    included,
-                );
-            }
-            bytes += size;
-            gas += wanted;
-            hashes.push(proof_sdk::tx::tx_hash(&raw));
-            included.push(raw);
-            results.push(out.result);
-        }
-        let key = BlockKey::new(height, req.time, req.proposer_address.as_bytes(), &included);
-        let writes = block.into_writes();
-        self.cached = Some(BlockOutcome {
-            key,
-            writes,
-            tx_results: results,
-            tx_hashes: hashes,
-            invalid: vec![],
-        });
+        let (outcome, txs) = self.exec.propose_block(
+            req.height.value(),
+            req.time,
+            req.proposer_address.as_bytes(),
+            &req.txs,
+            ProposalLimits {
+                max_bytes: req.max_tx_bytes,
+            },
+        )?;
+        self.cached = Some(outcome);
         self.metrics
             .prepare_seconds
             .observe(started.elapsed().as_secs_f64());
-        if dropped > 0 {
-            info!(
-                height,
-                dropped, "PrepareProposal dropped invalid transactions"
-            );
-        }
-        Ok(response::PrepareProposal { txs: included })
-    }
-
-    fn prepare_recompute(
-        &mut self,
-        height: tendermint::block::Height,
-        time: tendermint::Time,
-        proposer: &[u8],
-        txs: Vec<Bytes>,
-    ) -> anyhow::Result<response::PrepareProposal> {
-        let key = BlockKey::new(height.value(), time, proposer, &txs);
-        let outcome = self.exec.execute_block(key, &txs)?;
-        anyhow::ensure!(
-            outcome.invalid.is_empty(),
-            "re-executing a filtered proposal found invalid txs"
-        );
-        self.cached = Some(outcome);
         Ok(response::PrepareProposal { txs })
     }
 
@@ -201,7 +135,6 @@ impl ConsensusState {
             return Ok(response::ProcessProposal::Accept);
         }
         let outcome = self.exec.execute_block(key, &req.txs)?;
-        let params = Params::load(&*self.exec.store)?;
         let gas: u64 = outcome
             .tx_results
             .iter()
@@ -211,7 +144,7 @@ impl ConsensusState {
             let i = outcome.invalid[0];
             warn!(height = req.height.value(), tx = i, log = %outcome.tx_results[i].log, "rejecting proposal with an invalid transaction");
             response::ProcessProposal::Reject
-        } else if params.max_block_gas > 0 && gas > params.max_block_gas {
+        } else if outcome.over_gas_cap {
             warn!(
                 height = req.height.value(),
                 gas, "rejecting proposal over the block gas limit"

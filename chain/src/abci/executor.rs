@@ -13,7 +13,7 @@ use tendermint::abci::{Code, Event};
 
 use crate::state::gas::GasMeter;
 use crate::state::params::Params;
-use crate::state::{keys, Delta, Metered, StateRead};
+use crate::state::{keys, Delta, Metered, StateError, StateRead};
 use crate::store::Store;
 use crate::tx::ante::{self, AnteCtx, Mode, SigCache};
 use crate::tx::decode::decode_tx;
@@ -50,6 +50,8 @@ pub struct TxOutcome {
     pub result: ExecTxResult,
     /// False if the transaction failed authentication or fee checks (it must not be in a block).
     pub valid: bool,
+    /// CometBFT's hash of the raw bytes (computed once, by the decoder).
+    pub hash: [u8; 32],
 }
 
 /// The result of a whole block, not yet committed.
@@ -60,7 +62,18 @@ pub struct BlockOutcome {
     pub tx_hashes: Vec<[u8; 32]>,
     /// Indices of transactions that failed the ante checks.
     pub invalid: Vec<usize>,
+    /// The transactions' gas limits add up to more than the block gas cap.
+    pub over_gas_cap: bool,
 }
+
+/// What a proposer may put in a block.
+pub struct ProposalLimits {
+    /// CometBFT's `max_tx_bytes` for the block's transactions.
+    pub max_bytes: i64,
+}
+
+/// Upper bound of protobuf framing CometBFT adds per tx when it sizes a block (tag + varint).
+const TX_FRAMING_BYTES: i64 = 6;
 
 pub struct Executor {
     pub store: Arc<Store>,
@@ -91,6 +104,7 @@ impl Executor {
         height: u64,
         raw: &[u8],
         mode: Mode,
+        gas_budget: Option<u64>,
     ) -> TxOutcome {
         let tx = match decode_tx(raw, params, mode == Mode::Simulate) {
             Ok(tx) => tx,
@@ -98,9 +112,22 @@ impl Executor {
                 return TxOutcome {
                     result: failed(&e, 0, 0),
                     valid: false,
+                    hash: proof_sdk::tx::tx_hash(raw),
                 }
             }
         };
+        // A proposer refuses a tx that would overrun the block's gas before it has any effect.
+        if gas_budget.is_some_and(|b| tx.gas_limit > b) {
+            let e = TxError::InvalidGasLimit(format!(
+                "{} exceeds the block's remaining gas",
+                tx.gas_limit
+            ));
+            return TxOutcome {
+                result: failed(&e, tx.gas_limit, 0),
+                valid: false,
+                hash: tx.hash,
+            };
+        }
         let limit = if mode == Mode::Simulate {
             params.max_tx_gas
         } else {
@@ -127,6 +154,7 @@ impl Executor {
                 return TxOutcome {
                     result: failed(&e, tx.gas_limit, gas.used()),
                     valid: false,
+                    hash: tx.hash,
                 }
             }
         };
@@ -166,6 +194,7 @@ impl Executor {
                         ..Default::default()
                     },
                     valid: true,
+                    hash: tx.hash,
                 }
             }
             // Not deterministic (e.g. the VM's instance pool is exhausted): recording it as the
@@ -180,39 +209,100 @@ impl Executor {
                 TxOutcome {
                     result: r,
                     valid: true,
+                    hash: tx.hash,
                 }
             }
         }
     }
 
     /// Executes a block's transactions in order on a fresh delta over the committed state.
-    pub fn execute_block(
+    /// Invalid ones are recorded as failed (ProcessProposal rejects such a block).
+    pub fn execute_block(&self, key: BlockKey, txs: &[Bytes]) -> Result<BlockOutcome, StateError> {
+        let (outcome, _) = self.run(key, txs, None)?;
+        Ok(outcome)
+    }
+
+    /// Builds a proposal from mempool txs: executes them in order, leaving out invalid ones and
+    /// any that would overrun the gas cap, and stopping at the byte cap. Only included txs change
+    /// state, so the outcome is exactly what FinalizeBlock reaches with the returned txs.
+    pub fn propose_block(
+        &self,
+        height: u64,
+        time: tendermint::Time,
+        proposer: &[u8],
+        txs: &[Bytes],
+        limits: ProposalLimits,
+    ) -> Result<(BlockOutcome, Vec<Bytes>), StateError> {
+        // The key covers the included txs, known only after the run; fill it in then.
+        let provisional = BlockKey {
+            height,
+            time_nanos: time.unix_timestamp_nanos(),
+            proposer: proposer.to_vec(),
+            txs_digest: [0; 32],
+        };
+        let (mut outcome, included) = self.run(provisional, txs, Some(limits))?;
+        outcome.key = BlockKey::new(height, time, proposer, &included);
+        Ok((outcome, included))
+    }
+
+    /// The one block execution loop behind [`Self::execute_block`] and [`Self::propose_block`].
+    fn run(
         &self,
         key: BlockKey,
         txs: &[Bytes],
-    ) -> Result<BlockOutcome, crate::state::StateError> {
+        limits: Option<ProposalLimits>,
+    ) -> Result<(BlockOutcome, Vec<Bytes>), StateError> {
         let store: &dyn StateRead = &*self.store;
         let params = Params::load(store)?;
         let mut block = Delta::new(store);
         Self::begin_block(&mut block, key.height, key.time_nanos);
+        let capped = params.max_block_gas > 0;
+        let (mut bytes, mut gas) = (0i64, 0u64);
+        let mut included = Vec::with_capacity(txs.len());
         let mut tx_results = Vec::with_capacity(txs.len());
-        let mut invalid = Vec::new();
         let mut tx_hashes = Vec::with_capacity(txs.len());
-        for (i, raw) in txs.iter().enumerate() {
-            let out = self.deliver_tx(&mut block, &params, key.height, raw, Mode::Deliver);
+        let mut invalid = Vec::new();
+        for raw in txs {
+            let budget = match &limits {
+                Some(l) => {
+                    let size = raw.len() as i64 + TX_FRAMING_BYTES;
+                    if bytes + size > l.max_bytes {
+                        break;
+                    }
+                    capped.then(|| params.max_block_gas - gas)
+                }
+                None => None,
+            };
+            let out = self.deliver_tx(&mut block, &params, key.height, raw, Mode::Deliver, budget);
             if !out.valid {
-                invalid.push(i);
+                if limits.is_some() {
+                    continue;
+                }
+                invalid.push(tx_results.len());
             }
-            tx_hashes.push(proof_sdk::tx::tx_hash(raw));
+            bytes += raw.len() as i64 + TX_FRAMING_BYTES;
+            gas = gas.saturating_add(out.result.gas_wanted.max(0) as u64);
+            tx_hashes.push(out.hash);
             tx_results.push(out.result);
+            included.push(raw.clone());
         }
-        Ok(BlockOutcome {
+        let dropped = txs.len() - included.len();
+        if limits.is_some() && dropped > 0 {
+            tracing::info!(
+                height = key.height,
+                dropped,
+                "proposal left out transactions"
+            );
+        }
+        let outcome = BlockOutcome {
             key,
             writes: block.into_writes(),
             tx_results,
             tx_hashes,
             invalid,
-        })
+            over_gas_cap: capped && gas > params.max_block_gas,
+        };
+        Ok((outcome, included))
     }
 
     /// Block-level bookkeeping. Writing the header info every block also guarantees each

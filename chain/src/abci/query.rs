@@ -376,7 +376,7 @@ impl QueryHandler {
         let mut block = Delta::new(store);
         let out = self
             .exec
-            .deliver_tx(&mut block, &params, latest + 1, &raw, Mode::Simulate);
+            .deliver_tx(&mut block, &params, latest + 1, &raw, Mode::Simulate, None);
         if out.result.code.is_err() {
             return Err(QueryError::Failed(out.result.log, out.result.code.value()));
         }

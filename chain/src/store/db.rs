@@ -275,7 +275,14 @@ impl Store {
                 borsh::to_vec(node).map_err(tree_err)?,
             );
         }
-        for stale in &batch.tree.stale_node_index_batch {
+        // The pruner's indexes cost a seek per written key; an archive node never prunes.
+        let track_stale = self.pruning.keep_recent > 0;
+        for stale in batch
+            .tree
+            .stale_node_index_batch
+            .iter()
+            .filter(|_| track_stale)
+        {
             let mut k = be64(stale.stale_since_version).to_vec();
             k.extend_from_slice(&borsh::to_vec(&stale.node_key).map_err(tree_err)?);
             wb.put_cf(self.cf(CF_STALE_NODES), k, []);
@@ -283,7 +290,12 @@ impl Store {
         for (key, value) in &batch.writes {
             let kh = key_hash(key);
             // The value this write supersedes becomes prunable once `version` leaves the window.
-            if let Some(prev) = self.previous_value_version(&kh, version)? {
+            let prev = if track_stale {
+                self.previous_value_version(&kh, version)?
+            } else {
+                None
+            };
+            if let Some(prev) = prev {
                 let mut k = be64(version).to_vec();
                 k.extend_from_slice(&value_key(&kh, prev));
                 wb.put_cf(self.cf(CF_STALE_VALUES), k, []);
