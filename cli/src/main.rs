@@ -3,9 +3,12 @@
 mod keys;
 mod output;
 mod password;
+mod progress;
 mod query;
 mod tx;
 mod util;
+mod wasm_query;
+mod wasm_tx;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -61,6 +61,11 @@ pub enum QueryCmd {
         #[arg(long)]
         height: Option<u64>,
     },
+    /// CosmWasm codes, contracts and contract state
+    Wasm {
+        #[command(subcommand)]
+        cmd: crate::wasm_query::WasmQuery,
+    },
 }
 
 #[derive(Subcommand)]
@@ -100,6 +105,7 @@ pub async fn run(ctx: &Ctx, cmd: QueryCmd) -> Result<()> {
         QueryCmd::Block { height } => block(ctx, &rpc, height).await,
         QueryCmd::Status => status(ctx, &rpc).await,
         QueryCmd::Supply { denom, height } => supply(ctx, &rpc, denom.as_deref(), height).await,
+        QueryCmd::Wasm { cmd } => crate::wasm_query::run(ctx, &rpc, cmd).await,
     }
 }
 

@@ -1,18 +1,23 @@
 //! `proof tx ...`: build, sign (SIGN_MODE_DIRECT), broadcast and wait for transactions.
+//! `submit` is the one path every transaction takes (gas estimate, signing, CheckTx, waiting).
 
-use std::io::IsTerminal;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
+use base64::Engine as _;
 use clap::{Args, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
-use proof_sdk::rpc::RpcClient;
-use proof_sdk::tx::{sign_tx, tx_hash_hex, Signer, TxParams};
+use cosmos_sdk_proto::cosmos::base::abci::v1beta1::TxMsgData;
+use cosmos_sdk_proto::cosmos::tx::v1beta1::{SimulateRequest, SimulateResponse, TxRaw};
+use cosmos_sdk_proto::Any;
+use proof_sdk::rpc::{RpcClient, TxResult};
+use proof_sdk::tx::{build_auth_info, build_body, sign_tx, tx_hash_hex, Signer, TxParams};
 use proof_sdk::{msgs, Address, Coin, BASE_DENOM};
-use serde_json::json;
+use prost::Message;
+use serde_json::{json, Value};
 
 use crate::output::fields;
-use crate::query::fetch_account;
+use crate::progress::Progress;
+use crate::query::{events_text, fetch_account};
 use crate::util::{parse_amount, parse_duration, resolve_address};
 use crate::{password, Ctx};
 
@@ -22,6 +27,11 @@ pub enum TxCmd {
     Bank {
         #[command(subcommand)]
         cmd: BankTx,
+    },
+    /// CosmWasm contracts: upload, instantiate, execute, migrate, admins
+    Wasm {
+        #[command(subcommand)]
+        cmd: Box<crate::wasm_tx::WasmTx>,
     },
 }
 
@@ -66,16 +76,145 @@ pub async fn run(ctx: &Ctx, cmd: TxCmd) -> Result<()> {
         TxCmd::Bank {
             cmd: BankTx::Send(args),
         } => send(ctx, args).await,
+        TxCmd::Wasm { cmd } => crate::wasm_tx::run(ctx, *cmd).await,
     }
 }
 
+/// The chain's minimum gas price (docs/INTERFACES.md), as a fraction: 25/1000 uxyz per gas.
+const MIN_GAS_PRICE_NUM: u128 = 25;
+const MIN_GAS_PRICE_DEN: u128 = 1000;
+
 /// Smallest fee the chain accepts for `gas`: gas * 0.025 uxyz, rounded up.
-fn min_fee(gas: u64) -> u128 {
-    (u128::from(gas) * 25).div_ceil(1000)
+pub fn min_fee(gas: u64) -> u128 {
+    (u128::from(gas) * MIN_GAS_PRICE_NUM).div_ceil(MIN_GAS_PRICE_DEN)
 }
 
-/// What to do about a failed transaction, by Cosmos SDK error code.
-fn hint(code: u32, codespace: &str, args: &SendArgs, from: &Address) -> Option<String> {
+/// `--gas`: a fixed limit or `auto` (simulate, then multiply by the adjustment).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Gas {
+    Auto,
+    Fixed(u64),
+}
+
+pub fn parse_gas(s: &str) -> Result<Gas, String> {
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("auto") {
+        return Ok(Gas::Auto);
+    }
+    match s.parse::<u64>() {
+        Ok(0) => Err("--gas must be positive (or auto)".into()),
+        Ok(n) => Ok(Gas::Fixed(n)),
+        Err(_) => Err(format!("invalid gas {s:?}: expected a number or auto")),
+    }
+}
+
+fn parse_adjustment(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(f) if f.is_finite() && (1.0..=10.0).contains(&f) => Ok(f),
+        _ => Err(format!(
+            "invalid gas adjustment {s:?}: expected a number between 1 and 10, e.g. 1.3"
+        )),
+    }
+}
+
+/// Flags shared by the wasm transactions (the signer is `--from`, as in wasmd's CLI).
+#[derive(Args, Clone)]
+pub struct TxFlags {
+    /// Name of the local key that signs and pays
+    #[arg(long)]
+    pub from: String,
+    /// Fee paid to validators [default: gas x 0.025uxyz, the chain's minimum]; empty for none
+    #[arg(long)]
+    pub fees: Option<String>,
+    /// Gas limit, or `auto` to estimate it by simulating the transaction
+    #[arg(long, default_value = "auto", value_parser = parse_gas)]
+    pub gas: Gas,
+    /// With --gas auto: the simulated gas is multiplied by this
+    #[arg(long, default_value = "1.3", value_parser = parse_adjustment)]
+    pub gas_adjustment: f64,
+    #[arg(long, default_value = "")]
+    pub memo: String,
+    /// Reject the transaction if it is not committed by this block height (0 = never)
+    #[arg(long, default_value_t = 0)]
+    pub timeout_height: u64,
+    /// Chain id to sign for [default: the node's]
+    #[arg(long)]
+    pub chain_id: Option<String>,
+    /// Return after the node accepted the tx into its mempool, without waiting for a block
+    #[arg(long)]
+    pub no_wait: bool,
+    /// How long to wait for the tx to be committed (e.g. 30s, 2m)
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub wait_timeout: Duration,
+}
+
+/// Everything about a transaction except its messages, resolved from flags.
+pub struct TxSpec {
+    /// Local key name of the signer.
+    pub key_name: String,
+    pub from: Address,
+    /// `None`: the chain's minimum fee for the final gas limit.
+    pub fee: Option<Vec<Coin>>,
+    pub gas: Gas,
+    pub gas_adjustment: f64,
+    pub memo: String,
+    pub timeout_height: u64,
+    pub chain_id: Option<String>,
+    pub no_wait: bool,
+    pub wait_timeout: Duration,
+}
+
+impl TxSpec {
+    /// Resolves `--from` and `--fees` (local checks only, before any network call).
+    pub fn from_flags(ctx: &Ctx, flags: &TxFlags) -> Result<Self> {
+        let from = key_address(ctx, &flags.from)?;
+        let fee = match flags.fees.as_deref().map(str::trim) {
+            None => None,
+            Some("") => Some(Vec::new()),
+            Some(f) => Some(parse_amount(f, "--fees")?),
+        };
+        Ok(Self {
+            key_name: flags.from.clone(),
+            from,
+            fee,
+            gas: flags.gas,
+            gas_adjustment: flags.gas_adjustment,
+            memo: flags.memo.clone(),
+            timeout_height: flags.timeout_height,
+            chain_id: flags.chain_id.clone(),
+            no_wait: flags.no_wait,
+            wait_timeout: flags.wait_timeout,
+        })
+    }
+}
+
+/// The address a local key's file records.
+pub fn key_address(ctx: &Ctx, name: &str) -> Result<Address> {
+    let key_file = ctx.keystore().get(name)?;
+    key_file
+        .address
+        .parse()
+        .with_context(|| format!("key file of {name:?} has an invalid address"))
+}
+
+/// What to do about a failed transaction, by error code and codespace.
+fn hint(
+    code: u32,
+    codespace: &str,
+    gas: u64,
+    timeout_height: u64,
+    from: &Address,
+) -> Option<String> {
+    if codespace == "wasm" {
+        return Some(match code {
+            2 => "the chain rejected the wasm code: build it with `bash contracts/build.sh` (optimised, wasm32-unknown-unknown)".into(),
+            4 | 5 => "the contract returned an error: check the message against the contract's schema".into(),
+            8 => "no such code or contract: check the id/address with `proof query wasm code ID` or `proof query wasm contract ADDR`".into(),
+            10 => "the contract message must be valid JSON".into(),
+            13 => "the wasm code is too large for the chain".into(),
+            _ => return None,
+        });
+    }
     if !(codespace.is_empty() || codespace == "sdk") {
         return None;
     }
@@ -88,15 +227,14 @@ fn hint(code: u32, codespace: &str, args: &SendArgs, from: &Address) -> Option<S
         5 => format!("insufficient funds for amount plus fees; check `proof query bank balances {from}`"),
         7 => "invalid address: recipient must be a proof1... address".into(),
         10 => "invalid coins: amounts must be positive with valid denoms, e.g. 1000uxyz".into(),
-        11 => format!("out of gas: raise --gas (was {})", args.gas),
+        11 => format!("out of gas: raise --gas (was {gas})"),
         12 => "memo too large: shorten --memo".into(),
         13 => format!(
-            "fee too low: the chain needs at least gas * 0.025 {BASE_DENOM}; for --gas {} pass --fees {}{BASE_DENOM} or more",
-            args.gas,
-            min_fee(args.gas)
+            "fee too low: the chain needs at least gas * 0.025 {BASE_DENOM}; for --gas {gas} pass --fees {}{BASE_DENOM} or more",
+            min_fee(gas)
         ),
-        21 => "transaction too large".into(),
-        30 => format!("--timeout-height {} has already passed; raise it or leave it out", args.timeout_height),
+        21 => "transaction too large (for contract code: optimise the wasm with `bash contracts/build.sh`)".into(),
+        30 => format!("--timeout-height {timeout_height} has already passed; raise it or leave it out"),
         _ => return None,
     })
 }
@@ -119,24 +257,6 @@ fn failure(
     anyhow::anyhow!(msg)
 }
 
-fn spinner(ctx: &Ctx, hash: &str) -> Option<ProgressBar> {
-    // A spinner would corrupt machine-readable output or logs, so only draw it for a human.
-    if ctx.output.is_json() || !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let pb = ProgressBar::new_spinner();
-    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
-        pb.set_style(style);
-    }
-    // Short enough to stay on one line of a narrow terminal; the full hash is printed afterwards.
-    pb.set_message(format!(
-        "waiting for tx {}… to be committed",
-        hash.get(..12).unwrap_or(hash)
-    ));
-    pb.enable_steady_tick(Duration::from_millis(100));
-    Some(pb)
-}
-
 async fn chain_id(rpc: &RpcClient, given: Option<String>) -> Result<String> {
     match given {
         Some(c) if !c.trim().is_empty() => Ok(c),
@@ -147,78 +267,171 @@ async fn chain_id(rpc: &RpcClient, given: Option<String>) -> Result<String> {
     }
 }
 
-async fn send(ctx: &Ctx, args: SendArgs) -> Result<()> {
-    // Validate everything local before touching the network or asking for a password.
-    let ks = ctx.keystore();
-    let key_file = ks.get(&args.from)?;
-    let from: Address = key_file
-        .address
-        .parse()
-        .with_context(|| format!("key file of {:?} has an invalid address", args.from))?;
-    let to = resolve_address(&ks, &args.to)?;
-    let amount = parse_amount(&args.amount, "amount")?;
-    let fee: Vec<Coin> = if args.fees.trim().is_empty() {
-        Vec::new()
-    } else {
-        parse_amount(&args.fees, "--fees")?
+const PATH_SIMULATE: &str = "/cosmos.tx.v1beta1.Service/Simulate";
+
+/// Estimates the gas of `msgs` with `/cosmos.tx.v1beta1.Service/Simulate`: the tx goes unsigned
+/// (the chain prices the signature bytes it will carry) with the fee it will pay, if known.
+async fn simulate(
+    rpc: &RpcClient,
+    msgs: &[Any],
+    signer: &Signer<'_>,
+    params: &TxParams,
+) -> Result<u64> {
+    let body_bytes = build_body(msgs.to_vec(), params).encode_to_vec();
+    let auth_info_bytes = build_auth_info(std::slice::from_ref(signer), params).encode_to_vec();
+    let tx_bytes = TxRaw {
+        body_bytes,
+        auth_info_bytes,
+        signatures: vec![Vec::new()],
+    }
+    .encode_to_vec();
+    let req = SimulateRequest {
+        tx_bytes,
+        ..Default::default()
     };
-    if args.gas == 0 {
-        bail!("--gas must be positive (a bank send needs well under 200000)");
+    let r = rpc
+        .abci_query(PATH_SIMULATE, &req.encode_to_vec(), None, false)
+        .await
+        .context("gas estimation (simulate) failed")?;
+    if r.code != 0 {
+        bail!(
+            "the transaction would fail (simulation, code {}): {}\nhint: fix the cause above; --gas N skips the estimate but the transaction would fail the same way",
+            r.code,
+            r.log
+        );
+    }
+    let resp = SimulateResponse::decode(r.value.as_slice())
+        .with_context(|| format!("{PATH_SIMULATE}: cannot decode the reply"))?;
+    let used = resp
+        .gas_info
+        .map(|g| g.gas_used)
+        .filter(|&g| g > 0)
+        .ok_or_else(|| anyhow::anyhow!("{PATH_SIMULATE}: the node reported no gas used"))?;
+    Ok(used)
+}
+
+/// `used * adjustment`, rounded up.
+fn adjusted_gas(used: u64, adjustment: f64) -> u64 {
+    // f64 is exact for integers below 2^53; gas values are far smaller.
+    (used as f64 * adjustment).ceil() as u64
+}
+
+/// A transaction that was committed successfully.
+pub struct Committed {
+    pub hash: String,
+    pub res: TxResult,
+}
+
+impl Committed {
+    /// The tx result's events (CometBFT 0.38 JSON: `[{type, attributes: [{key, value}]}]`).
+    pub fn events(&self) -> &Value {
+        &self.res.raw["tx_result"]["events"]
     }
 
+    /// The first value of `key` in the first event of type `kind`.
+    pub fn event_attr(&self, kind: &str, key: &str) -> Option<String> {
+        event_attr(self.events(), kind, key)
+    }
+
+    /// The `msg_responses` of the tx's `TxMsgData` (the `data` field, base64).
+    pub fn msg_responses(&self) -> Vec<Any> {
+        let b64 = self.res.raw["tx_result"]["data"].as_str().unwrap_or("");
+        base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .ok()
+            .and_then(|d| TxMsgData::decode(d.as_slice()).ok())
+            .map(|d| d.msg_responses)
+            .unwrap_or_default()
+    }
+}
+
+pub fn event_attr(events: &Value, kind: &str, key: &str) -> Option<String> {
+    events
+        .as_array()?
+        .iter()
+        .filter(|e| e["type"].as_str() == Some(kind))
+        .flat_map(|e| e["attributes"].as_array().into_iter().flatten())
+        .find(|a| a["key"].as_str() == Some(key))
+        .and_then(|a| a["value"].as_str().map(str::to_string))
+}
+
+/// Signs `msgs` with the spec's key (after estimating gas if asked), broadcasts and, unless
+/// `no_wait`, waits for the block. Failures and the no-wait case are reported here (a JSON
+/// document is still printed for scripts); a successful commit is returned for the caller to print.
+pub async fn submit(
+    ctx: &Ctx,
+    spec: &TxSpec,
+    msgs: Vec<Any>,
+    progress: &mut Progress,
+) -> Result<Option<Committed>> {
     let rpc = ctx.rpc()?;
-    let chain_id = chain_id(&rpc, args.chain_id.clone()).await?;
-    let Some(account) = fetch_account(&rpc, &from, None).await? else {
+    let chain_id = chain_id(&rpc, spec.chain_id.clone()).await?;
+    let from = &spec.from;
+    let Some(account) = fetch_account(&rpc, from, None).await? else {
         bail!(
             "account {from} (key {:?}) does not exist on chain {chain_id} yet: it must receive funds first, \
              e.g. `proof tx bank send FUNDED_KEY {from} 1000000{BASE_DENOM}`",
-            args.from
+            spec.key_name
         );
     };
 
-    let pw = password::unlock(ctx, &format!("key {:?}", args.from))?;
-    let key = ks.signing_key(&args.from, &pw)?;
+    let ks = ctx.keystore();
+    let pw = password::unlock(ctx, &format!("key {:?}", spec.key_name))?;
+    let key = ks.signing_key(&spec.key_name, &pw)?;
     drop(pw);
-    if key.address() != from {
+    if key.address() != *from {
         bail!(
             "key {:?} derives address {} but its file says {from}; the key file is corrupt",
-            args.from,
+            spec.key_name,
             key.address()
         );
     }
-
-    let params = TxParams {
-        memo: args.memo.clone(),
-        timeout_height: args.timeout_height,
-        gas_limit: args.gas,
-        fee,
-        include_pubkey: true,
-    };
     let signer = Signer {
         key: &key,
         account_number: account.account_number,
         sequence: account.sequence,
     };
-    let tx = sign_tx(
-        vec![msgs::bank_send(&from, &to, &amount)],
-        &[signer],
-        &params,
-        &chain_id,
-    );
-    let hash = tx_hash_hex(&tx);
+    let mut params = TxParams {
+        memo: spec.memo.clone(),
+        timeout_height: spec.timeout_height,
+        gas_limit: 0,
+        fee: spec.fee.clone().unwrap_or_default(),
+        include_pubkey: true,
+    };
 
-    let check = rpc
-        .broadcast_tx_sync(&tx)
-        .await
-        .context("broadcast failed")?;
+    let pb = progress.spinner("signing and broadcasting");
+    let gas = match spec.gas {
+        Gas::Fixed(g) => g,
+        Gas::Auto => {
+            let sim = simulate(&rpc, &msgs, &signer, &params).await;
+            let used = match sim {
+                Ok(u) => u,
+                Err(e) => {
+                    crate::progress::finish(pb);
+                    return Err(e);
+                }
+            };
+            adjusted_gas(used, spec.gas_adjustment)
+        }
+    };
+    params.gas_limit = gas;
+    if spec.fee.is_none() {
+        params.fee = vec![Coin::new(min_fee(gas), BASE_DENOM)];
+    }
+    let tx = sign_tx(msgs, &[signer], &params, &chain_id);
+    let hash = tx_hash_hex(&tx);
+    let check = rpc.broadcast_tx_sync(&tx).await;
+    crate::progress::finish(pb);
+    let check = check.context("broadcast failed")?;
     if check.code != 0 {
         if ctx.output.is_json() {
             crate::output::print_json(&json!({
                 "txhash": hash, "stage": "check_tx", "code": check.code,
                 "codespace": check.codespace, "log": check.log,
+                "gas_wanted": gas.to_string(),
             }));
         }
-        let h = hint(check.code, &check.codespace, &args, &from);
+        let h = hint(check.code, &check.codespace, gas, spec.timeout_height, from);
         return Err(failure(
             "rejected by the node (CheckTx)",
             check.code,
@@ -228,34 +441,64 @@ async fn send(ctx: &Ctx, args: SendArgs) -> Result<()> {
         ));
     }
 
-    if args.no_wait {
-        let doc = json!({"txhash": hash, "stage": "mempool", "code": 0});
+    if spec.no_wait {
+        let doc =
+            json!({"txhash": hash, "stage": "mempool", "code": 0, "gas_wanted": gas.to_string()});
         ctx.output.emit(&doc, || {
             format!("txhash: {hash}\naccepted into the mempool; check it later with `proof query tx {hash}`")
         });
-        return Ok(());
+        return Ok(None);
     }
 
-    let pb = spinner(ctx, &hash);
+    let pb = progress.spinner(&format!(
+        "waiting for tx {}… to be committed",
+        hash.get(..12).unwrap_or(&hash)
+    ));
     let waited = rpc
-        .wait_for_tx(&hash, args.wait_timeout, || {
+        .wait_for_tx(&hash, spec.wait_timeout, || {
             if let Some(pb) = &pb {
                 pb.tick();
             }
         })
         .await;
-    if let Some(pb) = &pb {
-        pb.finish_and_clear();
-    }
+    crate::progress::finish(pb);
     let res = waited.with_context(|| {
         format!("check later with `proof query tx {hash}`, or wait longer with --wait-timeout")
     })?;
-    let codespace = res.raw["tx_result"]["codespace"]
+    if res.code != 0 {
+        let committed = Committed { hash, res };
+        print_committed(ctx, &committed, &[], false);
+        let res = &committed.res;
+        let codespace = codespace_of(res);
+        let h = hint(res.code, &codespace, gas, spec.timeout_height, from);
+        return Err(failure(
+            &format!("failed in block {}", res.height),
+            res.code,
+            &codespace,
+            &res.log,
+            h,
+        ));
+    }
+    Ok(Some(Committed { hash, res }))
+}
+
+fn codespace_of(res: &TxResult) -> String {
+    res.raw["tx_result"]["codespace"]
         .as_str()
         .unwrap_or_default()
-        .to_string();
-    let doc = json!({
-        "txhash": hash,
+        .to_string()
+}
+
+/// One command-specific result of a committed tx: JSON key, text label, value.
+pub type Extra = (&'static str, &'static str, String);
+
+/// Prints a committed tx: hash, height, code, gas, then `extras`; with `with_events` the JSON
+/// document carries the tx's events (text output lists the contract's `wasm*` events).
+pub fn print_committed(ctx: &Ctx, c: &Committed, extras: &[Extra], with_events: bool) {
+    let res = &c.res;
+    let codespace = codespace_of(res);
+    let mut doc = json!({
+        "txhash": c.hash,
         "stage": "committed",
         "height": res.height.to_string(),
         "code": res.code,
@@ -264,9 +507,15 @@ async fn send(ctx: &Ctx, args: SendArgs) -> Result<()> {
         "gas_wanted": res.gas_wanted.to_string(),
         "gas_used": res.gas_used.to_string(),
     });
+    for (k, _, v) in extras {
+        doc[*k] = Value::String(v.clone());
+    }
+    if with_events {
+        doc["events"] = c.events().clone();
+    }
     ctx.output.emit(&doc, || {
         let mut rows = vec![
-            ("txhash", hash.clone()),
+            ("txhash", c.hash.clone()),
             ("height", res.height.to_string()),
             (
                 "code",
@@ -281,17 +530,62 @@ async fn send(ctx: &Ctx, args: SendArgs) -> Result<()> {
         if res.code != 0 {
             rows.push(("log", res.log.clone()));
         }
-        fields(&rows)
+        for (_, label, v) in extras {
+            rows.push((label, v.clone()));
+        }
+        let mut t = fields(&rows);
+        if with_events {
+            let wasm: Vec<Value> = c
+                .events()
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|e| {
+                    e["type"]
+                        .as_str()
+                        .is_some_and(|t| t == "wasm" || t.starts_with("wasm-"))
+                })
+                .cloned()
+                .collect();
+            if !wasm.is_empty() {
+                t.push_str("contract events:\n");
+                t.push_str(&events_text(&Value::Array(wasm)));
+            }
+        }
+        t
     });
-    if res.code != 0 {
-        let h = hint(res.code, &codespace, &args, &from);
-        return Err(failure(
-            &format!("failed in block {}", res.height),
-            res.code,
-            &codespace,
-            &res.log,
-            h,
-        ));
+}
+
+async fn send(ctx: &Ctx, args: SendArgs) -> Result<()> {
+    // Validate everything local before touching the network or asking for a password.
+    let ks = ctx.keystore();
+    let from = key_address(ctx, &args.from)?;
+    let to = resolve_address(&ks, &args.to)?;
+    let amount = parse_amount(&args.amount, "amount")?;
+    let fee: Vec<Coin> = if args.fees.trim().is_empty() {
+        Vec::new()
+    } else {
+        parse_amount(&args.fees, "--fees")?
+    };
+    if args.gas == 0 {
+        bail!("--gas must be positive (a bank send needs well under 200000)");
+    }
+    let spec = TxSpec {
+        key_name: args.from,
+        from: from.clone(),
+        fee: Some(fee),
+        gas: Gas::Fixed(args.gas),
+        gas_adjustment: 1.0,
+        memo: args.memo,
+        timeout_height: args.timeout_height,
+        chain_id: args.chain_id,
+        no_wait: args.no_wait,
+        wait_timeout: args.wait_timeout,
+    };
+    let mut progress = Progress::new(ctx, 1);
+    let msgs = vec![msgs::bank_send(&from, &to, &amount)];
+    if let Some(c) = submit(ctx, &spec, msgs, &mut progress).await? {
+        print_committed(ctx, &c, &[], false);
     }
     Ok(())
 }
@@ -307,5 +601,53 @@ mod tests {
         assert_eq!(min_fee(40), 1);
         assert_eq!(min_fee(41), 2);
         assert_eq!(min_fee(0), 0);
+    }
+
+    #[test]
+    fn gas_flags() {
+        assert_eq!(parse_gas("auto").unwrap(), Gas::Auto);
+        assert_eq!(parse_gas("AUTO").unwrap(), Gas::Auto);
+        assert_eq!(parse_gas("250000").unwrap(), Gas::Fixed(250_000));
+        assert!(parse_gas("0").is_err());
+        assert!(parse_gas("lots").is_err());
+        assert_eq!(parse_adjustment("1.5").unwrap(), 1.5);
+        assert!(parse_adjustment("0.5").is_err());
+        assert!(parse_adjustment("NaN").is_err());
+        assert_eq!(adjusted_gas(100_000, 1.3), 130_000);
+        assert_eq!(adjusted_gas(3, 1.5), 5);
+        assert_eq!(adjusted_gas(7, 1.0), 7);
+    }
+
+    #[test]
+    fn event_attributes_are_found_by_type_and_key() {
+        let events = json!([
+            {"type": "message", "attributes": [{"key": "code_id", "value": "wrong"}]},
+            {"type": "store_code", "attributes": [
+                {"key": "code_checksum", "value": "ab"}, {"key": "code_id", "value": "7"}
+            ]}
+        ]);
+        assert_eq!(
+            event_attr(&events, "store_code", "code_id").as_deref(),
+            Some("7")
+        );
+        assert_eq!(
+            event_attr(&events, "store_code", "code_checksum").as_deref(),
+            Some("ab")
+        );
+        assert_eq!(event_attr(&events, "instantiate", "code_id"), None);
+        assert_eq!(event_attr(&Value::Null, "store_code", "code_id"), None);
+    }
+
+    #[test]
+    fn wasm_failures_get_wasm_hints() {
+        let a = Address::from_bytes(&[1u8; 20]).unwrap();
+        assert!(hint(5, "wasm", 1, 0, &a)
+            .unwrap()
+            .contains("contract returned an error"));
+        assert!(hint(5, "sdk", 1, 0, &a)
+            .unwrap()
+            .contains("insufficient funds"));
+        assert!(hint(11, "", 123, 0, &a).unwrap().contains("was 123"));
+        assert!(hint(5, "other", 1, 0, &a).is_none());
     }
 }

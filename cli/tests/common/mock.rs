@@ -40,6 +40,28 @@ pub struct State {
     pub committed: HashMap<String, Vec<u8>>,
     /// (path, height parameter) of every abci_query, to check height pinning.
     pub queries: Vec<(String, String)>,
+    /// (path, request bytes) of every abci_query, to check how requests are encoded.
+    pub requests: Vec<(String, Vec<u8>)>,
+    /// Canned answers (code, log, value) for query paths the mock does not model itself
+    /// (wasm queries, Simulate).
+    pub canned: HashMap<String, (u32, String, Vec<u8>)>,
+    /// Events of committed txs (default: one bank `transfer` event).
+    pub tx_events: Option<Value>,
+    /// `tx_result.data` of committed txs (base64 `TxMsgData`).
+    pub tx_data: String,
+    /// Codespace of a failed delivery (default `sdk`).
+    pub deliver_codespace: String,
+}
+
+impl State {
+    /// The decoded requests sent to `path`, in order.
+    pub fn requests_to<R: Message + Default>(&self, path: &str) -> Vec<R> {
+        self.requests
+            .iter()
+            .filter(|(p, _)| p == path)
+            .map(|(_, d)| R::decode(d.as_slice()).expect("request decodes"))
+            .collect()
+    }
 }
 
 impl Default for State {
@@ -58,6 +80,11 @@ impl Default for State {
             broadcast: Vec::new(),
             committed: HashMap::new(),
             queries: Vec::new(),
+            requests: Vec::new(),
+            canned: HashMap::new(),
+            tx_events: None,
+            tx_data: String::new(),
+            deliver_codespace: "sdk".into(),
         }
     }
 }
@@ -155,6 +182,7 @@ fn handle(st: &mut State, method: &str, p: &Value) -> Result<Value, String> {
             let height = p["height"].as_str().unwrap_or("0").to_string();
             st.queries.push((path.clone(), height.clone()));
             let data = hex::decode(p["data"].as_str().unwrap_or("")).map_err(|e| e.to_string())?;
+            st.requests.push((path.clone(), data.clone()));
             let at = match height.parse::<u64>() {
                 Ok(h) if h > 0 => h,
                 _ => st.height,
@@ -192,14 +220,15 @@ fn handle(st: &mut State, method: &str, p: &Value) -> Result<Value, String> {
                 "index": 0,
                 "tx_result": {
                     "code": st.deliver_code,
-                    "codespace": if st.deliver_code == 0 { "" } else { "sdk" },
+                    "codespace": if st.deliver_code == 0 { "" } else { st.deliver_codespace.as_str() },
                     "log": st.deliver_log,
                     "gas_wanted": "200000",
                     "gas_used": "61234",
-                    "events": [{"type": "transfer", "attributes": [
+                    "data": st.tx_data,
+                    "events": st.tx_events.clone().unwrap_or_else(|| json!([{"type": "transfer", "attributes": [
                         {"key": "recipient", "value": "proof1recipient", "index": true},
                         {"key": "amount", "value": "1234uxyz", "index": true}
-                    ]}]
+                    ]}]))
                 },
                 "tx": B64.encode(tx)
             }))
@@ -308,6 +337,13 @@ fn abci(st: &State, path: &str, data: &[u8]) -> (u32, String, Vec<u8>) {
             };
             (0, String::new(), resp.encode_to_vec())
         }
-        _ => (6, format!("unknown query path {path}"), Vec::new()),
+        other => match st.canned.get(other) {
+            Some(answer) => answer.clone(),
+            None => (
+                6,
+                format!("rpc error: code = Unimplemented desc = unknown query path {path}"),
+                Vec::new(),
+            ),
+        },
     }
 }
