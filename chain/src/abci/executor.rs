@@ -97,12 +97,14 @@ fn failed(err: &TxError, gas_wanted: u64, gas_used: u64) -> ExecTxResult {
 impl Executor {
     /// Runs one transaction on `block`. Ante effects (fee, sequence) are applied only if the ante
     /// checks pass; message effects only if every message succeeds.
+    #[allow(clippy::too_many_arguments)]
     pub fn deliver_tx(
         &self,
         block: &mut Delta<'_>,
         params: &Params,
         height: u64,
         raw: &[u8],
+        tx_index: u64,
         mode: Mode,
         gas_budget: Option<u64>,
     ) -> TxOutcome {
@@ -170,6 +172,7 @@ impl Executor {
             },
             time_nanos,
             tx_hash: Some(tx.hash),
+            tx_index,
         };
         let exec_result = {
             let mut m = Metered::new(&*block, &mut gas);
@@ -273,7 +276,16 @@ impl Executor {
                 }
                 None => None,
             };
-            let out = self.deliver_tx(&mut block, &params, key.height, raw, Mode::Deliver, budget);
+            let index = tx_results.len() as u64;
+            let out = self.deliver_tx(
+                &mut block,
+                &params,
+                key.height,
+                raw,
+                index,
+                Mode::Deliver,
+                budget,
+            );
             if !out.valid {
                 if limits.is_some() {
                     continue;

@@ -10,4 +10,5 @@ pub mod executor;
 pub mod genesis;
 pub mod mempool;
 pub mod query;
+mod query_wasm;
 pub mod server;

@@ -17,11 +17,6 @@ use cosmos_sdk_proto::cosmos::base::tendermint::v1beta1::{
 use cosmos_sdk_proto::cosmos::tx::v1beta1::{
     GetTxRequest, GetTxResponse, SimulateRequest, SimulateResponse, Tx, TxRaw,
 };
-use cosmos_sdk_proto::cosmwasm::wasm::v1::{
-    CodeInfoResponse, QueryCodeRequest, QueryCodeResponse, QueryContractInfoRequest,
-    QueryContractInfoResponse, QueryRawContractStateRequest, QueryRawContractStateResponse,
-    QuerySmartContractStateRequest, QuerySmartContractStateResponse,
-};
 use cosmos_sdk_proto::Any;
 use proof_sdk::{Address, Coin};
 use prost::Message;
@@ -32,11 +27,9 @@ use super::executor::Executor;
 use crate::state::auth;
 use crate::state::bank;
 use crate::state::params::Params;
-use crate::state::{keys, wasm};
 use crate::state::{Delta, StateRead};
 use crate::store::{StoreError, PROOF_OP_TYPE};
 use crate::tx::ante::Mode;
-use crate::tx::TxError;
 
 /// A query failure, rendered the way the Cosmos SDK's gRPC bridge does so cosmjs's
 /// "rpc error: code = NotFound" checks work.
@@ -112,11 +105,11 @@ impl StateRead for HistoricalView<'_> {
     }
 }
 
-fn decode<M: Message + Default>(data: &[u8]) -> Result<M, QueryError> {
+pub(super) fn decode<M: Message + Default>(data: &[u8]) -> Result<M, QueryError> {
     M::decode(data).map_err(|e| QueryError::InvalidArgument(format!("cannot decode request: {e}")))
 }
 
-fn parse_addr(s: &str) -> Result<Address, QueryError> {
+pub(super) fn parse_addr(s: &str) -> Result<Address, QueryError> {
     s.parse()
         .map_err(|e: proof_sdk::address::AddressError| QueryError::InvalidArgument(e.to_string()))
 }
@@ -254,64 +247,8 @@ impl QueryHandler {
             }
             "/proof.node.v1/Params" => serde_json::to_vec(&Params::load(view)?)
                 .map_err(|e| QueryError::Internal(e.to_string()))?,
-            "/cosmwasm.wasm.v1.Query/SmartContractState" => {
-                let r: QuerySmartContractStateRequest = decode(data)?;
-                let addr = parse_addr(&r.address)?;
-                let data = crate::tx::wasm::smart_query(
-                    view,
-                    &self.exec.vm,
-                    &self.exec.chain_id,
-                    &addr,
-                    &r.query_data,
-                )
-                .map_err(|e| match e {
-                    TxError::Wasm { code: 8, msg } => QueryError::NotFound(msg),
-                    TxError::NodeResource(m) => QueryError::Internal(m),
-                    other => QueryError::Failed(other.to_string(), other.code()),
-                })?;
-                QuerySmartContractStateResponse { data }.encode_to_vec()
-            }
-            "/cosmwasm.wasm.v1.Query/RawContractState" => {
-                let r: QueryRawContractStateRequest = decode(data)?;
-                let addr = parse_addr(&r.address)?;
-                let mut d = Delta::new(view);
-                if wasm::contract_info(&mut d, &addr)?.is_none() {
-                    return Err(QueryError::NotFound(format!("no such contract: {addr}")));
-                }
-                let key = [keys::wasm_store_prefix(&addr), r.query_data].concat();
-                QueryRawContractStateResponse {
-                    data: view.get_raw(&key)?.unwrap_or_default(),
-                }
-                .encode_to_vec()
-            }
-            "/cosmwasm.wasm.v1.Query/ContractInfo" => {
-                let r: QueryContractInfoRequest = decode(data)?;
-                let addr = parse_addr(&r.address)?;
-                let mut d = Delta::new(view);
-                let info = wasm::contract_info(&mut d, &addr)?
-                    .ok_or_else(|| QueryError::NotFound(format!("no such contract: {addr}")))?;
-                QueryContractInfoResponse {
-                    address: addr.to_string(),
-                    contract_info: Some(info),
-                }
-                .encode_to_vec()
-            }
-            "/cosmwasm.wasm.v1.Query/Code" => {
-                let r: QueryCodeRequest = decode(data)?;
-                let mut d = Delta::new(view);
-                let info = wasm::code_info(&mut d, r.code_id)?
-                    .ok_or_else(|| QueryError::NotFound(format!("no such code: {}", r.code_id)))?;
-                let wasm_bytes = wasm::code_bytes(view, &info.code_hash)?.unwrap_or_default();
-                QueryCodeResponse {
-                    code_info: Some(CodeInfoResponse {
-                        code_id: r.code_id,
-                        creator: info.creator,
-                        data_hash: info.code_hash,
-                        instantiate_permission: info.instantiate_config,
-                    }),
-                    data: wasm_bytes,
-                }
-                .encode_to_vec()
+            p if p.starts_with("/cosmwasm.wasm.v1.Query/") => {
+                super::query_wasm::answer(&self.exec, p, data, view)?
             }
             other => return Err(QueryError::UnknownPath(other.to_string())),
         };
@@ -374,9 +311,15 @@ impl QueryHandler {
         let store: &dyn StateRead = &*self.exec.store;
         let params = Params::load(store)?;
         let mut block = Delta::new(store);
-        let out = self
-            .exec
-            .deliver_tx(&mut block, &params, latest + 1, &raw, Mode::Simulate, None);
+        let out = self.exec.deliver_tx(
+            &mut block,
+            &params,
+            latest + 1,
+            &raw,
+            0,
+            Mode::Simulate,
+            None,
+        );
         if out.result.code.is_err() {
             return Err(QueryError::Failed(out.result.log, out.result.code.value()));
         }

@@ -3,13 +3,11 @@
 use cosmos_sdk_proto::cosmos::bank::v1beta1::{MsgMultiSend, MsgSend};
 use cosmos_sdk_proto::cosmos::tx::signing::v1beta1::SignMode;
 use cosmos_sdk_proto::cosmos::tx::v1beta1::{mode_info, AuthInfo, TxBody, TxRaw};
-use cosmos_sdk_proto::cosmwasm::wasm::v1::{
-    MsgExecuteContract, MsgInstantiateContract, MsgStoreCode,
-};
 use cosmos_sdk_proto::Any;
 use proof_sdk::{Address, Coin, PublicKey};
 use prost::{Message, Name};
 
+use super::wasm::WasmMsg;
 use super::TxError;
 use crate::state::params::Params;
 
@@ -25,24 +23,8 @@ pub enum Msg {
         input: (Address, Vec<Coin>),
         outputs: Vec<(Address, Vec<Coin>)>,
     },
-    /// `/cosmwasm.wasm.v1.MsgStoreCode`; `wasm` is already un-gzipped and within the size limit.
-    StoreCode { sender: Address, wasm: Vec<u8> },
-    /// `/cosmwasm.wasm.v1.MsgInstantiateContract`; `msg` is valid JSON.
-    Instantiate {
-        sender: Address,
-        admin: Option<Address>,
-        code_id: u64,
-        label: String,
-        msg: Vec<u8>,
-        funds: Vec<Coin>,
-    },
-    /// `/cosmwasm.wasm.v1.MsgExecuteContract`; `msg` is valid JSON.
-    Execute {
-        sender: Address,
-        contract: Address,
-        msg: Vec<u8>,
-        funds: Vec<Coin>,
-    },
+    /// A `/cosmwasm.wasm.v1.Msg…`.
+    Wasm(WasmMsg),
 }
 
 impl Msg {
@@ -50,9 +32,7 @@ impl Msg {
         match self {
             Msg::Send { .. } => MsgSend::type_url(),
             Msg::MultiSend { .. } => MsgMultiSend::type_url(),
-            Msg::StoreCode { .. } => MsgStoreCode::type_url(),
-            Msg::Instantiate { .. } => MsgInstantiateContract::type_url(),
-            Msg::Execute { .. } => MsgExecuteContract::type_url(),
+            Msg::Wasm(m) => m.type_url(),
         }
     }
 
@@ -61,13 +41,11 @@ impl Msg {
         match self {
             Msg::Send { from, .. } => vec![from.clone()],
             Msg::MultiSend { input, .. } => vec![input.0.clone()],
-            Msg::StoreCode { sender, .. }
-            | Msg::Instantiate { sender, .. }
-            | Msg::Execute { sender, .. } => vec![sender.clone()],
+            Msg::Wasm(m) => vec![m.sender().clone()],
         }
     }
 
-    fn from_any(any: &Any) -> Result<Self, TxError> {
+    pub(crate) fn from_any(any: &Any) -> Result<Self, TxError> {
         let decode_err = |e: prost::DecodeError| TxError::Decode(format!("{}: {e}", any.type_url));
         if any.type_url == MsgSend::type_url() {
             let m = MsgSend::decode(any.value.as_slice()).map_err(decode_err)?;
@@ -105,53 +83,15 @@ impl Msg {
                 ));
             }
             Ok(Msg::MultiSend { input, outputs })
-        } else if any.type_url == MsgStoreCode::type_url() {
-            let m = MsgStoreCode::decode(any.value.as_slice()).map_err(decode_err)?;
-            if m.instantiate_permission.is_some() {
-                return Err(wasm_err(
-                    17,
-                    "instantiate permissions are not supported yet (everybody may instantiate)",
-                ));
-            }
-            Ok(Msg::StoreCode {
-                sender: parse_addr(&m.sender)?,
-                wasm: crate::tx::wasm::uncompress(&m.wasm_byte_code)?,
-            })
-        } else if any.type_url == MsgInstantiateContract::type_url() {
-            let m = MsgInstantiateContract::decode(any.value.as_slice()).map_err(decode_err)?;
-            if m.code_id == 0 {
-                return Err(wasm_err(10, "code id is required"));
-            }
-            if m.label.trim().is_empty() || m.label.len() > 128 {
-                return Err(wasm_err(10, "label must be 1 to 128 bytes"));
-            }
-            Ok(Msg::Instantiate {
-                sender: parse_addr(&m.sender)?,
-                admin: if m.admin.is_empty() {
-                    None
-                } else {
-                    Some(parse_addr(&m.admin)?)
-                },
-                code_id: m.code_id,
-                label: m.label,
-                msg: json_valid(m.msg)?,
-                funds: parse_funds(&m.funds)?,
-            })
-        } else if any.type_url == MsgExecuteContract::type_url() {
-            let m = MsgExecuteContract::decode(any.value.as_slice()).map_err(decode_err)?;
-            Ok(Msg::Execute {
-                sender: parse_addr(&m.sender)?,
-                contract: parse_addr(&m.contract)?,
-                msg: json_valid(m.msg)?,
-                funds: parse_funds(&m.funds)?,
-            })
+        } else if let Some(m) = WasmMsg::from_any(any)? {
+            Ok(Msg::Wasm(m))
         } else {
             Err(TxError::UnknownRequest(any.type_url.clone()))
         }
     }
 }
 
-fn wasm_err(code: u32, msg: &str) -> TxError {
+pub(super) fn wasm_err(code: u32, msg: &str) -> TxError {
     TxError::Wasm {
         code,
         msg: msg.to_string(),
@@ -159,7 +99,7 @@ fn wasm_err(code: u32, msg: &str) -> TxError {
 }
 
 /// A contract message must be valid JSON (as wasmd's `RawContractMessage` requires).
-fn json_valid(msg: Vec<u8>) -> Result<Vec<u8>, TxError> {
+pub(super) fn json_valid(msg: Vec<u8>) -> Result<Vec<u8>, TxError> {
     match serde_json::from_slice::<serde::de::IgnoredAny>(&msg) {
         Ok(_) => Ok(msg),
         Err(e) => Err(wasm_err(
@@ -170,7 +110,7 @@ fn json_valid(msg: Vec<u8>) -> Result<Vec<u8>, TxError> {
 }
 
 /// Funds sent with a contract call: possibly none, otherwise like any coins.
-fn parse_funds(
+pub(super) fn parse_funds(
     coins: &[cosmos_sdk_proto::cosmos::base::v1beta1::Coin],
 ) -> Result<Vec<Coin>, TxError> {
     if coins.is_empty() {
@@ -180,7 +120,7 @@ fn parse_funds(
     }
 }
 
-fn parse_addr(s: &str) -> Result<Address, TxError> {
+pub(super) fn parse_addr(s: &str) -> Result<Address, TxError> {
     s.parse()
         .map_err(|e: proof_sdk::address::AddressError| TxError::InvalidAddress(e.to_string()))
 }

@@ -1,4 +1,5 @@
 //! Message execution. Runs on its own delta: the caller keeps the writes only on success.
+//! [`run_msg`] is the one handler of each message, whether a transaction or a contract sent it.
 
 use cosmos_sdk_proto::cosmos::bank::v1beta1::{MsgMultiSendResponse, MsgSendResponse};
 use cosmos_sdk_proto::Any;
@@ -14,6 +15,7 @@ pub struct MsgsOutcome {
     pub responses: Vec<Any>,
 }
 
+/// Runs a transaction's messages in order; the first failure fails them all.
 pub fn execute(
     kv: &mut Metered<'_, '_>,
     tx: &DecodedTx,
@@ -24,90 +26,63 @@ pub fn execute(
         responses: Vec::new(),
     };
     for (i, msg) in tx.msgs.iter().enumerate() {
-        match msg {
-            Msg::Send { from, to, amount } => {
-                out.events
-                    .push(events::message(&msg.type_url(), from, "bank", i));
-                bank::send(kv, from, to, amount)?;
-                out.events.extend(events::transfer(from, to, amount));
-                out.responses
-                    .push(proof_sdk::msgs::to_any(&MsgSendResponse {}));
-            }
-            Msg::MultiSend { input, outputs } => {
-                out.events
-                    .push(events::message(&msg.type_url(), &input.0, "bank", i));
-                bank::sub_coins(kv, &input.0, &input.1)?;
-                out.events.push(events::event(
-                    "coin_spent",
-                    &[
-                        ("spender", input.0.to_string()),
-                        ("amount", events::coins_str(&input.1)),
-                    ],
-                ));
-                for (to, coins) in outputs {
-                    bank::add_coins(kv, to, coins)?;
-                    out.events.push(events::event(
-                        "coin_received",
-                        &[
-                            ("receiver", to.to_string()),
-                            ("amount", events::coins_str(coins)),
-                        ],
-                    ));
-                    out.events.push(events::event(
-                        "transfer",
-                        &[
-                            ("recipient", to.to_string()),
-                            ("amount", events::coins_str(coins)),
-                        ],
-                    ));
-                }
-                out.events
-                    .push(events::event("message", &[("sender", input.0.to_string())]));
-                out.responses
-                    .push(proof_sdk::msgs::to_any(&MsgMultiSendResponse {}));
-            }
-            Msg::StoreCode { sender, wasm } => {
-                out.events
-                    .push(events::message(&msg.type_url(), sender, "wasm", i));
-                let r = wasm::store_code(kv, wasm_ctx, sender, wasm, &mut out.events)?;
-                out.responses.push(r);
-            }
-            Msg::Instantiate {
-                sender,
-                admin,
-                code_id,
-                label,
-                msg: m,
-                funds,
-            } => {
-                out.events
-                    .push(events::message(&msg.type_url(), sender, "wasm", i));
-                let r = wasm::instantiate(
-                    kv,
-                    wasm_ctx,
-                    sender,
-                    admin.as_ref(),
-                    *code_id,
-                    label,
-                    m,
-                    funds,
-                    &mut out.events,
-                )?;
-                out.responses.push(r);
-            }
-            Msg::Execute {
-                sender,
-                contract,
-                msg: m,
-                funds,
-            } => {
-                out.events
-                    .push(events::message(&msg.type_url(), sender, "wasm", i));
-                let r =
-                    wasm::execute(kv, wasm_ctx, sender, contract, m, funds, 0, &mut out.events)?;
-                out.responses.push(r);
-            }
+        let module = match msg {
+            Msg::Send { .. } | Msg::MultiSend { .. } => "bank",
+            Msg::Wasm(_) => "wasm",
+        };
+        if let Some(signer) = msg.signers().first() {
+            out.events
+                .push(events::message(&msg.type_url(), signer, module, i));
         }
+        let r = run_msg(kv, wasm_ctx, msg, 0, &mut out.events)?;
+        out.responses.push(r);
     }
     Ok(out)
+}
+
+/// Runs one message (at contract call depth `depth`) and returns its `Msg…Response`.
+pub(crate) fn run_msg(
+    kv: &mut Metered<'_, '_>,
+    wasm_ctx: &WasmCtx<'_>,
+    msg: &Msg,
+    depth: u32,
+    events: &mut Vec<Event>,
+) -> Result<Any, TxError> {
+    match msg {
+        Msg::Send { from, to, amount } => {
+            bank::send(kv, from, to, amount)?;
+            events.extend(events::transfer(from, to, amount));
+            Ok(proof_sdk::msgs::to_any(&MsgSendResponse {}))
+        }
+        Msg::MultiSend { input, outputs } => {
+            bank::sub_coins(kv, &input.0, &input.1)?;
+            events.push(events::event(
+                "coin_spent",
+                &[
+                    ("spender", input.0.to_string()),
+                    ("amount", events::coins_str(&input.1)),
+                ],
+            ));
+            for (to, coins) in outputs {
+                bank::add_coins(kv, to, coins)?;
+                events.push(events::event(
+                    "coin_received",
+                    &[
+                        ("receiver", to.to_string()),
+                        ("amount", events::coins_str(coins)),
+                    ],
+                ));
+                events.push(events::event(
+                    "transfer",
+                    &[
+                        ("recipient", to.to_string()),
+                        ("amount", events::coins_str(coins)),
+                    ],
+                ));
+            }
+            events.push(events::event("message", &[("sender", input.0.to_string())]));
+            Ok(proof_sdk::msgs::to_any(&MsgMultiSendResponse {}))
+        }
+        Msg::Wasm(m) => wasm::run_msg(kv, wasm_ctx, m, depth, events),
+    }
 }

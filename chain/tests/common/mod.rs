@@ -23,6 +23,8 @@ use prost::Message;
 use tendermint::abci::{request, response};
 use tendermint::v0_38::abci::{ConsensusRequest, ConsensusResponse};
 
+pub mod wasm;
+
 pub const CHAIN: &str = "proof-test";
 
 pub struct App {

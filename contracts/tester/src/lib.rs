@@ -7,7 +7,7 @@ use cosmwasm_std::{
     IbcBasicResponse, IbcChannelCloseMsg, IbcChannelConnectMsg, IbcChannelOpenMsg,
     IbcChannelOpenResponse, IbcDestinationCallbackMsg, IbcPacketAckMsg, IbcPacketReceiveMsg,
     IbcPacketTimeoutMsg, IbcReceiveResponse, IbcSourceCallbackMsg, MessageInfo, MigrateInfo, Order,
-    Reply, Response, StdError, StdResult,
+    Reply, Response, StdError, StdResult, SubMsg,
 };
 use serde::{Deserialize, Serialize};
 
@@ -48,6 +48,12 @@ pub enum ExecuteMsg {
     /// Reads the key the host put behind a query and stores it (query_chain in an execute).
     Echo {
         data: String,
+    },
+    /// Sets `mark` (if given) to "1", then sends these submessages: for the chain's dispatch,
+    /// reply and rollback tests.
+    Dispatch {
+        mark: Option<String>,
+        msgs: Vec<SubMsg>,
     },
 }
 
@@ -266,6 +272,12 @@ pub fn execute(
                 .set_data(data.into_bytes())
                 .add_attribute("funds", funds))
         }
+        ExecuteMsg::Dispatch { mark, msgs } => {
+            if let Some(key) = mark {
+                deps.storage.set(key.as_bytes(), b"1");
+            }
+            Ok(Response::new().add_submessages(msgs))
+        }
     }
 }
 
@@ -418,7 +430,20 @@ pub fn sudo(deps: DepsMut, _env: Env, msg: Binary) -> StdResult<Response> {
 #[entry_point]
 pub fn reply(deps: DepsMut, _env: Env, msg: Reply) -> StdResult<Response> {
     deps.storage.set(b"reply", msg.id.to_string().as_bytes());
-    Ok(Response::new().add_attribute("reply_id", msg.id.to_string()))
+    // What the chain reported, for the dispatch tests to inspect.
+    let result = cosmwasm_std::to_json_vec(&msg.result)?;
+    deps.storage
+        .set(format!("reply/{}", msg.id).as_bytes(), &result);
+    deps.storage.set(
+        format!("reply/{}/gas", msg.id).as_bytes(),
+        msg.gas_used.to_string().as_bytes(),
+    );
+    let resp = Response::new().add_attribute("reply_id", msg.id.to_string());
+    match msg.payload.as_slice() {
+        b"fail" => Err(StdError::msg("reply refused on purpose")),
+        b"data" => Ok(resp.set_data(b"from-reply".to_vec())),
+        _ => Ok(resp),
+    }
 }
 
 fn mark(deps: DepsMut, name: &str) -> StdResult<IbcBasicResponse> {

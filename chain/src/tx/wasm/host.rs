@@ -1,0 +1,321 @@
+//! Running one VM call against the transaction's state: the channel backend, the host loop
+//! serving it on this thread, and the conversions around a call (gas, errors, coins, events).
+
+use std::sync::mpsc;
+
+use base64::Engine as _;
+
+use proof_sdk::{Address, Coin};
+use proof_vm::backend::{BackendResult, Record};
+use proof_vm::types as vmt;
+use proof_vm::{Backend, BackendError, CallOptions, Checksum, Order, Outcome, Querier};
+use proof_vm::{Storage, Vm, VmError};
+use tendermint::abci::{Event, EventAttributeIndexExt};
+
+use super::{werr, WasmCtx, ITER_NEXT_FLAT, RESOURCE_RETRIES, VM_GAS_PER_SDK_GAS};
+use crate::state::gas::{GasMeter, READ_FLAT, READ_PER_BYTE};
+use crate::state::{keys, wasm, Metered, StateRead};
+use crate::tx::TxError;
+
+enum Req {
+    Get(Vec<u8>, mpsc::Sender<BackendResult<Option<Vec<u8>>>>),
+    Set(Vec<u8>, Vec<u8>, mpsc::Sender<BackendResult<()>>),
+    Remove(Vec<u8>, mpsc::Sender<BackendResult<()>>),
+    Scan(
+        Option<Vec<u8>>,
+        Option<Vec<u8>>,
+        Order,
+        mpsc::Sender<BackendResult<Vec<Record>>>,
+    ),
+    Query(Vec<u8>, u64, mpsc::Sender<BackendResult<(Vec<u8>, u64)>>),
+}
+
+fn gone() -> BackendError {
+    BackendError::Other("host is gone".into())
+}
+
+struct ChanStorage(mpsc::Sender<Req>);
+struct ChanQuerier(mpsc::Sender<Req>);
+
+impl Storage for ChanStorage {
+    fn get(&self, key: &[u8]) -> BackendResult<Option<Vec<u8>>> {
+        ask_r(&self.0, |s| Req::Get(key.to_vec(), s))
+    }
+    fn set(&mut self, key: &[u8], value: &[u8]) -> BackendResult<()> {
+        ask_r(&self.0, |s| Req::Set(key.to_vec(), value.to_vec(), s))
+    }
+    fn remove(&mut self, key: &[u8]) -> BackendResult<()> {
+        ask_r(&self.0, |s| Req::Remove(key.to_vec(), s))
+    }
+    fn scan(
+        &self,
+        start: Option<&[u8]>,
+        end: Option<&[u8]>,
+        order: Order,
+    ) -> BackendResult<Box<dyn Iterator<Item = Record> + Send>> {
+        let records = ask_r(&self.0, |s| {
+            Req::Scan(start.map(<[u8]>::to_vec), end.map(<[u8]>::to_vec), order, s)
+        })?;
+        Ok(Box::new(records.into_iter()))
+    }
+}
+
+impl Querier for ChanQuerier {
+    fn query_raw(&self, request: &[u8], gas_limit: u64) -> BackendResult<(Vec<u8>, u64)> {
+        ask_r(&self.0, |s| Req::Query(request.to_vec(), gas_limit, s))
+    }
+}
+
+fn ask_r<T>(
+    tx: &mpsc::Sender<Req>,
+    make: impl FnOnce(mpsc::Sender<BackendResult<T>>) -> Req,
+) -> BackendResult<T> {
+    let (s, r) = mpsc::channel();
+    tx.send(make(s)).map_err(|_| gone())?;
+    r.recv().map_err(|_| gone())?
+}
+
+/// Serves one call's requests against `kv`.
+pub(super) struct Host<'c, 'v> {
+    pub(super) ctx: &'c WasmCtx<'v>,
+    prefix: Vec<u8>,
+    pub(super) depth: u32,
+    /// Set when a nested call hit `VmError::Resource`: the whole call then reports `Resource`
+    /// (a node condition) instead of whatever the contract made of the failed query.
+    pub(super) resource: std::cell::RefCell<Option<String>>,
+}
+
+pub(super) fn state_err(e: crate::state::StateError) -> BackendError {
+    match e {
+        crate::state::StateError::OutOfGas(_) => BackendError::OutOfGas,
+        other => BackendError::Other(other.to_string()),
+    }
+}
+
+impl Host<'_, '_> {
+    fn key(&self, k: &[u8]) -> Vec<u8> {
+        [self.prefix.as_slice(), k].concat()
+    }
+
+    fn serve(&self, kv: &mut Metered<'_, '_>, req: Req) {
+        // A send fails only if the call thread is gone; nothing to do then.
+        match req {
+            Req::Get(k, reply) => {
+                let _ = reply.send(kv.get(&self.key(&k)).map_err(state_err));
+            }
+            Req::Set(k, v, reply) => {
+                let _ = reply.send(kv.put(self.key(&k), v).map_err(state_err));
+            }
+            Req::Remove(k, reply) => {
+                let _ = reply.send(kv.delete(self.key(&k)).map_err(state_err));
+            }
+            Req::Scan(start, end, order, reply) => {
+                let _ = reply.send(self.scan(kv, start, end, order));
+            }
+            Req::Query(request, gas_limit, reply) => {
+                let _ = reply.send(self.query(kv, &request, gas_limit));
+            }
+        }
+    }
+
+    /// The contract's records in `[start, end)`, materialised (a snapshot, as the VM requires).
+    /// Only the keys sharing the bounds' common prefix are read (cw-storage-plus ranges stay
+    /// inside one namespace); every record read costs the SDK's iterator price, so a scan over a
+    /// big store is paid for even when few records fall in the range.
+    fn scan(
+        &self,
+        kv: &mut Metered<'_, '_>,
+        start: Option<Vec<u8>>,
+        end: Option<Vec<u8>>,
+        order: Order,
+    ) -> BackendResult<Vec<Record>> {
+        let common: &[u8] = match (&start, &end) {
+            (Some(s), Some(e)) => {
+                let n = s.iter().zip(e.iter()).take_while(|(a, b)| a == b).count();
+                &s[..n]
+            }
+            _ => &[],
+        };
+        let prefix = self.key(common);
+        kv.gas
+            .charge(READ_FLAT + READ_PER_BYTE * prefix.len() as u64)
+            .map_err(|_| BackendError::OutOfGas)?;
+        let all = kv.delta.scan_prefix(&prefix).map_err(state_err)?;
+        let n = self.prefix.len();
+        let mut out = Vec::new();
+        for (k, v) in all {
+            kv.gas
+                .charge(ITER_NEXT_FLAT + READ_PER_BYTE * (k.len() + v.len()) as u64)
+                .map_err(|_| BackendError::OutOfGas)?;
+            let k = k[n..].to_vec();
+            if start.as_deref().is_none_or(|s| k.as_slice() >= s)
+                && end.as_deref().is_none_or(|e| k.as_slice() < e)
+            {
+                out.push((k, v));
+            }
+        }
+        if order == Order::Descending {
+            out.reverse();
+        }
+        Ok(out)
+    }
+}
+
+pub(super) fn b64(data: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(data)
+}
+
+/// Runs one VM call on a helper thread, serving its backend from `kv` on this one. Retries a
+/// call refused for lack of instance slots (it did nothing yet); `Resource` after the retries is
+/// returned as is and must not become a transaction result.
+pub(super) fn call_contract<F>(
+    kv: &mut Metered<'_, '_>,
+    ctx: &WasmCtx<'_>,
+    contract: &Address,
+    checksum: &Checksum,
+    depth: u32,
+    vm_gas_limit: u64,
+    f: F,
+) -> (Result<Vec<u8>, VmError>, u64)
+where
+    F: Fn(&Vm, Backend, &CallOptions) -> Outcome + Sync,
+{
+    if let Err(e) = ensure_code(kv, ctx.vm, checksum) {
+        return (Err(e), 0);
+    }
+    let host = Host {
+        ctx,
+        prefix: keys::wasm_store_prefix(contract),
+        depth,
+        resource: std::cell::RefCell::new(None),
+    };
+    let opts = CallOptions {
+        gas_limit: vm_gas_limit,
+        capture_debug: false,
+    };
+    let mut attempt = 0;
+    loop {
+        let (tx, rx) = mpsc::channel::<Req>();
+        let backend = Backend {
+            storage: Box::new(ChanStorage(tx.clone())),
+            api: ctx.api.clone(),
+            querier: Box::new(ChanQuerier(tx)),
+        };
+        let vm = ctx.vm;
+        let (f, opts) = (&f, &opts);
+        let out = std::thread::scope(|s| {
+            let handle = std::thread::Builder::new()
+                .name("wasm-call".into())
+                .stack_size(8 << 20)
+                .spawn_scoped(s, move || {
+                    let o = f(vm, backend, opts);
+                    (o.result, o.gas_used)
+                });
+            let handle = match handle {
+                Ok(h) => h,
+                Err(e) => return ((Err(VmError::Resource(format!("spawn: {e}"))), 0), 0),
+            };
+            // Ends when the call drops its backend (both senders).
+            let mut served = 0u64;
+            for req in rx.iter() {
+                served += 1;
+                host.serve(kv, req);
+            }
+            let out = handle
+                .join()
+                .unwrap_or_else(|_| (Err(VmError::Trap("call thread panicked".into())), 0));
+            match host.resource.borrow_mut().take() {
+                Some(r) => ((Err(VmError::Resource(r)), out.1), served),
+                None => (out, served),
+            }
+        });
+        match out {
+            // Only a call that touched nothing yet can be retried as if it never happened.
+            ((Err(VmError::Resource(_)), _), 0) if attempt < RESOURCE_RETRIES => {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20 << attempt));
+            }
+            (other, _) => return other,
+        }
+    }
+}
+
+/// Makes sure the VM has `checksum` compiled, re-compiling from the wasm kept in state if its
+/// cache lost it (new cache dir, state sync).
+pub(super) fn ensure_code(
+    kv: &Metered<'_, '_>,
+    vm: &Vm,
+    checksum: &Checksum,
+) -> Result<(), VmError> {
+    match vm.cache().get(checksum) {
+        Ok(_) => Ok(()),
+        Err(VmError::CodeNotFound(_)) => {
+            let wasm = wasm::code_bytes(&kv.delta, &checksum.0)
+                .map_err(|e| VmError::Cache(e.to_string()))?
+                .ok_or_else(|| VmError::CodeNotFound(checksum.to_hex()))?;
+            vm.store_code(&wasm).map(|_| ())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub(super) fn code_checksum(kv: &mut Metered<'_, '_>, code_id: u64) -> Result<Checksum, TxError> {
+    let info =
+        wasm::code_info(kv, code_id)?.ok_or_else(|| werr(8, format!("no such code: {code_id}")))?;
+    let bytes: [u8; 32] = info
+        .code_hash
+        .as_slice()
+        .try_into()
+        .map_err(|_| TxError::Internal(format!("code {code_id} has a malformed checksum")))?;
+    Ok(Checksum(bytes))
+}
+
+/// Maps a failed call to a tx error. `code` is the module error for a contract failure.
+pub(super) fn vm_failure(e: VmError, code: u32, what: &str) -> TxError {
+    match e {
+        VmError::OutOfGas | VmError::Backend(BackendError::OutOfGas) => {
+            TxError::OutOfGas(format!("{what}: out of gas in the contract"))
+        }
+        VmError::Resource(r) => TxError::NodeResource(r),
+        other => werr(code, format!("{what} failed: {other}")),
+    }
+}
+
+/// Remaining chain gas as a VM gas limit.
+pub(super) fn vm_limit(gas: &GasMeter) -> u64 {
+    gas.limit()
+        .saturating_sub(gas.used())
+        .saturating_mul(VM_GAS_PER_SDK_GAS)
+}
+
+/// Charges a call's VM gas (rounded up) to the chain meter.
+pub(super) fn charge_vm_gas(gas: &mut GasMeter, vm_gas: u64) -> Result<(), TxError> {
+    gas.charge(vm_gas.div_ceil(VM_GAS_PER_SDK_GAS))
+        .map_err(|g| {
+            TxError::OutOfGas(format!(
+                "charging the contract's VM gas: gas limit {}, needed at least {}",
+                g.limit, g.wanted
+            ))
+        })
+}
+
+pub(super) fn vm_coins(coins: &[Coin]) -> Vec<vmt::Coin> {
+    coins
+        .iter()
+        .map(|c| vmt::Coin {
+            denom: c.denom.clone(),
+            amount: c.amount.to_string(),
+        })
+        .collect()
+}
+
+pub(super) fn contract_event(kind: &str, contract: &Address, attrs: &[(String, String)]) -> Event {
+    let addr = contract.to_string();
+    let mut all = vec![("_contract_address", addr.as_str()).index()];
+    all.extend(
+        attrs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()).no_index()),
+    );
+    Event::new(kind, all)
+}

@@ -1,0 +1,138 @@
+//! The wasm module (wasmd's `cosmwasm.wasm.v1`): messages, contract calls on proof-vm, the
+//! dispatch of contracts' responses (messages, submessages and replies) and smart queries.
+//!
+//! Rooms: `decode.rs` (stateless message checks), `host.rs` (running one VM call against the
+//! transaction's state), `querier.rs` (what contracts may query), `msgs.rs` (store, instantiate,
+//! execute, migrate, admin, sudo), `dispatch.rs` (a response's messages, submessages with
+//! nested rollback, replies), `query.rs` (ABCI smart queries).
+//!
+//! How a call reaches state: proof-vm wants a `'static` [`proof_vm::Backend`], while the
+//! transaction's state is a borrowed [`crate::state::Metered`] delta. So the call runs on a scoped
+//! helper thread whose backend only holds a channel; this thread serves every storage access and
+//! query from that channel against the `Metered` (charging the SDK's KV gas as it goes) until the
+//! call ends. Nested calls (a smart query to another contract, a message from a contract) do the
+//! same, recursively, depth-limited. Execution is still strictly sequential and deterministic:
+//! the helper only runs while this thread waits for it.
+//!
+//! Gas: VM gas is converted to chain (SDK) gas with ONE multiplier, [`VM_GAS_PER_SDK_GAS`].
+//! A call gets `remaining chain gas × multiplier` VM gas; afterwards
+//! `ceil(vm gas used / multiplier)` is charged to the tx's meter, on top of the KV gas its
+//! storage accesses already paid. Running out (in the VM, in a storage access or at the final
+//! charge) is code 11 (out of gas); the executor then drops the tx's writes and keeps its fee.
+//! A submessage with a gas limit runs on its own meter of that limit; what it used is then
+//! charged to its parent.
+
+mod decode;
+mod dispatch;
+mod host;
+mod msgs;
+mod querier;
+mod query;
+
+use std::io::Read;
+use std::sync::Arc;
+
+use proof_sdk::Address;
+use proof_vm::types::{self as vmt, to_json};
+use proof_vm::{Api, Vm};
+
+use super::TxError;
+use crate::state::{keys, StateRead};
+
+pub use decode::{AddressScheme, WasmMsg};
+pub(crate) use msgs::run_msg;
+pub use msgs::sudo;
+pub use query::smart_query;
+
+/// VM gas per chain (SDK) gas: the one conversion between the two (see `vm/GAS.md`).
+///
+/// Chosen so a unit of gas buys the same CPU time in a contract as in the rest of the chain:
+/// VM gas is calibrated at ~10^12 per CPU second, and chain gas at ~10^9 per second of node work
+/// (a bank transfer: ~75k gas for ~90 us). So the per-tx cap (50M gas) bounds a contract call to
+/// ~50 ms and the block cap (1e9 gas) a block's contract CPU to ~1 s. (wasmd's 140_000_000 relates
+/// different units; a larger multiplier here would let one cheap tx burn seconds of every
+/// validator's CPU.)
+pub const VM_GAS_PER_SDK_GAS: u64 = 1_000;
+/// Largest accepted wasm code, after un-gzipping (wasmd's default `MaxWasmSize`).
+pub const MAX_WASM_SIZE: usize = 800 * 1024;
+/// How deep calls may nest (smart queries and messages from contracts).
+pub const MAX_CALL_DEPTH: u32 = 10;
+/// Chain gas a smart query through ABCI may use (wasmd's default `SmartQueryGasLimit`).
+pub const QUERY_GAS_LIMIT: u64 = 3_000_000;
+/// Gas per record an iterator yields (the SDK's `IterNextCostFlat`), plus the read per-byte cost.
+pub const ITER_NEXT_FLAT: u64 = 30;
+/// How often a call is retried when the VM's instance pool is momentarily exhausted.
+const RESOURCE_RETRIES: u32 = 5;
+
+pub(crate) fn werr(code: u32, msg: impl Into<String>) -> TxError {
+    TxError::Wasm {
+        code,
+        msg: msg.into(),
+    }
+}
+
+/// Un-gzips `code` if it is gzipped; enforces [`MAX_WASM_SIZE`] either way.
+pub fn uncompress(code: &[u8]) -> Result<Vec<u8>, TxError> {
+    if code.is_empty() {
+        return Err(werr(12, "empty wasm code"));
+    }
+    let wasm = if code.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(code)
+            .take(MAX_WASM_SIZE as u64 + 1)
+            .read_to_end(&mut out)
+            .map_err(|e| werr(2, format!("cannot un-gzip wasm code: {e}")))?;
+        out
+    } else {
+        code.to_vec()
+    };
+    if wasm.len() > MAX_WASM_SIZE {
+        return Err(werr(
+            13,
+            format!("wasm code too large: more than {MAX_WASM_SIZE} bytes"),
+        ));
+    }
+    Ok(wasm)
+}
+
+/// What every call of a transaction shares.
+pub struct WasmCtx<'v> {
+    pub vm: &'v Vm,
+    pub api: Arc<dyn Api>,
+    pub chain_id: String,
+    pub height: u64,
+    pub time_nanos: i128,
+    pub tx_hash: Option<[u8; 32]>,
+    /// Index of the transaction in its block (0 in queries and simulations).
+    pub tx_index: u64,
+}
+
+impl WasmCtx<'_> {
+    /// Block height and time as the executor recorded them in `meta/block`.
+    pub fn block_info(state: &dyn StateRead) -> (u64, i128) {
+        match state.get_raw(keys::BLOCK_INFO) {
+            Ok(Some(raw)) if raw.len() == 24 => (
+                u64::from_be_bytes(raw[..8].try_into().expect("8 bytes")),
+                i128::from_be_bytes(raw[8..].try_into().expect("16 bytes")),
+            ),
+            _ => (0, 0),
+        }
+    }
+
+    pub(crate) fn env(&self, contract: &Address) -> Vec<u8> {
+        to_json(&vmt::Env {
+            block: vmt::BlockInfo {
+                height: self.height,
+                time: self.time_nanos.max(0).to_string(),
+                chain_id: self.chain_id.clone(),
+            },
+            transaction: self.tx_hash.map(|h| vmt::TransactionInfo {
+                index: self.tx_index as u32,
+                hash: Some(hex::encode_upper(h)),
+            }),
+            contract: vmt::ContractInfo {
+                address: contract.to_string(),
+            },
+        })
+    }
+}

@@ -1,0 +1,540 @@
+//! The rest of a contract's life through the ABCI handlers: predictable addresses
+//! (instantiate2), migration and admins, instantiate permissions, submessages with replies and
+//! nested rollback, contract-info queries from contracts, and the listing queries.
+//! Needs the contract artifacts (`bash contracts/build.sh`).
+
+mod common;
+
+use common::wasm::*;
+use common::App;
+use cosmos_sdk_proto::cosmos::base::abci::v1beta1::TxMsgData;
+use cosmos_sdk_proto::cosmos::base::query::v1beta1::PageRequest;
+use cosmos_sdk_proto::cosmwasm::wasm::v1::{
+    AccessConfig, AccessType, ContractCodeHistoryOperationType as Op, MsgClearAdmin,
+    MsgExecuteContractResponse, MsgInstantiateContract, MsgInstantiateContract2,
+    MsgMigrateContract, MsgStoreCode, MsgUpdateAdmin, QueryAllContractStateRequest,
+    QueryAllContractStateResponse, QueryCodesRequest, QueryCodesResponse,
+    QueryContractHistoryRequest, QueryContractHistoryResponse, QueryContractInfoRequest,
+    QueryContractInfoResponse, QueryContractsByCodeRequest, QueryContractsByCodeResponse,
+};
+use cosmos_sdk_proto::Any;
+use proof_chain::state::wasm::predictable_address;
+use proof_sdk::{msgs, Address};
+use prost::Message;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use tendermint::abci::types::ExecTxResult;
+
+fn instantiate_with_admin(
+    sender: &Address,
+    admin: Option<&Address>,
+    code_id: u64,
+    msg: Value,
+) -> Any {
+    msgs::to_any(&MsgInstantiateContract {
+        sender: sender.to_string(),
+        admin: admin.map(ToString::to_string).unwrap_or_default(),
+        code_id,
+        label: "lifecycle".into(),
+        msg: msg.to_string().into_bytes(),
+        funds: vec![],
+    })
+}
+
+fn migrate_msg(sender: &Address, contract: &Address, code_id: u64, msg: Value) -> Any {
+    msgs::to_any(&MsgMigrateContract {
+        sender: sender.to_string(),
+        contract: contract.to_string(),
+        code_id,
+        msg: msg.to_string().into_bytes(),
+    })
+}
+
+fn contract_of(r: &ExecTxResult) -> Address {
+    attr(r, "instantiate", "_contract_address")
+        .expect("instantiate event")
+        .parse()
+        .unwrap()
+}
+
+/// Uploads tester and instantiates it with `admin`; returns (code id, contract).
+fn tester(app: &mut App, who: &mut User, admin: Option<&Address>) -> (u64, Address) {
+    let code = upload(app, who, "tester");
+    let msg = instantiate_with_admin(&who.addr(), admin, code, json!({"greeting": "v1"}));
+    let r = run(app, who.tx(vec![msg], 2_000_000));
+    assert!(r.code.is_ok(), "{}", r.log);
+    (code, contract_of(&r))
+}
+
+fn get(app: &App, contract: &Address, key: &str) -> Option<String> {
+    let v = smart(app, contract, json!({"get": {"key": key}})).unwrap();
+    v.as_str().map(str::to_string)
+}
+
+fn code_and_admin(app: &App, contract: &Address) -> (u64, String) {
+    let r: QueryContractInfoResponse = app
+        .grpc(
+            "/cosmwasm.wasm.v1.Query/ContractInfo",
+            &QueryContractInfoRequest {
+                address: contract.to_string(),
+            },
+        )
+        .unwrap();
+    let info = r.contract_info.unwrap();
+    (info.code_id, info.admin)
+}
+
+fn codespace_code(r: &ExecTxResult) -> (String, u32) {
+    (r.codespace.clone(), r.code.value())
+}
+
+#[test]
+fn instantiate2_addresses_are_predictable_and_unique() {
+    let (mut app, mut a, _b) = setup();
+    let code = upload(&mut app, &mut a, "tester");
+    let checksum = Sha256::digest(artifact("tester")).to_vec();
+    let inst2 = |a: &User, salt: &[u8], fix_msg: bool| {
+        msgs::to_any(&MsgInstantiateContract2 {
+            sender: a.addr().to_string(),
+            admin: String::new(),
+            code_id: code,
+            label: "predictable".into(),
+            msg: br#"{"greeting":"hi"}"#.to_vec(),
+            funds: vec![],
+            salt: salt.to_vec(),
+            fix_msg,
+        })
+    };
+    let r = run(&mut app, a.tx(vec![inst2(&a, b"salt-1", false)], 2_000_000));
+    assert!(r.code.is_ok(), "{}", r.log);
+    let expected = predictable_address(&checksum, &a.addr(), b"salt-1", b"");
+    assert_eq!(contract_of(&r), expected);
+    assert_eq!(get(&app, &expected, "greeting").as_deref(), Some("hi"));
+
+    // The same salt again collides; fixing the message gives another address.
+    let r = run(&mut app, a.tx(vec![inst2(&a, b"salt-1", false)], 2_000_000));
+    assert_eq!(codespace_code(&r), ("wasm".into(), 15), "{}", r.log);
+    let r = run(&mut app, a.tx(vec![inst2(&a, b"salt-1", true)], 2_000_000));
+    assert!(r.code.is_ok(), "{}", r.log);
+    let fixed = predictable_address(&checksum, &a.addr(), b"salt-1", br#"{"greeting":"hi"}"#);
+    assert_eq!(contract_of(&r), fixed);
+
+    // An empty or oversized salt never gets past CheckTx.
+    for salt in [vec![], vec![7u8; 65]] {
+        let c = app.check(&a.tx(vec![inst2(&a, &salt, false)], 2_000_000));
+        assert_eq!(
+            (c.codespace.as_str(), c.code.value()),
+            ("wasm", 14),
+            "{}",
+            c.log
+        );
+        a.seq -= 1;
+    }
+}
+
+#[test]
+fn migration_keeps_state_and_only_the_admin_may_migrate_or_change_admin() {
+    let (mut app, mut a, mut b) = setup();
+    let admin = a.addr();
+    let (v1, t) = tester(&mut app, &mut a, Some(&admin));
+    let set = execute_msg(
+        &a.addr(),
+        &t,
+        json!({"set": {"key": "kept", "value": "42"}}),
+        &[],
+    );
+    assert!(run(&mut app, a.tx(vec![set], 1_000_000)).code.is_ok());
+    // v2: a second upload (its own code id).
+    let v2 = upload(&mut app, &mut a, "tester");
+    assert_ne!(v1, v2);
+
+    // Not the admin: refused, nothing changes.
+    let m = migrate_msg(&b.addr(), &t, v2, json!({"new_greeting": "v2"}));
+    let r = run(&mut app, b.tx(vec![m], 2_000_000));
+    assert_eq!(codespace_code(&r), ("sdk".into(), 4), "{}", r.log);
+    assert_eq!(code_and_admin(&app, &t).0, v1);
+    assert_eq!(get(&app, &t, "greeting").as_deref(), Some("v1"));
+
+    // The admin migrates: new code, migrate ran, old state kept.
+    let m = migrate_msg(&a.addr(), &t, v2, json!({"new_greeting": "v2"}));
+    let r = run(&mut app, a.tx(vec![m], 2_000_000));
+    assert!(r.code.is_ok(), "{}", r.log);
+    assert_eq!(attr(&r, "migrate", "code_id").unwrap(), v2.to_string());
+    assert_eq!(
+        attr(&r, "wasm", "migrated_by").unwrap(),
+        a.addr().to_string()
+    );
+    assert_eq!(code_and_admin(&app, &t), (v2, a.addr().to_string()));
+    assert_eq!(get(&app, &t, "greeting").as_deref(), Some("v2"));
+    assert_eq!(get(&app, &t, "kept").as_deref(), Some("42"));
+
+    // History and the by-code index follow.
+    let h: QueryContractHistoryResponse = app
+        .grpc(
+            "/cosmwasm.wasm.v1.Query/ContractHistory",
+            &QueryContractHistoryRequest {
+                address: t.to_string(),
+                pagination: None,
+            },
+        )
+        .unwrap();
+    let ops: Vec<_> = h.entries.iter().map(|e| (e.operation, e.code_id)).collect();
+    assert_eq!(ops, vec![(Op::Init as i32, v1), (Op::Migrate as i32, v2)]);
+    assert_eq!(h.entries[1].msg, br#"{"new_greeting":"v2"}"#.to_vec());
+    assert!(h.entries[1].updated.as_ref().unwrap().block_height > 0);
+    let by_code = |app: &App, code_id| -> Vec<String> {
+        let r: QueryContractsByCodeResponse = app
+            .grpc(
+                "/cosmwasm.wasm.v1.Query/ContractsByCode",
+                &QueryContractsByCodeRequest {
+                    code_id,
+                    pagination: None,
+                },
+            )
+            .unwrap();
+        r.contracts
+    };
+    assert!(by_code(&app, v1).is_empty());
+    assert_eq!(by_code(&app, v2), vec![t.to_string()]);
+
+    // A code without a `migrate` export: the migration fails and changes nothing.
+    let hostile = upload(&mut app, &mut a, "hostile");
+    let m = migrate_msg(&a.addr(), &t, hostile, json!({}));
+    let r = run(&mut app, a.tx(vec![m], 2_000_000));
+    assert_eq!(codespace_code(&r), ("wasm".into(), 11), "{}", r.log);
+    assert_eq!(code_and_admin(&app, &t).0, v2);
+
+    // Admin handover: a gives it to b, then b clears it; nobody can migrate after that.
+    let up = msgs::to_any(&MsgUpdateAdmin {
+        sender: b.addr().to_string(),
+        new_admin: b.addr().to_string(),
+        contract: t.to_string(),
+    });
+    let r = run(&mut app, b.tx(vec![up], 1_000_000));
+    assert_eq!(
+        codespace_code(&r),
+        ("sdk".into(), 4),
+        "b is not the admin yet: {}",
+        r.log
+    );
+    let up = msgs::to_any(&MsgUpdateAdmin {
+        sender: a.addr().to_string(),
+        new_admin: b.addr().to_string(),
+        contract: t.to_string(),
+    });
+    let r = run(&mut app, a.tx(vec![up], 1_000_000));
+    assert!(r.code.is_ok(), "{}", r.log);
+    assert_eq!(
+        attr(&r, "update_contract_admin", "new_admin_address").unwrap(),
+        b.addr().to_string()
+    );
+    let m = migrate_msg(&b.addr(), &t, v1, json!({"new_greeting": "back"}));
+    assert!(run(&mut app, b.tx(vec![m], 2_000_000)).code.is_ok());
+    let clear = msgs::to_any(&MsgClearAdmin {
+        sender: b.addr().to_string(),
+        contract: t.to_string(),
+    });
+    assert!(run(&mut app, b.tx(vec![clear], 1_000_000)).code.is_ok());
+    assert_eq!(code_and_admin(&app, &t), (v1, String::new()));
+    for who in [&mut a, &mut b] {
+        let m = migrate_msg(&who.addr(), &t, v2, json!({"new_greeting": "no"}));
+        let r = run(&mut app, who.tx(vec![m], 2_000_000));
+        assert_eq!(codespace_code(&r), ("sdk".into(), 4), "{}", r.log);
+    }
+}
+
+#[test]
+fn instantiate_permissions_are_enforced() {
+    let (mut app, mut a, mut b) = setup();
+    let store = |who: &User, permission: AccessType, addresses: Vec<String>| {
+        msgs::to_any(&MsgStoreCode {
+            sender: who.addr().to_string(),
+            wasm_byte_code: gzip(&artifact("tester")),
+            instantiate_permission: Some(AccessConfig {
+                permission: permission as i32,
+                addresses,
+            }),
+        })
+    };
+    let r = run(
+        &mut app,
+        a.tx(vec![store(&a, AccessType::Nobody, vec![])], 40_000_000),
+    );
+    assert!(r.code.is_ok(), "{}", r.log);
+    let nobody: u64 = attr(&r, "store_code", "code_id").unwrap().parse().unwrap();
+    let only_b = vec![b.addr().to_string()];
+    let r = run(
+        &mut app,
+        a.tx(
+            vec![store(&a, AccessType::AnyOfAddresses, only_b)],
+            40_000_000,
+        ),
+    );
+    assert!(r.code.is_ok(), "{}", r.log);
+    let for_b: u64 = attr(&r, "store_code", "code_id").unwrap().parse().unwrap();
+
+    let init = |who: &User, code| {
+        instantiate_with_admin(&who.addr(), None, code, json!({"greeting": "x"}))
+    };
+    let r = run(&mut app, a.tx(vec![init(&a, nobody)], 2_000_000));
+    assert_eq!(codespace_code(&r), ("sdk".into(), 4), "{}", r.log);
+    let r = run(&mut app, a.tx(vec![init(&a, for_b)], 2_000_000));
+    assert_eq!(codespace_code(&r), ("sdk".into(), 4), "{}", r.log);
+    let r = run(&mut app, b.tx(vec![init(&b, for_b)], 2_000_000));
+    assert!(r.code.is_ok(), "{}", r.log);
+
+    // A malformed permission never gets into a block.
+    let c = app.check(&a.tx(
+        vec![store(&a, AccessType::AnyOfAddresses, vec![])],
+        40_000_000,
+    ));
+    assert_eq!(
+        (c.codespace.as_str(), c.code.value()),
+        ("wasm", 14),
+        "{}",
+        c.log
+    );
+}
+
+/// A `SubMsg` executing `msg` on `contract`.
+fn sub_exec(id: u64, reply_on: &str, contract: &Address, msg: Value, payload: &str) -> Value {
+    json!({"id": id, "reply_on": reply_on, "gas_limit": null, "payload": b64(payload.as_bytes()),
+        "msg": {"wasm": {"execute": {"contract_addr": contract.to_string(),
+            "msg": b64(msg.to_string().as_bytes()), "funds": []}}}})
+}
+
+fn dispatch(who: &User, t: &Address, mark: &str, subs: Vec<Value>) -> Any {
+    execute_msg(
+        &who.addr(),
+        t,
+        json!({"dispatch": {"mark": mark, "msgs": subs}}),
+        &[],
+    )
+}
+
+fn reply_result(app: &App, t: &Address, id: u64) -> Value {
+    serde_json::from_str(&get(app, t, &format!("reply/{id}")).expect("reply recorded")).unwrap()
+}
+
+#[test]
+fn submessages_reply_and_roll_back_as_wasmd() {
+    let (mut app, mut a, _b) = setup();
+    let (_, t) = tester(&mut app, &mut a, None);
+    let fail = json!({"set_then_fail": {"key": "child"}});
+
+    // reply_on error: the failed child's write is gone, the parent's stays, reply saw the
+    // redacted error.
+    let r = run(
+        &mut app,
+        a.tx(
+            vec![dispatch(
+                &a,
+                &t,
+                "p1",
+                vec![sub_exec(7, "error", &t, fail.clone(), "")],
+            )],
+            3_000_000,
+        ),
+    );
+    assert!(r.code.is_ok(), "{}", r.log);
+    assert_eq!(get(&app, &t, "p1").as_deref(), Some("1"));
+    assert_eq!(get(&app, &t, "child"), None);
+    assert_eq!(
+        reply_result(&app, &t, 7),
+        json!({"error": "codespace: wasm, code: 5"})
+    );
+    assert_eq!(attr(&r, "wasm", "reply_id").unwrap(), "7");
+
+    // reply_on never / success: the failure fails the whole tx (parent's mark reverted too),
+    // the fee is still paid.
+    for (i, on) in ["never", "success"].into_iter().enumerate() {
+        let before = app.balance(&a.addr());
+        let mark = format!("p-{on}");
+        let r = run(
+            &mut app,
+            a.tx(
+                vec![dispatch(
+                    &a,
+                    &t,
+                    &mark,
+                    vec![sub_exec(20 + i as u64, on, &t, fail.clone(), "")],
+                )],
+                3_000_000,
+            ),
+        );
+        assert_eq!(codespace_code(&r), ("wasm".into(), 5), "{}", r.log);
+        assert_eq!(get(&app, &t, &mark), None);
+        assert_eq!(app.balance(&a.addr()), before - fee(3_000_000));
+    }
+
+    // reply_on success: the child's write and events land, the reply gets its response, and
+    // the reply's data becomes the tx's response data.
+    let ok = json!({"set": {"key": "child-ok", "value": "yes"}});
+    let r = run(
+        &mut app,
+        a.tx(
+            vec![dispatch(
+                &a,
+                &t,
+                "p2",
+                vec![sub_exec(8, "success", &t, ok, "data")],
+            )],
+            3_000_000,
+        ),
+    );
+    assert!(r.code.is_ok(), "{}", r.log);
+    assert_eq!(get(&app, &t, "child-ok").as_deref(), Some("yes"));
+    let res = reply_result(&app, &t, 8);
+    assert_eq!(
+        res["ok"]["msg_responses"][0]["type_url"],
+        "/cosmwasm.wasm.v1.MsgExecuteContractResponse"
+    );
+    let kinds: Vec<&str> = res["ok"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"execute"), "{kinds:?}");
+    let gas: u64 = get(&app, &t, "reply/8/gas").unwrap().parse().unwrap();
+    assert!(gas > 0 && gas < r.gas_used as u64);
+    let data = TxMsgData::decode(r.data.as_ref()).unwrap();
+    let resp = MsgExecuteContractResponse::decode(data.msg_responses[0].value.as_slice()).unwrap();
+    assert_eq!(resp.data, b"from-reply");
+
+    // A gas-limited child that runs out: handled by the reply; its gas is still charged.
+    let hostile = upload(&mut app, &mut a, "hostile");
+    let r = run(
+        &mut app,
+        a.tx(
+            vec![instantiate_with_admin(&a.addr(), None, hostile, json!(""))],
+            1_000_000,
+        ),
+    );
+    let h = contract_of(&r);
+    let mut sub = sub_exec(9, "error", &h, json!({"infinite_loop": {}}), "");
+    sub["gas_limit"] = json!(200_000);
+    let r = run(
+        &mut app,
+        a.tx(vec![dispatch(&a, &t, "p3", vec![sub])], 3_000_000),
+    );
+    assert!(r.code.is_ok(), "{}", r.log);
+    assert_eq!(
+        reply_result(&app, &t, 9),
+        json!({"error": "codespace: sdk, code: 11"})
+    );
+    assert!(r.gas_used > 200_000, "{}", r.gas_used);
+    assert_eq!(get(&app, &t, "p3").as_deref(), Some("1"));
+
+    // Without a limit the same loop exhausts the tx: never handled.
+    let sub = sub_exec(10, "always", &h, json!({"infinite_loop": {}}), "");
+    let r = run(
+        &mut app,
+        a.tx(vec![dispatch(&a, &t, "p4", vec![sub])], 1_000_000),
+    );
+    assert_eq!(codespace_code(&r), ("sdk".into(), 11), "{}", r.log);
+    assert_eq!(get(&app, &t, "p4"), None);
+
+    // A reply that fails fails everything, including the child that succeeded.
+    let ok = json!({"set": {"key": "child-2", "value": "yes"}});
+    let r = run(
+        &mut app,
+        a.tx(
+            vec![dispatch(
+                &a,
+                &t,
+                "p5",
+                vec![sub_exec(11, "always", &t, ok, "fail")],
+            )],
+            3_000_000,
+        ),
+    );
+    assert_eq!(codespace_code(&r), ("wasm".into(), 5), "{}", r.log);
+    assert_eq!(get(&app, &t, "child-2"), None);
+    assert_eq!(get(&app, &t, "p5"), None);
+
+    // Bank sends from the contract as submessages: an overdraft is handled by the reply.
+    let send = json!({"id": 12, "reply_on": "error", "gas_limit": null, "payload": "",
+        "msg": {"bank": {"send": {"to_address": a.addr().to_string(),
+            "amount": [{"denom": "uxyz", "amount": "5"}]}}}});
+    let r = run(
+        &mut app,
+        a.tx(vec![dispatch(&a, &t, "p6", vec![send])], 3_000_000),
+    );
+    assert!(r.code.is_ok(), "{}", r.log);
+    assert_eq!(
+        reply_result(&app, &t, 12),
+        json!({"error": "codespace: sdk, code: 5"})
+    );
+}
+
+#[test]
+fn contracts_see_contract_info_and_the_listing_queries_page() {
+    let (mut app, mut a, _b) = setup();
+    let admin = a.addr();
+    let (code, t) = tester(&mut app, &mut a, Some(&admin));
+    let q = json!({"raw": {"request": b64(json!({"wasm": {"contract_info": {"contract_addr": t.to_string()}}}).to_string().as_bytes())}});
+    let v = smart(&app, &t, q).unwrap();
+    let info: Value = serde_json::from_slice(&unb64(&v["ok"]["ok"])).unwrap();
+    assert_eq!(info["code_id"], code);
+    assert_eq!(info["creator"], a.addr().to_string());
+    assert_eq!(info["admin"], a.addr().to_string());
+    let q = json!({"raw": {"request": b64(json!({"wasm": {"code_info": {"code_id": code}}}).to_string().as_bytes())}});
+    let v = smart(&app, &t, q).unwrap();
+    let info: Value = serde_json::from_slice(&unb64(&v["ok"]["ok"])).unwrap();
+    assert_eq!(
+        info["checksum"],
+        hex::encode(Sha256::digest(artifact("tester")))
+    );
+
+    // Codes.
+    upload(&mut app, &mut a, "token");
+    let codes: QueryCodesResponse = app
+        .grpc(
+            "/cosmwasm.wasm.v1.Query/Codes",
+            &QueryCodesRequest { pagination: None },
+        )
+        .unwrap();
+    let ids: Vec<u64> = codes.code_infos.iter().map(|c| c.code_id).collect();
+    assert_eq!(ids, vec![code, code + 1]);
+
+    // AllContractState in pages of 2.
+    let fill = execute_msg(
+        &a.addr(),
+        &t,
+        json!({"fill": {"prefix": "k", "count": 5}}),
+        &[],
+    );
+    assert!(run(&mut app, a.tx(vec![fill], 2_000_000)).code.is_ok());
+    let mut keys = Vec::new();
+    let mut next = Vec::new();
+    loop {
+        let r: QueryAllContractStateResponse = app
+            .grpc(
+                "/cosmwasm.wasm.v1.Query/AllContractState",
+                &QueryAllContractStateRequest {
+                    address: t.to_string(),
+                    pagination: Some(PageRequest {
+                        key: next.clone(),
+                        limit: 2,
+                        ..Default::default()
+                    }),
+                },
+            )
+            .unwrap();
+        assert!(r.models.len() <= 2);
+        keys.extend(
+            r.models
+                .iter()
+                .map(|m| String::from_utf8(m.key.clone()).unwrap()),
+        );
+        next = r.pagination.unwrap().next_key;
+        if next.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(
+        keys,
+        ["creator", "greeting", "k-00000", "k-00001", "k-00002", "k-00003", "k-00004"]
+    );
+}
