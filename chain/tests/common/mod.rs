@@ -23,6 +23,7 @@ use prost::Message;
 use tendermint::abci::{request, response};
 use tendermint::v0_38::abci::{ConsensusRequest, ConsensusResponse};
 
+pub mod localnet;
 pub mod wasm;
 
 pub const CHAIN: &str = "proof-test";

@@ -1,0 +1,216 @@
+//! Real validators for the end-to-end tests: `proofd testnet` + `proofd start` processes (each
+//! supervising its CometBFT) on 127.0.0.1, on the ports of node index `offset + i` so that tests
+//! and a user's localnet do not collide.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use cosmos_sdk_proto::cosmos::auth::v1beta1::{
+    BaseAccount, QueryAccountRequest, QueryAccountResponse,
+};
+use cosmos_sdk_proto::cosmos::bank::v1beta1::{QueryBalanceRequest, QueryBalanceResponse};
+use cosmos_sdk_proto::Any;
+use proof_sdk::rpc::{RpcClient, TxResult};
+use proof_sdk::tx::{sign_tx, Signer, TxParams};
+use proof_sdk::{Address, Coin, PrivateKey};
+use prost::Message;
+
+pub struct Node {
+    pub home: PathBuf,
+    pub child: Option<Child>,
+    pub rpc: RpcClient,
+}
+
+impl Node {
+    pub fn start(&mut self) {
+        let log = std::fs::File::create(self.home.join("proofd.log")).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_proofd"))
+            .args(["start", "--home"])
+            .arg(&self.home)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start proofd");
+        self.child = Some(child);
+    }
+
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().unwrap(); // SIGKILL
+            c.wait().unwrap();
+        }
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        if let Some(c) = &self.child {
+            // SAFETY: signalling our own child process.
+            unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
+        }
+        if let Some(mut c) = self.child.take() {
+            let _ = c.wait();
+        }
+    }
+}
+
+/// A running network of `n` validators in a temp dir.
+pub struct Localnet {
+    pub chain_id: String,
+    pub nodes: Vec<Node>,
+    // Dropped after the nodes (field order), so their files outlive them.
+    _dir: tempfile::TempDir,
+}
+
+impl Localnet {
+    /// Creates the network (funding `accounts` in genesis), starts every node and waits until
+    /// each has produced a couple of blocks.
+    pub async fn start(
+        n: u16,
+        offset: u16,
+        chain_id: &str,
+        accounts: &[(Address, u128)],
+    ) -> Localnet {
+        let dir = tempfile::tempdir().unwrap();
+        testnet(dir.path(), n, offset, chain_id, accounts);
+        let mut nodes: Vec<Node> = (0..n)
+            .map(|i| Node {
+                home: dir.path().join(format!("nodes/node{i}")),
+                child: None,
+                rpc: RpcClient::new(&format!("http://127.0.0.1:{}", 26657 + 100 * (offset + i)))
+                    .unwrap(),
+            })
+            .collect();
+        for node in &mut nodes {
+            node.start();
+        }
+        for node in &nodes {
+            node.rpc
+                .wait_for_height(2, Duration::from_secs(90))
+                .await
+                .expect("every node produces blocks");
+        }
+        Localnet {
+            chain_id: chain_id.to_string(),
+            nodes,
+            _dir: dir,
+        }
+    }
+
+    pub fn rpc(&self, i: usize) -> &RpcClient {
+        &self.nodes[i].rpc
+    }
+
+    /// Signs `msgs` from `key` with its current account number and sequence.
+    pub async fn sign(&self, key: &PrivateKey, msgs: Vec<Any>, gas: u64) -> Vec<u8> {
+        let acc = account(self.rpc(0), &key.address()).await;
+        let params = TxParams {
+            gas_limit: gas,
+            fee: vec![Coin::new((gas as u128 * 25).div_ceil(1000), "uxyz")],
+            include_pubkey: true,
+            ..Default::default()
+        };
+        sign_tx(
+            msgs,
+            &[Signer {
+                key,
+                account_number: acc.account_number,
+                sequence: acc.sequence,
+            }],
+            &params,
+            &self.chain_id,
+        )
+    }
+
+    /// The block-header app hashes of every node at `height` (waiting for each to reach it).
+    pub async fn app_hashes(&self, height: u64) -> Vec<String> {
+        let mut out = Vec::new();
+        for n in &self.nodes {
+            n.rpc
+                .wait_for_height(height, Duration::from_secs(60))
+                .await
+                .unwrap();
+            out.push(header_app_hash(&n.rpc, height).await);
+        }
+        out
+    }
+}
+
+pub async fn balance(rpc: &RpcClient, addr: &Address, height: Option<u64>) -> u128 {
+    let r: QueryBalanceResponse = rpc
+        .grpc_query(
+            "/cosmos.bank.v1beta1.Query/Balance",
+            &QueryBalanceRequest {
+                address: addr.to_string(),
+                denom: "uxyz".into(),
+            },
+            height,
+        )
+        .await
+        .unwrap();
+    r.balance.unwrap().amount.parse().unwrap()
+}
+
+pub async fn account(rpc: &RpcClient, addr: &Address) -> BaseAccount {
+    let r: QueryAccountResponse = rpc
+        .grpc_query(
+            "/cosmos.auth.v1beta1.Query/Account",
+            &QueryAccountRequest {
+                address: addr.to_string(),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    BaseAccount::decode(r.account.unwrap().value.as_slice()).unwrap()
+}
+
+/// Broadcasts `tx` (it must pass CheckTx) and waits for its result in a block.
+pub async fn submit(rpc: &RpcClient, tx: &[u8]) -> TxResult {
+    let r = rpc.broadcast_tx_sync(tx).await.unwrap();
+    assert_eq!(r.code, 0, "CheckTx rejected: {}", r.log);
+    rpc.wait_for_tx(&r.hash, Duration::from_secs(30), || {})
+        .await
+        .unwrap()
+}
+
+/// Broadcasts `tx`, waits, and requires it to have succeeded; returns its height.
+pub async fn submit_and_wait(rpc: &RpcClient, tx: &[u8]) -> u64 {
+    let res = submit(rpc, tx).await;
+    assert_eq!(res.code, 0, "tx failed: {}", res.log);
+    res.height
+}
+
+pub async fn header_app_hash(rpc: &RpcClient, height: u64) -> String {
+    rpc.block(Some(height)).await.unwrap()["block"]["header"]["app_hash"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn testnet(dir: &Path, n: u16, offset: u16, chain_id: &str, accounts: &[(Address, u128)]) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_proofd"));
+    cmd.args([
+        "testnet",
+        "--validators",
+        &n.to_string(),
+        "--chain-id",
+        chain_id,
+        "--block-time-ms",
+        "300",
+        "--port-index-offset",
+        &offset.to_string(),
+        "--output-dir",
+    ])
+    .arg(dir.join("nodes"));
+    for (a, amt) in accounts {
+        cmd.arg("--genesis-account").arg(format!("{a}={amt}uxyz"));
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "testnet: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
