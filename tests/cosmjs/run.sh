@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # cosmjs compatibility test: fresh 1-validator localnet in a temp dir with the test mnemonic's
-# address funded in genesis, then `node --test tests/cosmjs/`. The localnet is always stopped.
+# address funded in genesis, then `node --test tests/cosmjs/` (bank, then wasm with the template
+# contract, built by contracts/build.sh if missing). The localnet is always stopped.
 # Extra arguments go to localnet.sh start (e.g. --release, --no-build).
 # Env: PROOF_COSMJS_KEEP=1 keeps the temp dir (logs) after the run.
 set -euo pipefail
@@ -10,8 +11,14 @@ REPO_ROOT="$(cd "$HERE/../.." && pwd)"
 LOCALNET="$REPO_ROOT/localnet/localnet.sh"
 
 command -v node >/dev/null 2>&1 || { echo "run.sh: node (Node.js 20+) not found" >&2; exit 1; }
-if [[ ! -d "$HERE/node_modules" ]]; then
+# (Re)install when node_modules predates a dependency (e.g. @cosmjs/cosmwasm-stargate).
+if [[ ! -d "$HERE/node_modules/@cosmjs/stargate" || ! -d "$HERE/node_modules/@cosmjs/cosmwasm-stargate" ]]; then
   (cd "$HERE" && npm ci --no-audit --no-fund)
+fi
+
+# wasm.test.mjs uploads the template contract.
+if [[ ! -f "$REPO_ROOT/contracts/artifacts/template.wasm" ]]; then
+  bash "$REPO_ROOT/contracts/build.sh"
 fi
 
 ADDR="$(node "$HERE/address.mjs")"
@@ -40,6 +47,8 @@ echo "run.sh: test account $ADDR, localnet dir $TMP"
 export PROOF_RPC="http://127.0.0.1:26657"
 export PROOF_CHAIN_ID="proof-localnet"
 status=0
-node --test "$HERE/" || status=$?
+# One test file at a time: they all sign with the same account, so parallel files would race
+# on its sequence.
+node --test-concurrency=1 --test "$HERE/" || status=$?
 echo "run.sh: node --test exited with $status"
 exit "$status"
