@@ -52,9 +52,8 @@ impl Progress {
             return None;
         }
         let pb = ProgressBar::new(total);
-        if let Ok(style) =
-            ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec})")
-        {
+        // Short enough for an 80-column terminal.
+        if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:20}] {bytes}/{total_bytes}") {
             pb.set_style(style.progress_chars("=> "));
         }
         pb.set_message(format!("{prefix}{msg}"));
