@@ -4,12 +4,15 @@
 #   bench/loadgen/run-bench.sh [--validators N] [--rate R | --rate R1,R2,...] [--duration S]
 #                              [--warmup S] [--count N] [--key-type ed25519|secp256k1|mldsa65|hybrid]
 #                              [--block-time-ms MS] [--port-offset K] [--output text|json]
-#                              [--no-build] [--keep] [-- extra proof-loadgen args...]
+#                              [--workload bank|token] [--no-build] [--keep]
+#                              [-- extra proof-loadgen args...]
 #
 # Builds proofd and proof-loadgen (release), writes the senders' genesis accounts file, creates an
 # N-validator testnet in a temp dir (`proofd testnet --genesis-accounts-file`), starts the nodes,
 # runs `proof-loadgen run` (one rate) or `proof-loadgen sweep` (several), stops the nodes (also on
 # Ctrl-C or error) and deletes the temp dir (unless --keep). Node logs are printed if a node dies.
+# --workload token deploys contracts/artifacts/token.wasm (a cw20-style contract) with a balance
+# for every sender and makes each tx a contract execution (a token transfer) instead of a bank send.
 #
 # --port-offset K moves every port of the testnet by K (node i RPC = 26657 + 100*i + K), so the
 # bench can run next to a localnet on the default ports. Binaries: $PROOFD, $LOADGEN override
@@ -33,10 +36,11 @@ KEEP=0
 SEED="proof-bench"
 CHAIN_ID="proof-bench"
 EXTRA=()
+WORKLOAD=bank
 
 die() { printf '%s: error: %s\n' "$PROG" "$*" >&2; exit 1; }
 log() { printf '[bench] %s\n' "$*" >&2; }
-usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 need_arg() { [[ $# -ge 2 && -n "$2" ]] || die "$1 needs a value"; }
 
 while [[ $# -gt 0 ]]; do
@@ -51,6 +55,7 @@ while [[ $# -gt 0 ]]; do
     --port-offset) need_arg "$@"; PORT_OFFSET="$2"; shift ;;
     --output) need_arg "$@"; OUTPUT="$2"; shift ;;
     --seed) need_arg "$@"; SEED="$2"; shift ;;
+    --workload) need_arg "$@"; WORKLOAD="$2"; shift ;;
     --no-build) NO_BUILD=1 ;;
     --keep) KEEP=1 ;;
     -h | --help) usage; exit 0 ;;
@@ -64,6 +69,9 @@ if ! [[ "$VALIDATORS" =~ ^[1-9][0-9]*$ ]] || ((VALIDATORS > 20)); then die "--va
 if ! [[ "$PORT_OFFSET" =~ ^[0-9]+$ ]] || ((PORT_OFFSET > 30000)); then die "--port-offset must be an integer 0..30000"; fi
 [[ "$RATE" =~ ^[0-9.]+(,[0-9.]+)*$ ]] || die "--rate must be a number or a comma-separated list"
 [[ "$OUTPUT" == text || "$OUTPUT" == json ]] || die "--output text|json"
+[[ "$WORKLOAD" == bank || "$WORKLOAD" == token ]] || die "--workload bank|token"
+TOKEN_WASM="$REPO_ROOT/contracts/artifacts/token.wasm"
+[[ "$WORKLOAD" == bank || -f "$TOKEN_WASM" ]] || die "$TOKEN_WASM missing: run bash contracts/build.sh"
 [[ -z "$BLOCK_TIME_MS" || "$BLOCK_TIME_MS" =~ ^[1-9][0-9]*$ ]] || die "--block-time-ms must be a positive integer"
 
 TARGET_DIR="${CARGO_TARGET_DIR:-$REPO_ROOT/target}"
@@ -185,6 +193,15 @@ for ((i = 0; i < VALIDATORS; i++)); do
 done
 COMMON=(--node "$NODES" --metrics "$METRICS" --duration "$DURATION" --warmup "$WARMUP" --count "$COUNT" --seed "$SEED"
   --key-type "$KEY_TYPE" --chain-id "$CHAIN_ID" --output "$OUTPUT")
+if [[ "$WORKLOAD" == token ]]; then
+  log "deploying the token contract with a balance for each of $COUNT senders"
+  TOKEN="$("$LOADGEN" deploy-token --node "http://127.0.0.1:$(rpc_port 0)" --wasm "$TOKEN_WASM" \
+    --count "$COUNT" --seed "$SEED" --key-type "$KEY_TYPE")" || { node_logs; die "deploy-token failed"; }
+  log "token contract $TOKEN"
+  # A token transfer uses ~57k gas (measured from block_results); it gets the bank transfers'
+  # default limit and fee (200k, 5000uxyz) so both workloads face the same block gas cap.
+  COMMON+=(--token "$TOKEN")
+fi
 if [[ "$RATE" == *,* ]]; then
   CMD=("$LOADGEN" sweep --rates "$RATE" "${COMMON[@]}" "${EXTRA[@]+"${EXTRA[@]}"}")
 else

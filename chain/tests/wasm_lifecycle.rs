@@ -538,3 +538,45 @@ fn contracts_see_contract_info_and_the_listing_queries_page() {
         ["creator", "greeting", "k-00000", "k-00001", "k-00002", "k-00003", "k-00004"]
     );
 }
+
+#[test]
+fn hostile_contracts_fail_cleanly_in_blocks_and_the_chain_goes_on() {
+    let (mut app, mut a, b) = setup();
+    let hostile = upload(&mut app, &mut a, "hostile");
+    let r = run(
+        &mut app,
+        a.tx(
+            vec![instantiate_with_admin(&a.addr(), None, hostile, json!(""))],
+            1_000_000,
+        ),
+    );
+    let h = contract_of(&r);
+    // Top-level calls run on the block-executing thread: deep recursion and memory abuse must
+    // end in a clean failure there too (wasm stack and memory limits, gas), never a crash.
+    for msg in [
+        json!({"recurse": {"depth": 1_000_000}}),
+        json!({"memory_bomb": {}}),
+        json!({"huge_alloc": {"bytes": 1u64 << 30}}),
+        json!({"fill_loop": {"len": 1 << 20, "times": u64::MAX}}),
+        json!({"copy_loop": {"len": 1 << 20}}),
+        json!({"storage_loop": {}}),
+    ] {
+        let before = app.balance(&a.addr());
+        let r = run(
+            &mut app,
+            a.tx(
+                vec![execute_msg(&a.addr(), &h, msg.clone(), &[])],
+                5_000_000,
+            ),
+        );
+        assert!(!r.code.is_ok(), "{msg} succeeded");
+        assert_eq!(
+            app.balance(&a.addr()),
+            before - fee(5_000_000),
+            "{msg}: only the fee"
+        );
+    }
+    // The chain still executes ordinary transactions.
+    let send = proof_sdk::msgs::bank_send(&a.addr(), &b.addr(), &[proof_sdk::Coin::new(1, "uxyz")]);
+    assert!(run(&mut app, a.tx(vec![send], 200_000)).code.is_ok());
+}

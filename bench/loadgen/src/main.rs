@@ -8,6 +8,7 @@
 //! proof-loadgen sweep --node ... --rates 500,1000,2000 --duration 30 --count 2000 --seed bench
 //! ```
 
+mod deploy;
 mod keys;
 mod metrics;
 mod run;
@@ -107,6 +108,10 @@ struct LoadArgs {
     /// Amount each transfer sends.
     #[arg(long, default_value = "1uxyz")]
     amount: String,
+    /// Contract workload: each tx transfers 1 token of this contract (see `deploy-token`)
+    /// instead of sending `--amount`.
+    #[arg(long)]
+    token: Option<String>,
     #[arg(long, value_enum, default_value = "text")]
     output: Output,
     /// No progress lines on stderr.
@@ -125,6 +130,20 @@ enum Cmd {
         /// Coins for each sender.
         #[arg(long, default_value = "1000000000000uxyz")]
         coins: String,
+    },
+    /// Upload and instantiate the token contract with a balance for every sender (sender 0
+    /// pays); prints the contract address.
+    DeployToken {
+        #[command(flatten)]
+        keys: KeyArgs,
+        #[arg(long, default_value = "http://127.0.0.1:26657")]
+        node: String,
+        /// The token contract's wasm (contracts/artifacts/token.wasm).
+        #[arg(long)]
+        wasm: std::path::PathBuf,
+        /// Tokens each sender starts with.
+        #[arg(long, default_value_t = 1_000_000_000)]
+        per_sender: u128,
     },
     /// One load run at a fixed rate.
     Run {
@@ -171,6 +190,7 @@ fn run_opts(load: &LoadArgs, rate: f64) -> Result<RunOpts> {
         gas: load.gas,
         fee: parse_coins(&load.fee)?,
         amount: parse_coins(&load.amount)?,
+        token: load.token.as_deref().map(str::parse).transpose()?,
         quiet: load.quiet,
     })
 }
@@ -197,6 +217,19 @@ async fn main() -> Result<()> {
             let s = Senders::derive(k.key_type.into(), &k.seed, k.count)?;
             let accounts = keys::genesis_accounts(&s.addrs, &coins)?;
             println!("{}", serde_json::to_string_pretty(&accounts)?);
+        }
+        Cmd::DeployToken {
+            keys: k,
+            node,
+            wasm,
+            per_sender,
+        } => {
+            let s = Senders::derive(k.key_type.into(), &k.seed, k.count)?;
+            let c = proof_sdk::rpc::RpcClient::new(&node)?;
+            let chain_id = c.chain_id().await?;
+            let addr = deploy::deploy_token(&c, &chain_id, &s.keys[0], &wasm, &s.addrs, per_sender)
+                .await?;
+            println!("{addr}");
         }
         Cmd::Run { rate, load } => {
             let opts = run_opts(&load, rate)?;

@@ -9,6 +9,7 @@ use base64::Engine as _;
 use cosmos_sdk_proto::cosmos::auth::v1beta1::{
     BaseAccount, QueryAccountRequest, QueryAccountResponse,
 };
+use cosmos_sdk_proto::cosmwasm::wasm::v1::MsgExecuteContract;
 use futures::StreamExt;
 use proof_sdk::rpc::RpcClient;
 use proof_sdk::tx::{self, Signer, TxParams};
@@ -77,6 +78,8 @@ pub struct RunOpts {
     pub gas: u64,
     pub fee: Vec<Coin>,
     pub amount: Vec<Coin>,
+    /// Contract workload: transfer 1 token of this cw20-style contract instead of `amount`.
+    pub token: Option<Address>,
     pub quiet: bool,
 }
 
@@ -215,7 +218,19 @@ struct Transfer {
 }
 
 fn sign_transfer(senders: &Senders, opts: &RunOpts, chain_id: &str, t: Transfer) -> Vec<u8> {
-    let msg = msgs::bank_send(&senders.addrs[t.from], &senders.addrs[t.to], &opts.amount);
+    let msg = match &opts.token {
+        None => msgs::bank_send(&senders.addrs[t.from], &senders.addrs[t.to], &opts.amount),
+        Some(token) => msgs::to_any(&MsgExecuteContract {
+            sender: senders.addrs[t.from].to_string(),
+            contract: token.to_string(),
+            msg: format!(
+                r#"{{"transfer":{{"recipient":"{}","amount":"1"}}}}"#,
+                senders.addrs[t.to]
+            )
+            .into_bytes(),
+            funds: vec![],
+        }),
+    };
     let signer = Signer {
         key: &senders.keys[t.from],
         account_number: t.account_number,
@@ -265,7 +280,7 @@ async fn wait_mempools_empty(clients: &[RpcClient], limit: Duration) -> Result<(
     }
 }
 
-async fn query_account(c: &RpcClient, addr: &Address) -> Result<BaseAccount> {
+pub async fn query_account(c: &RpcClient, addr: &Address) -> Result<BaseAccount> {
     let req = QueryAccountRequest {
         address: addr.to_string(),
     };

@@ -1,5 +1,6 @@
-//! Running one VM call against the transaction's state: the channel backend, the host loop
-//! serving it on this thread, and the conversions around a call (gas, errors, coins, events).
+//! Running one VM call against the transaction's state: the backends (direct on this thread for
+//! a top-level call, a channel to this thread for nested calls run on a helper thread), the host
+//! serving them, and the conversions around a call (gas, errors, coins, events).
 
 use std::sync::mpsc;
 
@@ -97,32 +98,11 @@ impl Host<'_, '_> {
         [self.prefix.as_slice(), k].concat()
     }
 
-    fn serve(&self, kv: &mut Metered<'_, '_>, req: Req) {
-        // A send fails only if the call thread is gone; nothing to do then.
-        match req {
-            Req::Get(k, reply) => {
-                let _ = reply.send(kv.get(&self.key(&k)).map_err(state_err));
-            }
-            Req::Set(k, v, reply) => {
-                let _ = reply.send(kv.put(self.key(&k), v).map_err(state_err));
-            }
-            Req::Remove(k, reply) => {
-                let _ = reply.send(kv.delete(self.key(&k)).map_err(state_err));
-            }
-            Req::Scan(start, end, order, reply) => {
-                let _ = reply.send(self.scan(kv, start, end, order));
-            }
-            Req::Query(request, gas_limit, reply) => {
-                let _ = reply.send(self.query(kv, &request, gas_limit));
-            }
-        }
-    }
-
     /// The contract's records in `[start, end)`, materialised (a snapshot, as the VM requires).
     /// Only the keys sharing the bounds' common prefix are read (cw-storage-plus ranges stay
     /// inside one namespace); every record read costs the SDK's iterator price, so a scan over a
     /// big store is paid for even when few records fall in the range.
-    fn scan(
+    pub(super) fn scan(
         &self,
         kv: &mut Metered<'_, '_>,
         start: Option<Vec<u8>>,
@@ -161,13 +141,134 @@ impl Host<'_, '_> {
     }
 }
 
+/// What a call's backend asks of its host, answered against the transaction's state.
+struct Serving<'h, 'c, 'v, 'k, 'a, 'm> {
+    host: &'h Host<'c, 'v>,
+    kv: &'k mut Metered<'a, 'm>,
+    /// Requests answered so far: a call that made none can be retried as if it never ran.
+    served: u64,
+}
+
+trait Ops {
+    fn get(&mut self, key: &[u8]) -> BackendResult<Option<Vec<u8>>>;
+    fn set(&mut self, key: &[u8], value: Vec<u8>) -> BackendResult<()>;
+    fn remove(&mut self, key: &[u8]) -> BackendResult<()>;
+    fn scan(
+        &mut self,
+        start: Option<Vec<u8>>,
+        end: Option<Vec<u8>>,
+        order: Order,
+    ) -> BackendResult<Vec<Record>>;
+    fn query(&mut self, request: &[u8], gas_limit: u64) -> BackendResult<(Vec<u8>, u64)>;
+}
+
+impl Ops for Serving<'_, '_, '_, '_, '_, '_> {
+    fn get(&mut self, key: &[u8]) -> BackendResult<Option<Vec<u8>>> {
+        self.served += 1;
+        self.kv.get(&self.host.key(key)).map_err(state_err)
+    }
+    fn set(&mut self, key: &[u8], value: Vec<u8>) -> BackendResult<()> {
+        self.served += 1;
+        self.kv.put(self.host.key(key), value).map_err(state_err)
+    }
+    fn remove(&mut self, key: &[u8]) -> BackendResult<()> {
+        self.served += 1;
+        self.kv.delete(self.host.key(key)).map_err(state_err)
+    }
+    fn scan(
+        &mut self,
+        start: Option<Vec<u8>>,
+        end: Option<Vec<u8>>,
+        order: Order,
+    ) -> BackendResult<Vec<Record>> {
+        self.served += 1;
+        self.host.scan(self.kv, start, end, order)
+    }
+    fn query(&mut self, request: &[u8], gas_limit: u64) -> BackendResult<(Vec<u8>, u64)> {
+        self.served += 1;
+        self.host.query(self.kv, request, gas_limit)
+    }
+}
+
+/// Answers one channel request (a send fails only if the call thread is gone: nothing to do).
+fn serve(ops: &mut dyn Ops, req: Req) {
+    match req {
+        Req::Get(k, reply) => {
+            let _ = reply.send(ops.get(&k));
+        }
+        Req::Set(k, v, reply) => {
+            let _ = reply.send(ops.set(&k, v));
+        }
+        Req::Remove(k, reply) => {
+            let _ = reply.send(ops.remove(&k));
+        }
+        Req::Scan(start, end, order, reply) => {
+            let _ = reply.send(ops.scan(start, end, order));
+        }
+        Req::Query(request, gas_limit, reply) => {
+            let _ = reply.send(ops.query(&request, gas_limit));
+        }
+    }
+}
+
+/// The backend of a call that runs on this very thread: storage and querier reach the
+/// [`Serving`] in `call_contract`'s frame through a raw pointer, with no thread or channel in
+/// between (a transfer's handful of storage accesses cost ~2 context switches each otherwise).
+#[derive(Clone, Copy)]
+struct Direct(*mut (dyn Ops + 'static));
+
+// SAFETY: a `Direct` is only used by the VM call it was made for, which runs synchronously on
+// the thread that made it and drops its backend before returning; the pointee lives in that
+// thread's `call_contract` frame, which outlives the call. It is never touched concurrently:
+// the VM makes one backend request at a time.
+unsafe impl Send for Direct {}
+
+impl Direct {
+    #[allow(clippy::mut_from_ref)]
+    fn ops(&self) -> &mut dyn Ops {
+        // SAFETY: see the `Send` impl: the pointee is alive and not otherwise borrowed while the
+        // VM, blocked in this backend request, waits for the answer.
+        unsafe { &mut *self.0 }
+    }
+}
+
+impl Storage for Direct {
+    fn get(&self, key: &[u8]) -> BackendResult<Option<Vec<u8>>> {
+        self.ops().get(key)
+    }
+    fn set(&mut self, key: &[u8], value: &[u8]) -> BackendResult<()> {
+        self.ops().set(key, value.to_vec())
+    }
+    fn remove(&mut self, key: &[u8]) -> BackendResult<()> {
+        self.ops().remove(key)
+    }
+    fn scan(
+        &self,
+        start: Option<&[u8]>,
+        end: Option<&[u8]>,
+        order: Order,
+    ) -> BackendResult<Box<dyn Iterator<Item = Record> + Send>> {
+        let records = self
+            .ops()
+            .scan(start.map(<[u8]>::to_vec), end.map(<[u8]>::to_vec), order)?;
+        Ok(Box::new(records.into_iter()))
+    }
+}
+
+impl Querier for Direct {
+    fn query_raw(&self, request: &[u8], gas_limit: u64) -> BackendResult<(Vec<u8>, u64)> {
+        self.ops().query(request, gas_limit)
+    }
+}
+
 pub(super) fn b64(data: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(data)
 }
 
-/// Runs one VM call on a helper thread, serving its backend from `kv` on this one. Retries a
-/// call refused for lack of instance slots (it did nothing yet); `Resource` after the retries is
-/// returned as is and must not become a transaction result.
+/// Runs one VM call against `kv`: a top-level call on this thread, a nested one on a helper
+/// thread served from this one. Retries a call refused for lack of instance slots (it did
+/// nothing yet); `Resource` after the retries is returned as is and must not become a
+/// transaction result.
 pub(super) fn call_contract<F>(
     kv: &mut Metered<'_, '_>,
     ctx: &WasmCtx<'_>,
@@ -195,49 +296,92 @@ where
     };
     let mut attempt = 0;
     loop {
-        let (tx, rx) = mpsc::channel::<Req>();
-        let backend = Backend {
-            storage: Box::new(ChanStorage(tx.clone())),
-            api: ctx.api.clone(),
-            querier: Box::new(ChanQuerier(tx)),
+        let mut serving = Serving {
+            host: &host,
+            kv: &mut *kv,
+            served: 0,
         };
-        let vm = ctx.vm;
-        let (f, opts) = (&f, &opts);
-        let out = std::thread::scope(|s| {
-            let handle = std::thread::Builder::new()
-                .name("wasm-call".into())
-                .stack_size(8 << 20)
-                .spawn_scoped(s, move || {
-                    let o = f(vm, backend, opts);
-                    (o.result, o.gas_used)
-                });
-            let handle = match handle {
-                Ok(h) => h,
-                Err(e) => return ((Err(VmError::Resource(format!("spawn: {e}"))), 0), 0),
-            };
-            // Ends when the call drops its backend (both senders).
-            let mut served = 0u64;
-            for req in rx.iter() {
-                served += 1;
-                host.serve(kv, req);
-            }
-            let out = handle
-                .join()
-                .unwrap_or_else(|_| (Err(VmError::Trap("call thread panicked".into())), 0));
-            match host.resource.borrow_mut().take() {
-                Some(r) => ((Err(VmError::Resource(r)), out.1), served),
-                None => (out, served),
-            }
-        });
+        let out = if depth == 0 {
+            call_here(ctx, &mut serving, &f, &opts)
+        } else {
+            call_on_helper_thread(ctx, &mut serving, &f, &opts)
+        };
+        let served = serving.served;
+        let out = match host.resource.borrow_mut().take() {
+            Some(r) => (Err(VmError::Resource(r)), out.1),
+            None => out,
+        };
         match out {
             // Only a call that touched nothing yet can be retried as if it never happened.
-            ((Err(VmError::Resource(_)), _), 0) if attempt < RESOURCE_RETRIES => {
+            (Err(VmError::Resource(_)), _) if served == 0 && attempt < RESOURCE_RETRIES => {
                 attempt += 1;
                 std::thread::sleep(std::time::Duration::from_millis(20 << attempt));
             }
-            (other, _) => return other,
+            other => return other,
         }
     }
+}
+
+/// A top-level call, on this thread. Nested calls (depth > 0) run deeper in this thread's
+/// stack, so they go to a helper thread with its own stack instead.
+fn call_here<F>(
+    ctx: &WasmCtx<'_>,
+    serving: &mut Serving<'_, '_, '_, '_, '_, '_>,
+    f: &F,
+    opts: &CallOptions,
+) -> (Result<Vec<u8>, VmError>, u64)
+where
+    F: Fn(&Vm, Backend, &CallOptions) -> Outcome + Sync,
+{
+    let ops: *mut (dyn Ops + '_) = serving;
+    // SAFETY: only the lifetime is erased; `Direct` documents why the pointer stays valid.
+    let ops: *mut (dyn Ops + 'static) = unsafe { std::mem::transmute(ops) };
+    let backend = Backend {
+        storage: Box::new(Direct(ops)),
+        api: ctx.api.clone(),
+        querier: Box::new(Direct(ops)),
+    };
+    let o = f(ctx.vm, backend, opts);
+    (o.result, o.gas_used)
+}
+
+/// A nested call on a helper thread whose backend is a channel served from this thread.
+fn call_on_helper_thread<F>(
+    ctx: &WasmCtx<'_>,
+    serving: &mut Serving<'_, '_, '_, '_, '_, '_>,
+    f: &F,
+    opts: &CallOptions,
+) -> (Result<Vec<u8>, VmError>, u64)
+where
+    F: Fn(&Vm, Backend, &CallOptions) -> Outcome + Sync,
+{
+    let (tx, rx) = mpsc::channel::<Req>();
+    let backend = Backend {
+        storage: Box::new(ChanStorage(tx.clone())),
+        api: ctx.api.clone(),
+        querier: Box::new(ChanQuerier(tx)),
+    };
+    let vm = ctx.vm;
+    std::thread::scope(|s| {
+        let handle = std::thread::Builder::new()
+            .name("wasm-call".into())
+            .stack_size(8 << 20)
+            .spawn_scoped(s, move || {
+                let o = f(vm, backend, opts);
+                (o.result, o.gas_used)
+            });
+        let handle = match handle {
+            Ok(h) => h,
+            Err(e) => return (Err(VmError::Resource(format!("spawn: {e}"))), 0),
+        };
+        // Ends when the call drops its backend (both senders).
+        for req in rx.iter() {
+            serve(serving, req);
+        }
+        handle
+            .join()
+            .unwrap_or_else(|_| (Err(VmError::Trap("call thread panicked".into())), 0))
+    })
 }
 
 /// Makes sure the VM has `checksum` compiled, re-compiling from the wasm kept in state if its

@@ -1,0 +1,111 @@
+//! Deploys the token (cw20-style) contract for the contract-execution workload: one upload and
+//! one instantiation whose initial balances give every sender tokens to transfer.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use cosmos_sdk_proto::cosmwasm::wasm::v1::{MsgInstantiateContract, MsgStoreCode};
+use cosmos_sdk_proto::Any;
+use proof_sdk::rpc::{RpcClient, TxResult};
+use proof_sdk::tx::{sign_tx, Signer, TxParams};
+use proof_sdk::{msgs, Address, Coin, PrivateKey};
+use serde_json::json;
+
+use crate::run::query_account;
+
+/// Gas for the upload and for the instantiation (which writes one balance per sender).
+const STORE_GAS: u64 = 45_000_000;
+const INSTANTIATE_GAS_PER_HOLDER: u64 = 12_000;
+
+fn event_attr(r: &TxResult, kind: &str, key: &str) -> Option<String> {
+    r.raw["tx_result"]["events"]
+        .as_array()?
+        .iter()
+        .filter(|e| e["type"] == kind)
+        .flat_map(|e| e["attributes"].as_array().cloned().unwrap_or_default())
+        .find(|a| a["key"] == key)
+        .and_then(|a| a["value"].as_str().map(str::to_string))
+}
+
+async fn submit(
+    c: &RpcClient,
+    chain_id: &str,
+    key: &PrivateKey,
+    msg: Any,
+    gas: u64,
+) -> Result<TxResult> {
+    let acc = query_account(c, &key.address()).await?;
+    let tx = sign_tx(
+        vec![msg],
+        &[Signer {
+            key,
+            account_number: acc.account_number,
+            sequence: acc.sequence,
+        }],
+        &TxParams {
+            gas_limit: gas,
+            fee: vec![Coin::new((gas as u128 * 25).div_ceil(1000), "uxyz")],
+            include_pubkey: true,
+            ..Default::default()
+        },
+        chain_id,
+    );
+    let r = c.broadcast_tx_sync(&tx).await?;
+    if r.code != 0 {
+        bail!("CheckTx rejected ({}): {}", r.code, r.log);
+    }
+    let res = c
+        .wait_for_tx(&r.hash, Duration::from_secs(60), || {})
+        .await?;
+    if res.code != 0 {
+        bail!("tx failed ({}): {}", res.code, res.log);
+    }
+    Ok(res)
+}
+
+/// Uploads `wasm` from `deployer` and instantiates it with `per_holder` tokens for each holder.
+/// Returns the contract address.
+pub async fn deploy_token(
+    c: &RpcClient,
+    chain_id: &str,
+    deployer: &PrivateKey,
+    wasm: &Path,
+    holders: &[Address],
+    per_holder: u128,
+) -> Result<Address> {
+    let code = std::fs::read(wasm).with_context(|| format!("reading {}", wasm.display()))?;
+    let store = msgs::to_any(&MsgStoreCode {
+        sender: deployer.address().to_string(),
+        wasm_byte_code: code,
+        instantiate_permission: None,
+    });
+    let r = submit(c, chain_id, deployer, store, STORE_GAS)
+        .await
+        .context("storing the token code")?;
+    let code_id: u64 = event_attr(&r, "store_code", "code_id")
+        .context("no store_code event")?
+        .parse()?;
+    let balances: Vec<_> = holders
+        .iter()
+        .map(|a| json!({"address": a.to_string(), "amount": per_holder.to_string()}))
+        .collect();
+    let init = json!({"name": "Bench Token", "symbol": "BENCH", "decimals": 6,
+        "initial_balances": balances, "minter": null});
+    let inst = msgs::to_any(&MsgInstantiateContract {
+        sender: deployer.address().to_string(),
+        admin: String::new(),
+        code_id,
+        label: "loadgen token".into(),
+        msg: init.to_string().into_bytes(),
+        funds: vec![],
+    });
+    let gas = 5_000_000 + INSTANTIATE_GAS_PER_HOLDER * holders.len() as u64;
+    let r = submit(c, chain_id, deployer, inst, gas)
+        .await
+        .context("instantiating the token")?;
+    event_attr(&r, "instantiate", "_contract_address")
+        .context("no instantiate event")?
+        .parse()
+        .map_err(Into::into)
+}
