@@ -400,6 +400,54 @@ wait_for_height() {
   done
 }
 
+# ---------------------------------------------------------------------------------------------
+# system contracts
+
+CONTRACTS_MANIFEST="$REPO_ROOT/localnet/system-contracts.json"
+
+# Stores and instantiates every contract of the manifest (first start only: DIR/contracts.json
+# records what was deployed, so restarts keep the same addresses).
+deploy_system_contracts() {
+  local out="$DIR/contracts.json" n i name artifact label init wasm res code_id addr deployed="[]"
+  if [[ -f "$out" ]]; then
+    log "==> system contracts deployed earlier ($out)"
+    return
+  fi
+  n="$(jq '.contracts | length' "$CONTRACTS_MANIFEST")" || die "cannot read $CONTRACTS_MANIFEST"
+  ((n > 0)) || return 0
+  local artifacts="$REPO_ROOT/contracts/artifacts" missing=0
+  for ((i = 0; i < n; i++)); do
+    [[ -f "$artifacts/$(jq -r ".contracts[$i].artifact" "$CONTRACTS_MANIFEST")" ]] || missing=1
+  done
+  if ((missing)); then
+    ((NO_BUILD)) && die "contract artifacts missing in $artifacts (run bash contracts/build.sh, or start without --no-build)"
+    log "==> bash contracts/build.sh"
+    bash "$REPO_ROOT/contracts/build.sh" || die "contracts/build.sh failed"
+  fi
+  local faucet tx_args
+  faucet="$(faucet_address)"
+  tx_args=(--from "$FAUCET_NAME" --keyring-dir "$KEYS_DIR" --node "$(rpc_url 0)" --chain-id "$CHAIN_ID" -o json)
+  log "==> deploying $n system contract(s) from the faucet"
+  for ((i = 0; i < n; i++)); do
+    name="$(jq -r ".contracts[$i].name" "$CONTRACTS_MANIFEST")"
+    artifact="$(jq -r ".contracts[$i].artifact" "$CONTRACTS_MANIFEST")"
+    label="$(jq -r ".contracts[$i].label" "$CONTRACTS_MANIFEST")"
+    init="$(jq -c --arg f "$faucet" ".contracts[$i].init | walk(if . == \"\$FAUCET\" then \$f else . end)" "$CONTRACTS_MANIFEST")"
+    wasm="$artifacts/$artifact"
+    res="$("$PROOF" tx wasm store "$wasm" "${tx_args[@]}" </dev/null)" || die "storing $name ($wasm) failed"
+    code_id="$(jq -r '.code_id' <<<"$res")"
+    [[ "$code_id" =~ ^[0-9]+$ ]] || die "storing $name: no code id in $res"
+    res="$("$PROOF" tx wasm instantiate "$code_id" "$init" --label "$label" --admin "$faucet" \
+      "${tx_args[@]}" </dev/null)" || die "instantiating $name (code $code_id) failed"
+    addr="$(jq -r '.contract_address' <<<"$res")"
+    [[ "$addr" == proof1* ]] || die "instantiating $name: no contract address in $res"
+    log "    $name: code $code_id, contract $addr"
+    deployed="$(jq -c --arg n "$name" --arg a "$addr" --argjson c "$code_id" --arg l "$label" \
+      '. + [{name: $n, code_id: $c, address: $a, label: $l}]' <<<"$deployed")"
+  done
+  jq '{contracts: .}' <<<"$deployed" >"$out.tmp" && mv "$out.tmp" "$out"
+}
+
 print_summary() {
   local i faucet
   faucet="$(faucet_address)"
@@ -413,6 +461,9 @@ print_summary() {
   done
   log ""
   log "  faucet:  $faucet  ($FAUCET_COINS in genesis)"
+  if [[ -f "$DIR/contracts.json" ]]; then
+    jq -r '.contracts[] | "  contract \(.name): \(.address) (code \(.code_id))"' "$DIR/contracts.json"
+  fi
   log "  keys:    $KEYS_DIR  (password: \$PROOF_KEYRING_PASSWORD, default 'localnet')"
   log ""
   log "Send a tx from the faucet (gas 200000, fee 5000uxyz covers a bank send):"
@@ -447,6 +498,7 @@ do_start() {
   local i
   for i in $(existing_nodes); do start_node "$i"; done
   wait_for_height
+  deploy_system_contracts
   print_summary
 }
 

@@ -46,6 +46,7 @@ echo "run.sh: test account $ADDR, localnet dir $TMP"
 
 export PROOF_RPC="http://127.0.0.1:26657"
 export PROOF_CHAIN_ID="proof-localnet"
+export PROOF_LOCALNET_CONTRACTS="$TMP/contracts.json"
 status=0
 # One test file at a time: they all sign with the same account, so parallel files would race
 # on its sequence.
