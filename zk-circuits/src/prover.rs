@@ -30,6 +30,7 @@ use serde::{de::DeserializeOwned, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 type E1 = PallasEngine;
 type E2 = VestaEngine;
@@ -119,7 +120,9 @@ impl ZkParams {
         out.extend_from_slice(CACHE_MAGIC);
         out.extend_from_slice(&Sha256::digest(&payload));
         out.extend_from_slice(&payload);
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = path.with_extension(format!("tmp{}-{seq}", std::process::id()));
         std::fs::write(&tmp, &out)?;
         std::fs::rename(&tmp, &path)?;
         Ok(p)
@@ -176,6 +179,8 @@ pub struct BatchProof {
     pub proof: Vec<u8>,
     /// Nova steps proven.
     pub num_steps: usize,
+    /// Proving time by phase.
+    pub times: ProveTimes,
 }
 
 /// Native validity rules (the circuit enforces the same): see [`OpError`].
@@ -247,25 +252,37 @@ pub fn build_steps(
     Ok((steps, data))
 }
 
-/// Prove prepared steps from `old_root`; returns the proof bytes and `z_n`.
+/// Time spent in the two proving phases.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ProveTimes {
+    /// Folding all steps (RecursiveSNARK).
+    pub recursive: Duration,
+    /// Compressing (Spartan + IPA).
+    pub compress: Duration,
+}
+
+/// Prove prepared steps from `old_root`; returns the proof bytes, `z_n` and timings.
 pub fn prove_steps(
     params: &ZkParams,
     old_root: F,
     steps: &[RollupStep],
-) -> Result<(Vec<u8>, Vec<F>), ZkError> {
+) -> Result<(Vec<u8>, Vec<F>, ProveTimes), ZkError> {
     let first = steps.first().ok_or(ZkError::EmptyBatch)?;
     let z0 = [old_root, F::ZERO, F::ZERO, F::ZERO];
+    let t0 = Instant::now();
     let mut rs = RecursiveSNARK::new(&params.pp, first, &z0)?;
     for s in steps {
         rs.prove_step(&params.pp, s)?;
     }
     let zn = rs.outputs().to_vec();
+    let t1 = Instant::now();
     let snark = Snark::prove(&params.pp, &params.pk, &rs)?;
+    let times = ProveTimes { recursive: t1 - t0, compress: t1.elapsed() };
     let mut proof = Vec::new();
     proof.extend_from_slice(PROOF_MAGIC);
     proof.extend_from_slice(&(steps.len() as u32).to_le_bytes());
     proof.extend_from_slice(&encode(&snark)?);
-    Ok((proof, zn))
+    Ok((proof, zn, times))
 }
 
 /// Prove that `ops` (ordered deposits, transfers, withdrawals) move `tree` from its current
@@ -278,7 +295,7 @@ pub fn prove_batch(
     let old_root = tree.root();
     let mut work = tree.clone();
     let (steps, data) = build_steps(params.ops_per_step, &mut work, ops)?;
-    let (proof, zn) = prove_steps(params, old_root, &steps)?;
+    let (proof, zn, times) = prove_steps(params, old_root, &steps)?;
     let data_hash = data.data_hash();
     if zn[0] != work.root() || zn[1] != data_hash {
         return Err(ZkError::Nova("circuit output differs from the native state".into()));
@@ -294,6 +311,7 @@ pub fn prove_batch(
         data: data.encode(),
         proof,
         num_steps: steps.len(),
+        times,
     })
 }
 
