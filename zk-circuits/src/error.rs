@@ -13,6 +13,8 @@ pub enum OpError {
     FeeNotPackable(u64),
     #[error("sender account {0} is empty")]
     EmptySender(u32),
+    #[error("receiver account {0} has no key")]
+    EmptyReceiver(u32),
     #[error("bad signature")]
     BadSignature,
     #[error("nonce {got} but account nonce is {expected}")]

@@ -27,7 +27,11 @@ pub fn exit_proof(tree: &AccountTree, index: u32) -> Result<ExitProof, ZkError> 
     if index >= CAPACITY {
         return Err(ZkError::Encoding("account index outside the tree"));
     }
-    Ok(ExitProof { index, account: tree.get(index), siblings: tree.siblings(index) })
+    Ok(ExitProof {
+        index,
+        account: tree.get(index),
+        siblings: tree.siblings(index),
+    })
 }
 
 /// Check an exit proof against a verified root.
@@ -75,7 +79,10 @@ impl ExitProof {
         let mut idx = [0u8; 4];
         idx.copy_from_slice(&b[..4]);
         let account = Account {
-            pubkey: PublicKey { x: f(4)?, y: f(36)? },
+            pubkey: PublicKey {
+                x: f(4)?,
+                y: f(36)?,
+            },
             balance: u64_at(68),
             nonce: u64_at(76),
         };
@@ -84,7 +91,11 @@ impl ExitProof {
             let o = 84 + l * 96;
             siblings.push([f(o)?, f(o + 32)?, f(o + 64)?]);
         }
-        Ok(ExitProof { index: u32::from_le_bytes(idx), account, siblings })
+        Ok(ExitProof {
+            index: u32::from_le_bytes(idx),
+            account,
+            siblings,
+        })
     }
 }
 
@@ -97,8 +108,22 @@ mod tests {
     fn exit_proof_roundtrip_and_rejects_forgery() {
         let mut t = AccountTree::new();
         let pk = SecretKey::from_seed(&[9; 32]).public_key();
-        t.set(3, Account { pubkey: pk, balance: 500, nonce: 2 });
-        t.set(77, Account { pubkey: pk, balance: 1, nonce: 0 });
+        t.set(
+            3,
+            Account {
+                pubkey: pk,
+                balance: 500,
+                nonce: 2,
+            },
+        );
+        t.set(
+            77,
+            Account {
+                pubkey: pk,
+                balance: 1,
+                nonce: 0,
+            },
+        );
         let root = t.root();
         let p = exit_proof(&t, 3).unwrap();
         verify_exit(&root, &p).unwrap();
@@ -116,7 +141,14 @@ mod tests {
         moved.index = 4;
         assert!(verify_exit(&root, &moved).is_err());
         // an old root does not match once the tree changed
-        t.set(3, Account { pubkey: pk, balance: 0, nonce: 3 });
+        t.set(
+            3,
+            Account {
+                pubkey: pk,
+                balance: 0,
+                nonce: 3,
+            },
+        );
         assert!(verify_exit(&t.root(), &p).is_err());
         assert!(ExitProof::from_bytes(&bytes[1..]).is_err());
     }

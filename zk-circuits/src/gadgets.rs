@@ -35,7 +35,9 @@ pub(crate) fn pow2(i: usize) -> F {
 /// Bits (little-endian) of a field element's canonical representation.
 pub(crate) fn f_bits(x: &F) -> Vec<bool> {
     let r = x.to_repr();
-    (0..256).map(|i| (r.as_ref()[i / 8] >> (i % 8)) & 1 == 1).collect()
+    (0..256)
+        .map(|i| (r.as_ref()[i / 8] >> (i % 8)) & 1 == 1)
+        .collect()
 }
 
 pub fn alloc<CS: ConstraintSystem<F>>(cs: CS, f: impl FnOnce() -> Res<F>) -> Res<Num> {
@@ -44,7 +46,9 @@ pub fn alloc<CS: ConstraintSystem<F>>(cs: CS, f: impl FnOnce() -> Res<F>) -> Res
 
 /// A constrained boolean (`b·(1−b) = 0`), from a lazily computed value.
 pub fn alloc_bit<CS: ConstraintSystem<F>>(mut cs: CS, f: impl FnOnce() -> Res<bool>) -> Res<Num> {
-    let a = alloc(cs.namespace(|| "v"), || Ok(if f()? { F::ONE } else { F::ZERO }))?;
+    let a = alloc(cs.namespace(|| "v"), || {
+        Ok(if f()? { F::ONE } else { F::ZERO })
+    })?;
     cs.enforce(
         || "boolean",
         |lc| lc + a.get_variable(),
@@ -73,9 +77,11 @@ pub fn alloc_bits<CS: ConstraintSystem<F>>(
 
 /// `Σ 2^(i+shift) bits[i]`.
 pub fn pack(bits: &[Num], shift: usize) -> LinearCombination<F> {
-    bits.iter().enumerate().fold(LinearCombination::zero(), |lc, (i, b)| {
-        lc + (pow2(i + shift), b.get_variable())
-    })
+    bits.iter()
+        .enumerate()
+        .fold(LinearCombination::zero(), |lc, (i, b)| {
+            lc + (pow2(i + shift), b.get_variable())
+        })
 }
 
 /// Value of `Σ 2^(i+shift) bits[i]`.
@@ -121,7 +127,11 @@ pub fn range_bits<CS: ConstraintSystem<F>>(cs: &mut CS, x: &Num, n: usize) -> Re
 /// `bit ? t : f` (1 constraint: `bit·(t − f) = r − f`).
 pub fn select<CS: ConstraintSystem<F>>(mut cs: CS, bit: &Num, t: &Num, f: &Num) -> Res<Num> {
     let r = alloc(cs.namespace(|| "r"), || {
-        Ok(if val(bit)? == F::ONE { val(t)? } else { val(f)? })
+        Ok(if val(bit)? == F::ONE {
+            val(t)?
+        } else {
+            val(f)?
+        })
     })?;
     cs.enforce(
         || "select",
@@ -176,9 +186,15 @@ pub fn pow10<CS: ConstraintSystem<F>>(cs: &mut CS, e: &[Num]) -> Res<Num> {
     let (f0, v0) = factor(0);
     let (f1, v1) = factor(1);
     let mut acc = alloc(cs.namespace(|| "p1"), || {
-        Ok(v0.ok_or(SynthesisError::AssignmentMissing)? * v1.ok_or(SynthesisError::AssignmentMissing)?)
+        Ok(v0.ok_or(SynthesisError::AssignmentMissing)?
+            * v1.ok_or(SynthesisError::AssignmentMissing)?)
     })?;
-    cs.enforce(|| "p1 eq", |l| l + &f0, |l| l + &f1, |l| l + acc.get_variable());
+    cs.enforce(
+        || "p1 eq",
+        |l| l + &f0,
+        |l| l + &f1,
+        |l| l + acc.get_variable(),
+    );
     for i in 2..5 {
         let (fi, vi) = factor(i);
         acc = mul_lc(cs.namespace(|| format!("p{i}")), &acc, &fi, vi)?;
@@ -296,7 +312,10 @@ pub fn lookup3<CS: ConstraintSystem<F>>(mut cs: CS, b: &[Num], table: &[(F, F); 
     };
     let mut coords = Vec::with_capacity(2);
     for (ci, name) in [(0usize, "x"), (1usize, "y")] {
-        let c: Vec<F> = table.iter().map(|p| if ci == 0 { p.0 } else { p.1 }).collect();
+        let c: Vec<F> = table
+            .iter()
+            .map(|p| if ci == 0 { p.0 } else { p.1 })
+            .collect();
         let r = alloc(cs.namespace(|| name), || Ok(c[idx()?]))?;
         let one = CS::one();
         let (v0, v1, v2, v01) = (
@@ -339,7 +358,11 @@ pub fn fixed_base_mul<CS: ConstraintSystem<F>>(
     assert_eq!(bits.len(), 3 * tables.len());
     let mut acc = lookup3(cs.namespace(|| "w0"), &bits[0..3], &tables[0])?;
     for (w, table) in tables.iter().enumerate().skip(1) {
-        let t = lookup3(cs.namespace(|| format!("w{w}")), &bits[3 * w..3 * w + 3], table)?;
+        let t = lookup3(
+            cs.namespace(|| format!("w{w}")),
+            &bits[3 * w..3 * w + 3],
+            table,
+        )?;
         acc = add(cs.namespace(|| format!("add{w}")), &acc, &t)?;
     }
     Ok(acc)
@@ -414,7 +437,9 @@ pub fn merkle_update<CS: ConstraintSystem<F>>(
             .collect::<Res<_>>()?;
         let mut prods = Vec::with_capacity(3);
         for (j, cj) in c.iter().enumerate().take(3) {
-            let p = alloc(cs.namespace(|| format!("p{j}")), || Ok(eq_val(j)? * val(cj)?))?;
+            let p = alloc(cs.namespace(|| format!("p{j}")), || {
+                Ok(eq_val(j)? * val(cj)?)
+            })?;
             cs.enforce(
                 || format!("p{j} eq"),
                 |l| l + &eq(j),

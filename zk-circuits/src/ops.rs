@@ -94,12 +94,30 @@ pub fn unpack_fee(p: u64) -> Option<u64> {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Op {
     /// Credit `amount` (bridged in on L1) to `to`, setting its key if the account is empty.
-    Deposit { to: u32, pubkey: PublicKey, amount: u64 },
+    Deposit {
+        to: u32,
+        pubkey: PublicKey,
+        amount: u64,
+    },
     /// A signed L3 transfer; `fee` goes to the operator.
-    Transfer { from: u32, to: u32, amount: u64, fee: u64, nonce: u64, sig: Signature },
+    Transfer {
+        from: u32,
+        to: u32,
+        amount: u64,
+        fee: u64,
+        nonce: u64,
+        sig: Signature,
+    },
     /// A signed withdrawal of `amount` to `recipient` on the chain (a field element naming an
     /// address, e.g. a 20- or 31-byte address as little-endian bytes).
-    Withdraw { from: u32, amount: u64, fee: u64, nonce: u64, recipient: F, sig: Signature },
+    Withdraw {
+        from: u32,
+        amount: u64,
+        fee: u64,
+        nonce: u64,
+        recipient: F,
+        sig: Signature,
+    },
 }
 
 /// The public part of an operation (what the DA publishes and the circuit hashes).
@@ -167,8 +185,14 @@ impl Op {
         fee: u64,
         nonce: u64,
     ) -> Result<Op, OpError> {
-        let mut op =
-            Op::Transfer { from, to, amount, fee, nonce, sig: Signature::placeholder() };
+        let mut op = Op::Transfer {
+            from,
+            to,
+            amount,
+            fee,
+            nonce,
+            sig: Signature::placeholder(),
+        };
         let p = op.public()?;
         if let Op::Transfer { sig, .. } = &mut op {
             *sig = sk.sign(p.sig_word(nonce), F::ZERO);
@@ -185,8 +209,14 @@ impl Op {
         nonce: u64,
         recipient: F,
     ) -> Result<Op, OpError> {
-        let mut op =
-            Op::Withdraw { from, amount, fee, nonce, recipient, sig: Signature::placeholder() };
+        let mut op = Op::Withdraw {
+            from,
+            amount,
+            fee,
+            nonce,
+            recipient,
+            sig: Signature::placeholder(),
+        };
         let p = op.public()?;
         if let Op::Withdraw { sig, .. } = &mut op {
             *sig = sk.sign(p.sig_word(nonce), recipient);
@@ -215,7 +245,13 @@ impl Op {
                 fee_packed: 0,
                 extra: [pubkey.x, pubkey.y],
             },
-            Op::Transfer { from, to, amount, fee, .. } => PublicOp {
+            Op::Transfer {
+                from,
+                to,
+                amount,
+                fee,
+                ..
+            } => PublicOp {
                 kind: KIND_TRANSFER,
                 from,
                 to,
@@ -223,7 +259,13 @@ impl Op {
                 fee_packed: pf(fee)?,
                 extra: [F::ZERO, F::ZERO],
             },
-            Op::Withdraw { from, amount, fee, recipient, .. } => PublicOp {
+            Op::Withdraw {
+                from,
+                amount,
+                fee,
+                recipient,
+                ..
+            } => PublicOp {
                 kind: KIND_WITHDRAW,
                 from,
                 to: from,
@@ -248,13 +290,20 @@ impl Op {
 
 impl Signature {
     fn placeholder() -> Signature {
-        Signature { rx: F::ZERO, ry: F::ZERO, s: crate::Fr::ZERO }
+        Signature {
+            rx: F::ZERO,
+            ry: F::ZERO,
+            s: crate::Fr::ZERO,
+        }
     }
 }
 
 /// One accumulator step.
 pub fn accumulate(acc: F, op: &PublicOp) -> F {
-    hash4(Domain::Accumulator, [acc, op.word(), op.extra[0], op.extra[1]])
+    hash4(
+        Domain::Accumulator,
+        [acc, op.word(), op.extra[0], op.extra[1]],
+    )
 }
 
 /// A batch's public data: what is published, hashed and decoded.
@@ -296,10 +345,16 @@ impl BatchData {
         let mut last = 0u8;
         for (index, op) in ops.iter().enumerate() {
             if op.kind() < last {
-                return Err(ZkError::Op { index, source: OpError::BadOrder });
+                return Err(ZkError::Op {
+                    index,
+                    source: OpError::BadOrder,
+                });
             }
             last = op.kind();
-            out.push(op.public().map_err(|source| ZkError::Op { index, source })?);
+            out.push(
+                op.public()
+                    .map_err(|source| ZkError::Op { index, source })?,
+            );
         }
         Ok(BatchData { ops: out })
     }
@@ -419,7 +474,14 @@ mod tests {
 
     #[test]
     fn float_packing_roundtrips_and_refuses_inexact() {
-        for v in [0u64, 1, 999, (1 << 30) - 1, 1_000_000_000_000, 123_456_789_000_000_000] {
+        for v in [
+            0u64,
+            1,
+            999,
+            (1 << 30) - 1,
+            1_000_000_000_000,
+            123_456_789_000_000_000,
+        ] {
             let p = pack_amount(v).unwrap();
             assert!(p < 1 << AMOUNT_BITS);
             assert_eq!(unpack_amount(p), Some(v));
@@ -441,7 +503,11 @@ mod tests {
         let sk = SecretKey::from_seed(&[3; 32]);
         let pk = sk.public_key();
         let ops = vec![
-            Op::Deposit { to: 7, pubkey: pk, amount: 5_000_000 },
+            Op::Deposit {
+                to: 7,
+                pubkey: pk,
+                amount: 5_000_000,
+            },
             Op::transfer(&sk, 7, 9, 1234, 10, 0).unwrap(),
             Op::transfer(&sk, 7, (1 << 24) - 1, 1_000_000_000_000, 2500, 1).unwrap(),
             Op::withdraw(&sk, 7, 100, 1, 2, F::from(0xabcdu64)).unwrap(),
@@ -456,7 +522,10 @@ mod tests {
         // any change of the published data changes the hash
         let mut tampered = bytes.clone();
         tampered[12 + 72 + 6] ^= 1;
-        assert_ne!(BatchData::decode(&tampered).unwrap().data_hash(), d.data_hash());
+        assert_ne!(
+            BatchData::decode(&tampered).unwrap().data_hash(),
+            d.data_hash()
+        );
         // malformed
         assert!(BatchData::decode(&bytes[..bytes.len() - 1]).is_err());
         let mut extra = bytes.clone();
@@ -467,7 +536,10 @@ mod tests {
         bad.swap(0, 1);
         assert!(matches!(
             BatchData::from_ops(&bad),
-            Err(ZkError::Op { index: 1, source: OpError::BadOrder })
+            Err(ZkError::Op {
+                index: 1,
+                source: OpError::BadOrder
+            })
         ));
     }
 }

@@ -42,7 +42,7 @@ type Vk = VerifierKey<E1, E2, RollupStep, S1, S2>;
 type Snark = CompressedSNARK<E1, E2, RollupStep, S1, S2>;
 
 /// Bump when the circuit changes: it names the parameter cache files.
-pub const CIRCUIT_VERSION: &str = "v1";
+pub const CIRCUIT_VERSION: &str = "v2";
 const PROOF_MAGIC: &[u8; 4] = b"PZK1";
 const CACHE_MAGIC: &[u8; 4] = b"PZKP";
 /// Upper bound on a proof's size (the real ones are ~10-20 KB).
@@ -58,8 +58,9 @@ fn encode<T: Serialize>(x: &T) -> Result<Vec<u8>, ZkError> {
 }
 
 fn decode_exact<T: DeserializeOwned>(b: &[u8], what: &'static str) -> Result<T, ZkError> {
-    let (x, n) = bincode::serde::decode_from_slice(b, bincode::config::legacy().with_limit::<{ 1 << 30 }>())
-        .map_err(|_| ZkError::Encoding(what))?;
+    let (x, n) =
+        bincode::serde::decode_from_slice(b, bincode::config::legacy().with_limit::<{ 1 << 30 }>())
+            .map_err(|_| ZkError::Encoding(what))?;
     if n != b.len() {
         return Err(ZkError::Encoding(what));
     }
@@ -82,7 +83,11 @@ impl ZkParams {
         if ops_per_step == 0 {
             return Err(ZkError::Encoding("ops_per_step must be at least 1"));
         }
-        let pp = Pp::setup(&RollupStep::blank(ops_per_step), &*S1::ck_floor(), &*S2::ck_floor())?;
+        let pp = Pp::setup(
+            &RollupStep::blank(ops_per_step),
+            &*S1::ck_floor(),
+            &*S2::ck_floor(),
+        )?;
         let (pk, vk) = Snark::setup(&pp)?;
         Self::assemble(ops_per_step, pp, pk, vk)
     }
@@ -90,7 +95,14 @@ impl ZkParams {
     fn assemble(ops_per_step: usize, pp: Pp, pk: Pk, vk: Vk) -> Result<ZkParams, ZkError> {
         let vk_bytes = encode(&vk)?;
         let vk_digest = Sha256::digest(&vk_bytes).into();
-        Ok(ZkParams { ops_per_step, pp, pk, vk: Arc::new(vk), vk_bytes, vk_digest })
+        Ok(ZkParams {
+            ops_per_step,
+            pp,
+            pk,
+            vk: Arc::new(vk),
+            vk_bytes,
+            vk_digest,
+        })
     }
 
     /// The default cache directory: `$PROOF_ZK_PARAMS`, else `<tmp>/proof-zk-params`.
@@ -161,7 +173,10 @@ impl ZkParams {
     }
     /// A verifier holding the decoded key.
     pub fn verifier(&self) -> Verifier {
-        Verifier { vk: self.vk.clone(), vk_digest: self.vk_digest }
+        Verifier {
+            vk: self.vk.clone(),
+            vk_digest: self.vk_digest,
+        }
     }
 }
 
@@ -196,7 +211,10 @@ fn validate(tree: &AccountTree, op: &Op, p: &PublicOp) -> Result<(), OpError> {
             return Err(OpError::InvalidPubkey);
         }
         if nonce != a.nonce {
-            return Err(OpError::BadNonce { expected: a.nonce, got: nonce });
+            return Err(OpError::BadNonce {
+                expected: a.nonce,
+                got: nonce,
+            });
         }
         if !sig.verify(&a.pubkey, p.sig_word(nonce), p.extra[0]) {
             return Err(OpError::BadSignature);
@@ -204,18 +222,31 @@ fn validate(tree: &AccountTree, op: &Op, p: &PublicOp) -> Result<(), OpError> {
         let fee = p.fee().ok_or(OpError::FeeNotPackable(0))?;
         let needed = u128::from(amount) + u128::from(fee);
         if needed > u128::from(a.balance) {
-            return Err(OpError::InsufficientBalance { balance: a.balance, needed });
+            return Err(OpError::InsufficientBalance {
+                balance: a.balance,
+                needed,
+            });
         }
         after_a = Some(a.balance - needed as u64);
     }
     if p.kind == KIND_DEPOSIT || p.kind == KIND_TRANSFER {
         let b = tree.get(p.to);
-        let bal = if p.to == p.from { after_a.unwrap_or(b.balance) } else { b.balance };
+        let bal = if p.to == p.from {
+            after_a.unwrap_or(b.balance)
+        } else {
+            b.balance
+        };
         if bal.checked_add(amount).is_none() {
             return Err(OpError::BalanceOverflow);
         }
+        if p.kind == KIND_TRANSFER && !b.pubkey.is_on_curve() {
+            return Err(OpError::EmptyReceiver(p.to));
+        }
         if p.kind == KIND_DEPOSIT {
-            let pk = crate::schnorr::PublicKey { x: p.extra[0], y: p.extra[1] };
+            let pk = crate::schnorr::PublicKey {
+                x: p.extra[0],
+                y: p.extra[1],
+            };
             if !pk.is_on_curve() {
                 return Err(OpError::InvalidPubkey);
             }
@@ -242,12 +273,19 @@ pub fn build_steps(
     let mut slots = Vec::with_capacity(ops.len().div_ceil(ops_per_step) * ops_per_step);
     for (index, (op, p)) in ops.iter().zip(&data.ops).enumerate() {
         validate(&work, op, p).map_err(|source| ZkError::Op { index, source })?;
-        slots.push(SlotWitness::apply(&mut work, p, op.signature().map(|s| s.0)));
+        slots.push(SlotWitness::apply(
+            &mut work,
+            p,
+            op.signature().map(|s| s.0),
+        ));
     }
     while slots.len() % ops_per_step != 0 {
         slots.push(SlotWitness::noop(&mut work));
     }
-    let steps = slots.chunks(ops_per_step).map(|c| RollupStep { slots: c.to_vec() }).collect();
+    let steps = slots
+        .chunks(ops_per_step)
+        .map(|c| RollupStep { slots: c.to_vec() })
+        .collect();
     *tree = work;
     Ok((steps, data))
 }
@@ -277,7 +315,10 @@ pub fn prove_steps(
     let zn = rs.outputs().to_vec();
     let t1 = Instant::now();
     let snark = Snark::prove(&params.pp, &params.pk, &rs)?;
-    let times = ProveTimes { recursive: t1 - t0, compress: t1.elapsed() };
+    let times = ProveTimes {
+        recursive: t1 - t0,
+        compress: t1.elapsed(),
+    };
     let mut proof = Vec::new();
     proof.extend_from_slice(PROOF_MAGIC);
     proof.extend_from_slice(&(steps.len() as u32).to_le_bytes());
@@ -298,7 +339,9 @@ pub fn prove_batch(
     let (proof, zn, times) = prove_steps(params, old_root, &steps)?;
     let data_hash = data.data_hash();
     if zn[0] != work.root() || zn[1] != data_hash {
-        return Err(ZkError::Nova("circuit output differs from the native state".into()));
+        return Err(ZkError::Nova(
+            "circuit output differs from the native state".into(),
+        ));
     }
     let fees = data.total_fees().ok_or(ZkError::Encoding("fee"))?;
     *tree = work;
@@ -347,7 +390,10 @@ impl Verifier {
             return Err(ZkError::VkDigestMismatch);
         }
         let vk = decode_exact(vk_bytes, "verifier key")?;
-        Ok(Verifier { vk: Arc::new(vk), vk_digest: *vk_digest })
+        Ok(Verifier {
+            vk: Arc::new(vk),
+            vk_digest: *vk_digest,
+        })
     }
 
     pub fn vk_digest(&self) -> [u8; 32] {

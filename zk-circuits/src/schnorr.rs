@@ -12,7 +12,7 @@
 //!   circuit's variable-base multiplication computes without exceptional cases.
 
 use crate::hash::{hash4, Domain};
-use crate::{F, Fr};
+use crate::{Fr, F};
 use ff::{Field, FromUniformBytes, PrimeField};
 use halo2curves::group::Curve;
 use halo2curves::pasta::{Vesta, VestaAffine};
@@ -41,7 +41,10 @@ pub struct Signature {
 
 impl PublicKey {
     /// The empty account's key.
-    pub const EMPTY: PublicKey = PublicKey { x: F::ZERO, y: F::ZERO };
+    pub const EMPTY: PublicKey = PublicKey {
+        x: F::ZERO,
+        y: F::ZERO,
+    };
 
     pub fn is_empty(&self) -> bool {
         self.x == F::ZERO && self.y == F::ZERO
@@ -62,7 +65,10 @@ impl PublicKey {
         // The identity has no affine coordinates; it never arises from a non-zero scalar.
         let c: Option<halo2curves::Coordinates<VestaAffine>> = a.coordinates().into();
         match c {
-            Some(c) => PublicKey { x: *c.x(), y: *c.y() },
+            Some(c) => PublicKey {
+                x: *c.x(),
+                y: *c.y(),
+            },
             None => PublicKey::EMPTY,
         }
     }
@@ -128,7 +134,11 @@ impl SecretKey {
             let e = challenge_hash(rp.x, &pk, word, extra);
             if r != Fr::ZERO && challenge_ok(&e) {
                 let s = r + challenge_scalar(&e) * self.0;
-                return Signature { rx: rp.x, ry: rp.y, s };
+                return Signature {
+                    rx: rp.x,
+                    ry: rp.y,
+                    s,
+                };
             }
             ctr += 1;
         }
@@ -138,8 +148,13 @@ impl SecretKey {
 impl Signature {
     /// Native verification (the same equation as the circuit).
     pub fn verify(&self, pk: &PublicKey, word: F, extra: F) -> bool {
-        let Some(pkp) = pk.to_point() else { return false };
-        let r = PublicKey { x: self.rx, y: self.ry };
+        let Some(pkp) = pk.to_point() else {
+            return false;
+        };
+        let r = PublicKey {
+            x: self.rx,
+            y: self.ry,
+        };
         let Some(rp) = r.to_point() else { return false };
         let e = challenge_hash(self.rx, pk, word, extra);
         if !challenge_ok(&e) {
@@ -169,6 +184,12 @@ mod tests {
         assert!(!bad.verify(&pk, F::from(42u64), F::from(9u64)));
         // deterministic
         assert_eq!(sig, sk.sign(F::from(42u64), F::from(9u64)));
-        assert_eq!(generator(), PublicKey { x: -F::ONE, y: F::from(2u64) });
+        assert_eq!(
+            generator(),
+            PublicKey {
+                x: -F::ONE,
+                y: F::from(2u64)
+            }
+        );
     }
 }

@@ -29,12 +29,21 @@ pub struct Account {
 }
 
 impl Account {
-    pub const EMPTY: Account = Account { pubkey: PublicKey::EMPTY, balance: 0, nonce: 0 };
+    pub const EMPTY: Account = Account {
+        pubkey: PublicKey::EMPTY,
+        balance: 0,
+        nonce: 0,
+    };
 
     pub fn hash(&self) -> F {
         hash4(
             Domain::Leaf,
-            [self.pubkey.x, self.pubkey.y, F::from(self.balance), F::from(self.nonce)],
+            [
+                self.pubkey.x,
+                self.pubkey.y,
+                F::from(self.balance),
+                F::from(self.nonce),
+            ],
         )
     }
 }
@@ -66,7 +75,10 @@ pub struct AccountTree {
 
 impl AccountTree {
     pub fn new() -> Self {
-        AccountTree { accounts: BTreeMap::new(), nodes: vec![HashMap::new(); DEPTH + 1] }
+        AccountTree {
+            accounts: BTreeMap::new(),
+            nodes: vec![HashMap::new(); DEPTH + 1],
+        }
     }
 
     pub fn root(&self) -> F {
@@ -74,7 +86,10 @@ impl AccountTree {
     }
 
     fn node(&self, level: usize, pos: u32) -> F {
-        self.nodes[level].get(&pos).copied().unwrap_or(defaults()[level])
+        self.nodes[level]
+            .get(&pos)
+            .copied()
+            .unwrap_or(defaults()[level])
     }
 
     /// The account at `index` (empty if never written).
@@ -181,7 +196,14 @@ mod tests {
         assert_eq!(t.root(), empty_root());
         let pk = SecretKey::from_seed(&[1; 32]).public_key();
         for (i, idx) in [0u32, 5, 6, 1 << 20, CAPACITY - 1].into_iter().enumerate() {
-            t.set(idx, Account { pubkey: pk, balance: 100 + i as u64, nonce: i as u64 });
+            t.set(
+                idx,
+                Account {
+                    pubkey: pk,
+                    balance: 100 + i as u64,
+                    nonce: i as u64,
+                },
+            );
         }
         for idx in [0u32, 5, 6, 7, 1 << 20, CAPACITY - 1, 12345] {
             let a = t.get(idx);

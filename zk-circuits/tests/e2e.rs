@@ -4,7 +4,9 @@
 
 use proof_zk::circuit::SlotWitness;
 use proof_zk::prover::{build_steps, prove_steps, ZkParams};
-use proof_zk::{exit_proof, prove_batch, verify, verify_exit, AccountTree, BatchData, Op, SecretKey, ZkError, F};
+use proof_zk::{
+    exit_proof, prove_batch, verify, verify_exit, AccountTree, BatchData, Op, SecretKey, ZkError, F,
+};
 use std::path::PathBuf;
 
 const K: usize = 2;
@@ -33,8 +35,16 @@ fn prove_verify_and_reject_tampering() {
     let bob = SecretKey::from_seed(&[12; 32]);
     let mut tree = AccountTree::new();
     let ops = vec![
-        Op::Deposit { to: 0, pubkey: alice.public_key(), amount: 1_000_000 },
-        Op::Deposit { to: 5, pubkey: bob.public_key(), amount: 10 },
+        Op::Deposit {
+            to: 0,
+            pubkey: alice.public_key(),
+            amount: 1_000_000,
+        },
+        Op::Deposit {
+            to: 5,
+            pubkey: bob.public_key(),
+            amount: 10,
+        },
         Op::transfer(&alice, 0, 5, 250_000, 100, 0).unwrap(),
         Op::transfer(&bob, 5, 0, 20, 0, 0).unwrap(),
         Op::withdraw(&alice, 0, 1000, 1, 1, F::from(0xc0ffeeu64)).unwrap(),
@@ -51,7 +61,15 @@ fn prove_verify_and_reject_tampering() {
     let data = BatchData::decode(&bp.data).unwrap();
     assert_eq!(data.data_hash(), bp.data_hash);
     let digest = p.vk_digest();
-    let v = verify(&digest, p.vk_bytes(), &old_root, &bp.new_root, &bp.data_hash, &bp.proof).unwrap();
+    let v = verify(
+        &digest,
+        p.vk_bytes(),
+        &old_root,
+        &bp.new_root,
+        &bp.data_hash,
+        &bp.proof,
+    )
+    .unwrap();
     assert_eq!(v.num_ops, 5);
     assert_eq!(v.fees, 101);
 
@@ -72,7 +90,15 @@ fn prove_verify_and_reject_tampering() {
     let last = da.len() - 1;
     da[last] ^= 1;
     if let Ok(t) = BatchData::decode(&da) {
-        assert!(verify(&digest, p.vk_bytes(), &old_root, &bp.new_root, &t.data_hash(), &bp.proof).is_err());
+        assert!(verify(
+            &digest,
+            p.vk_bytes(),
+            &old_root,
+            &bp.new_root,
+            &t.data_hash(),
+            &bp.proof
+        )
+        .is_err());
     }
     // tampered proof bytes: every flipped byte position sampled is rejected, none panics
     let n = bp.proof.len();
@@ -80,16 +106,39 @@ fn prove_verify_and_reject_tampering() {
         let mut t = bp.proof.clone();
         t[pos] ^= 0x01;
         assert!(
-            verify(&digest, p.vk_bytes(), &old_root, &bp.new_root, &bp.data_hash, &t).is_err(),
+            verify(
+                &digest,
+                p.vk_bytes(),
+                &old_root,
+                &bp.new_root,
+                &bp.data_hash,
+                &t
+            )
+            .is_err(),
             "tampered byte {pos} accepted"
         );
     }
-    assert!(verify(&digest, p.vk_bytes(), &old_root, &bp.new_root, &bp.data_hash, &bp.proof[..n - 1]).is_err());
+    assert!(verify(
+        &digest,
+        p.vk_bytes(),
+        &old_root,
+        &bp.new_root,
+        &bp.data_hash,
+        &bp.proof[..n - 1]
+    )
+    .is_err());
     // wrong verifier key digest
     let mut bad = digest;
     bad[0] ^= 1;
     assert!(matches!(
-        proof_zk::verify(&bad, p.vk_bytes(), &old_root, &bp.new_root, &bp.data_hash, &bp.proof),
+        proof_zk::verify(
+            &bad,
+            p.vk_bytes(),
+            &old_root,
+            &bp.new_root,
+            &bp.data_hash,
+            &bp.proof
+        ),
         Err(ZkError::VkDigestMismatch)
     ));
 
@@ -111,7 +160,16 @@ fn invalid_witness_yields_no_verifying_proof() {
     let alice = SecretKey::from_seed(&[21; 32]);
     let mallory = SecretKey::from_seed(&[22; 32]);
     let mut tree = AccountTree::new();
-    build_steps(K, &mut tree, &[Op::Deposit { to: 1, pubkey: alice.public_key(), amount: 100 }]).unwrap();
+    build_steps(
+        K,
+        &mut tree,
+        &[Op::Deposit {
+            to: 1,
+            pubkey: alice.public_key(),
+            amount: 100,
+        }],
+    )
+    .unwrap();
     let old_root = tree.root();
     // Mallory signs a transfer out of Alice's account; the operator bypasses the native checks.
     let forged = Op::transfer(&mallory, 1, 2, 100, 0, 0).unwrap();
@@ -119,12 +177,21 @@ fn invalid_witness_yields_no_verifying_proof() {
     let mut work = tree.clone();
     let slot = SlotWitness::apply(&mut work, &pub_op, forged.signature().map(|s| s.0));
     let pad = SlotWitness::noop(&mut work);
-    let steps = vec![proof_zk::circuit::RollupStep { slots: vec![slot, pad] }];
+    let steps = vec![proof_zk::circuit::RollupStep {
+        slots: vec![slot, pad],
+    }];
     let data = BatchData { ops: vec![pub_op] };
     match prove_steps(p, old_root, &steps) {
         Err(_) => {}
         Ok((proof, _, _)) => {
-            let r = verify(&p.vk_digest(), p.vk_bytes(), &old_root, &work.root(), &data.data_hash(), &proof);
+            let r = verify(
+                &p.vk_digest(),
+                p.vk_bytes(),
+                &old_root,
+                &work.root(),
+                &data.data_hash(),
+                &proof,
+            );
             assert!(r.is_err(), "a forged transfer verified");
         }
     }

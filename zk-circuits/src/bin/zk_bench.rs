@@ -43,16 +43,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("augmented step circuit: primary {c1} constraints / {v1} vars, secondary {c2} / {v2}");
 
     // one slot's own constraints (a transfer), measured on a test constraint system
-    let users: Vec<SecretKey> = (0..16u8).map(|i| SecretKey::from_seed(&[i + 1; 32])).collect();
+    let users: Vec<SecretKey> = (0..16u8)
+        .map(|i| SecretKey::from_seed(&[i + 1; 32]))
+        .collect();
     let mut tree = AccountTree::new();
     for (i, u) in users.iter().enumerate() {
-        tree.set(i as u32 * 4099, Account { pubkey: u.public_key(), balance: 1_000_000_000, nonce: 0 });
+        tree.set(
+            i as u32 * 4099,
+            Account {
+                pubkey: u.public_key(),
+                balance: 1_000_000_000,
+                nonce: 0,
+            },
+        );
     }
     let op = Op::transfer(&users[0], 0, 4099, 5, 1, 0)?;
     let mut w = tree.clone();
     let slot = SlotWitness::apply(&mut w, &op.public()?, op.signature().map(|s| s.0));
-    let (ok, slot_constraints, _) =
-        check_step(&RollupStep { slots: vec![slot] }, [tree.root(), F::from(0u64), F::from(0u64), F::from(0u64)]);
+    let (ok, slot_constraints, _) = check_step(
+        &RollupStep { slots: vec![slot] },
+        [tree.root(), F::from(0u64), F::from(0u64), F::from(0u64)],
+    );
     assert!(ok);
     println!("step circuit per operation slot: {slot_constraints} constraints");
     println!(
