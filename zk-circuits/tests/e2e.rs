@@ -16,11 +16,14 @@ fn params() -> &'static ZkParams {
     P.get_or_init(load)
 }
 
-fn load() -> ZkParams {
-    let dir = std::env::var_os("PROOF_ZK_PARAMS")
+fn cache_dir() -> PathBuf {
+    std::env::var_os("PROOF_ZK_PARAMS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("proof-zk-params"));
-    ZkParams::load_or_generate(&dir, K).unwrap()
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("proof-zk-params"))
+}
+
+fn load() -> ZkParams {
+    ZkParams::load_or_generate(&cache_dir(), K).unwrap()
 }
 
 #[test]
@@ -195,4 +198,22 @@ fn invalid_witness_yields_no_verifying_proof() {
             assert!(r.is_err(), "a forged transfer verified");
         }
     }
+}
+
+#[test]
+fn corrupt_parameter_cache_is_regenerated() {
+    let p = params();
+    let dir = tempfile::tempdir().unwrap();
+    let path = ZkParams::cache_path(dir.path(), K);
+    let src = ZkParams::cache_path(&cache_dir(), K);
+    std::fs::copy(&src, &path).unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    std::fs::write(&path, &bytes).unwrap();
+    // the checksum catches the flipped byte; the parameters are regenerated, identical
+    let q = ZkParams::load_or_generate(dir.path(), K).unwrap();
+    assert_eq!(q.vk_digest(), p.vk_digest());
+    assert_eq!(q.pp_digest(), p.pp_digest());
+    assert_ne!(std::fs::read(&path).unwrap(), bytes);
 }
