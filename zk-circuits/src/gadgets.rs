@@ -487,3 +487,90 @@ pub fn merkle_update<CS: ConstraintSystem<F>>(
     }
     Ok((cur_old, cur_new))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::circuit::{fixed_base_tables, WINDOWS};
+    use crate::schnorr::{PublicKey, SecretKey};
+    use crate::Fr;
+    use halo2curves::pasta::Vesta;
+    use nova_snark::frontend::util_cs::test_cs::TestConstraintSystem;
+
+    fn pt(cs: &mut TestConstraintSystem<F>, name: &str, p: PublicKey) -> Pt {
+        Pt {
+            x: alloc(cs.namespace(|| format!("{name}.x")), || Ok(p.x)).unwrap(),
+            y: alloc(cs.namespace(|| format!("{name}.y")), || Ok(p.y)).unwrap(),
+        }
+    }
+
+    fn value(p: &Pt) -> PublicKey {
+        PublicKey {
+            x: p.x.get_value().unwrap(),
+            y: p.y.get_value().unwrap(),
+        }
+    }
+
+    #[test]
+    fn scalar_muls_match_native() {
+        let s = SecretKey::from_seed(&[5; 32]).0;
+        let mut cs = TestConstraintSystem::<F>::new();
+        let bits: Vec<bool> = f_bits_fr(&s);
+        let b = alloc_bits(&mut cs.namespace(|| "s"), 3 * WINDOWS, Some(bits)).unwrap();
+        let sg = fixed_base_mul(&mut cs.namespace(|| "sG"), &b, fixed_base_tables()).unwrap();
+        assert_eq!(value(&sg), PublicKey::from_point(&(Vesta::generator() * s)));
+
+        let p = SecretKey::from_seed(&[6; 32]).public_key();
+        let pp = pt(&mut cs, "P", p);
+        let low: u128 = 0x1234_5678_9abc_def0_0fed_cba9_8765_4321;
+        let lb: Vec<bool> = (0..128).map(|i| (low >> i) & 1 == 1).collect();
+        let kb = alloc_bits(&mut cs.namespace(|| "k"), 128, Some(lb)).unwrap();
+        let cp = signed_var_base_mul(&mut cs.namespace(|| "cP"), &kb, &pp).unwrap();
+        let two128 = Fr::from_u128(u128::MAX) + Fr::ONE;
+        let c = Fr::from_u128(low).double() + Fr::ONE - two128;
+        let native = p.to_point().unwrap() * c;
+        assert_eq!(value(&cp), PublicKey::from_point(&native));
+        assert!(cs.is_satisfied());
+    }
+
+    fn f_bits_fr(x: &Fr) -> Vec<bool> {
+        let r = x.to_repr();
+        (0..3 * WINDOWS)
+            .map(|i| (r.as_ref()[i / 8] >> (i % 8)) & 1 == 1)
+            .collect()
+    }
+
+    #[test]
+    fn addition_of_equal_x_is_unsatisfiable() {
+        let p = SecretKey::from_seed(&[7; 32]).public_key();
+        let neg = PublicKey { x: p.x, y: -p.y };
+        for q in [p, neg] {
+            let mut cs = TestConstraintSystem::<F>::new();
+            let a = pt(&mut cs, "a", p);
+            let b = pt(&mut cs, "b", q);
+            let _ = add(cs.namespace(|| "add"), &a, &b).unwrap();
+            assert!(!cs.is_satisfied());
+        }
+        // and a doubling agrees with the group law
+        let mut cs = TestConstraintSystem::<F>::new();
+        let a = pt(&mut cs, "a", p);
+        let d = double(cs.namespace(|| "dbl"), &a).unwrap();
+        let pp = p.to_point().unwrap();
+        assert_eq!(value(&d), PublicKey::from_point(&(pp + pp)));
+        assert!(cs.is_satisfied());
+    }
+
+    #[test]
+    fn range_check_refuses_64_bit_overflow() {
+        for (v, ok) in [
+            (F::from(u64::MAX), true),
+            (F::from(u64::MAX) + F::ONE, false),
+            (-F::ONE, false),
+        ] {
+            let mut cs = TestConstraintSystem::<F>::new();
+            let x = alloc(cs.namespace(|| "x"), || Ok(v)).unwrap();
+            range_bits(&mut cs, &x, 64).unwrap();
+            assert_eq!(cs.is_satisfied(), ok);
+        }
+    }
+}

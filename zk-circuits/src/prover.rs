@@ -57,10 +57,13 @@ fn encode<T: Serialize>(x: &T) -> Result<Vec<u8>, ZkError> {
     bincode::serde::encode_to_vec(x, bincode_cfg()).map_err(|e| ZkError::Cache(e.to_string()))
 }
 
-fn decode_exact<T: DeserializeOwned>(b: &[u8], what: &'static str) -> Result<T, ZkError> {
-    let (x, n) =
-        bincode::serde::decode_from_slice(b, bincode::config::legacy().with_limit::<{ 1 << 30 }>())
-            .map_err(|_| ZkError::Encoding(what))?;
+/// Strict bincode decoding; `LIMIT` bounds what a length prefix may make the decoder allocate.
+fn decode_exact<T: DeserializeOwned, const LIMIT: usize>(
+    b: &[u8],
+    what: &'static str,
+) -> Result<T, ZkError> {
+    let cfg = bincode::config::legacy().with_limit::<LIMIT>();
+    let (x, n) = bincode::serde::decode_from_slice(b, cfg).map_err(|_| ZkError::Encoding(what))?;
     if n != b.len() {
         return Err(ZkError::Encoding(what));
     }
@@ -147,7 +150,8 @@ impl ZkParams {
         if Sha256::digest(&b[36..]).as_slice() != &b[4..36] {
             return Err(ZkError::Cache("checksum mismatch".into()));
         }
-        let (pp, pk, vk): (Pp, Pk, Vk) = decode_exact(&b[36..], "parameter cache")?;
+        let (pp, pk, vk): (Pp, Pk, Vk) =
+            decode_exact::<_, { 1 << 32 }>(&b[36..], "parameter cache")?;
         Self::assemble(ops_per_step, pp, pk, vk)
     }
 
@@ -389,7 +393,7 @@ impl Verifier {
         if Sha256::digest(vk_bytes).as_slice() != vk_digest {
             return Err(ZkError::VkDigestMismatch);
         }
-        let vk = decode_exact(vk_bytes, "verifier key")?;
+        let vk = decode_exact::<_, { 1 << 31 }>(vk_bytes, "verifier key")?;
         Ok(Verifier {
             vk: Arc::new(vk),
             vk_digest: *vk_digest,
@@ -417,7 +421,7 @@ impl Verifier {
         if num_steps == 0 || num_steps > MAX_STEPS {
             return Err(ZkError::Encoding("proof step count"));
         }
-        let snark: Snark = decode_exact(&proof[8..], "proof body")?;
+        let snark: Snark = decode_exact::<_, { 4 * MAX_PROOF_BYTES }>(&proof[8..], "proof body")?;
         let z0 = [*old_root, F::ZERO, F::ZERO, F::ZERO];
         // A malformed proof must never take the host down: contain any panic in the library.
         let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
