@@ -1,0 +1,455 @@
+//! Public parameters, `prove_batch` and `verify`.
+//!
+//! Nova over Pallas/Vesta; the compressed proof is Spartan (`spartan::snark::RelaxedR1CSSNARK`)
+//! with the IPA polynomial commitment on both curves: a transparent setup, no ceremony. Public
+//! parameters are a deterministic function of the circuit (the commitment keys are hashed to
+//! the curve from fixed labels) and are identified by Nova's parameter digest; the verifier key
+//! by the SHA-256 of its bytes.
+//!
+//! ## Formats
+//! * proof: `"PZK1" | num_steps u32 LE | bincode(CompressedSNARK)` (bincode 2, legacy config).
+//! * verifier key: `bincode(VerifierKey)`; `vk_digest = SHA-256(vk bytes)`.
+//! * public inputs: `z0 = [old_root, 0, 0, 0]`, `z_n = [new_root, data_hash, num_ops, fees]`.
+//! * parameter cache: `<dir>/proof-zk-<CIRCUIT_VERSION>-k<K>.params` =
+//!   `"PZKP" | SHA-256(payload) | payload`, payload = `bincode((pp, pk, vk))`; written to a
+//!   temporary file and renamed; a file whose hash does not match is regenerated.
+
+use crate::circuit::{RollupStep, SlotWitness};
+use crate::error::{OpError, ZkError};
+use crate::ops::{BatchData, Op, PublicOp, KIND_DEPOSIT, KIND_TRANSFER};
+use crate::tree::AccountTree;
+use crate::F;
+use ff::{Field, PrimeField};
+use nova_snark::{
+    nova::{CompressedSNARK, ProverKey, PublicParams, RecursiveSNARK, VerifierKey},
+    provider::{ipa_pc::EvaluationEngine, PallasEngine, VestaEngine},
+    spartan::snark::RelaxedR1CSSNARK,
+    traits::snark::RelaxedR1CSSNARKTrait,
+};
+use serde::{de::DeserializeOwned, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+type E1 = PallasEngine;
+type E2 = VestaEngine;
+type S1 = RelaxedR1CSSNARK<E1, EvaluationEngine<E1>>;
+type S2 = RelaxedR1CSSNARK<E2, EvaluationEngine<E2>>;
+type Pp = PublicParams<E1, E2, RollupStep>;
+type Pk = ProverKey<E1, E2, RollupStep, S1, S2>;
+type Vk = VerifierKey<E1, E2, RollupStep, S1, S2>;
+type Snark = CompressedSNARK<E1, E2, RollupStep, S1, S2>;
+
+/// Bump when the circuit changes: it names the parameter cache files.
+pub const CIRCUIT_VERSION: &str = "v2";
+const PROOF_MAGIC: &[u8; 4] = b"PZK1";
+const CACHE_MAGIC: &[u8; 4] = b"PZKP";
+/// Upper bound on a proof's size (the real ones are ~10-20 KB).
+pub const MAX_PROOF_BYTES: usize = 1 << 20;
+const MAX_STEPS: u32 = 1 << 24;
+
+fn bincode_cfg() -> impl bincode::config::Config {
+    bincode::config::legacy()
+}
+
+fn encode<T: Serialize>(x: &T) -> Result<Vec<u8>, ZkError> {
+    bincode::serde::encode_to_vec(x, bincode_cfg()).map_err(|e| ZkError::Cache(e.to_string()))
+}
+
+/// Strict bincode decoding; `LIMIT` bounds what a length prefix may make the decoder allocate.
+fn decode_exact<T: DeserializeOwned, const LIMIT: usize>(
+    b: &[u8],
+    what: &'static str,
+) -> Result<T, ZkError> {
+    let cfg = bincode::config::legacy().with_limit::<LIMIT>();
+    let (x, n) = bincode::serde::decode_from_slice(b, cfg).map_err(|_| ZkError::Encoding(what))?;
+    if n != b.len() {
+        return Err(ZkError::Encoding(what));
+    }
+    Ok(x)
+}
+
+/// Proving and verifying parameters for `ops_per_step` operations per Nova step.
+pub struct ZkParams {
+    pub ops_per_step: usize,
+    pp: Pp,
+    pk: Pk,
+    vk: Arc<Vk>,
+    vk_bytes: Vec<u8>,
+    vk_digest: [u8; 32],
+}
+
+impl ZkParams {
+    /// Generate parameters (deterministic; tens of seconds for K = 8).
+    pub fn generate(ops_per_step: usize) -> Result<ZkParams, ZkError> {
+        if ops_per_step == 0 {
+            return Err(ZkError::Encoding("ops_per_step must be at least 1"));
+        }
+        let pp = Pp::setup(
+            &RollupStep::blank(ops_per_step),
+            &*S1::ck_floor(),
+            &*S2::ck_floor(),
+        )?;
+        let (pk, vk) = Snark::setup(&pp)?;
+        Self::assemble(ops_per_step, pp, pk, vk)
+    }
+
+    fn assemble(ops_per_step: usize, pp: Pp, pk: Pk, vk: Vk) -> Result<ZkParams, ZkError> {
+        let vk_bytes = encode(&vk)?;
+        let vk_digest = Sha256::digest(&vk_bytes).into();
+        Ok(ZkParams {
+            ops_per_step,
+            pp,
+            pk,
+            vk: Arc::new(vk),
+            vk_bytes,
+            vk_digest,
+        })
+    }
+
+    /// The default cache directory: `$PROOF_ZK_PARAMS`, else `<tmp>/proof-zk-params`.
+    pub fn default_dir() -> PathBuf {
+        std::env::var_os("PROOF_ZK_PARAMS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| std::env::temp_dir().join("proof-zk-params"))
+    }
+
+    /// The cache file for `ops_per_step` under `dir`.
+    pub fn cache_path(dir: &Path, ops_per_step: usize) -> PathBuf {
+        dir.join(format!("proof-zk-{CIRCUIT_VERSION}-k{ops_per_step}.params"))
+    }
+
+    /// Load parameters from `dir`, or generate and store them.
+    pub fn load_or_generate(dir: &Path, ops_per_step: usize) -> Result<ZkParams, ZkError> {
+        let path = Self::cache_path(dir, ops_per_step);
+        if let Ok(bytes) = std::fs::read(&path) {
+            if let Ok(p) = Self::from_cache_bytes(&bytes, ops_per_step) {
+                return Ok(p);
+            }
+        }
+        let p = Self::generate(ops_per_step)?;
+        std::fs::create_dir_all(dir)?;
+        let payload = encode(&(&p.pp, &p.pk, &*p.vk))?;
+        let mut out = Vec::with_capacity(payload.len() + 36);
+        out.extend_from_slice(CACHE_MAGIC);
+        out.extend_from_slice(&Sha256::digest(&payload));
+        out.extend_from_slice(&payload);
+        static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = path.with_extension(format!("tmp{}-{seq}", std::process::id()));
+        std::fs::write(&tmp, &out)?;
+        std::fs::rename(&tmp, &path)?;
+        Ok(p)
+    }
+
+    fn from_cache_bytes(b: &[u8], ops_per_step: usize) -> Result<ZkParams, ZkError> {
+        if b.len() < 36 || &b[..4] != CACHE_MAGIC {
+            return Err(ZkError::Cache("bad header".into()));
+        }
+        if Sha256::digest(&b[36..]).as_slice() != &b[4..36] {
+            return Err(ZkError::Cache("checksum mismatch".into()));
+        }
+        let (pp, pk, vk): (Pp, Pk, Vk) =
+            decode_exact::<_, { 1 << 32 }>(&b[36..], "parameter cache")?;
+        Self::assemble(ops_per_step, pp, pk, vk)
+    }
+
+    /// The serialized verifier key (what the chain stores).
+    pub fn vk_bytes(&self) -> &[u8] {
+        &self.vk_bytes
+    }
+    /// SHA-256 of the verifier key bytes.
+    pub fn vk_digest(&self) -> [u8; 32] {
+        self.vk_digest
+    }
+    /// Nova's digest of the public parameters (identifies the circuit and keys).
+    pub fn pp_digest(&self) -> F {
+        self.pp.digest()
+    }
+    /// Constraints per step of the (augmented primary, secondary) circuits.
+    pub fn num_constraints(&self) -> (usize, usize) {
+        self.pp.num_constraints()
+    }
+    /// Variables per step of the (augmented primary, secondary) circuits.
+    pub fn num_variables(&self) -> (usize, usize) {
+        self.pp.num_variables()
+    }
+    /// A verifier holding the decoded key.
+    pub fn verifier(&self) -> Verifier {
+        Verifier {
+            vk: self.vk.clone(),
+            vk_digest: self.vk_digest,
+        }
+    }
+}
+
+/// A proven batch: its public inputs, DA bytes and proof bytes.
+#[derive(Clone, Debug)]
+pub struct BatchProof {
+    pub old_root: F,
+    pub new_root: F,
+    pub data_hash: F,
+    pub num_ops: u64,
+    pub fees: u128,
+    /// The DA encoding of the batch (`BatchData::encode`).
+    pub data: Vec<u8>,
+    /// The proof bytes (format in the module docs).
+    pub proof: Vec<u8>,
+    /// Nova steps proven.
+    pub num_steps: usize,
+    /// Proving time by phase.
+    pub times: ProveTimes,
+}
+
+/// Native validity rules (the circuit enforces the same): see [`OpError`].
+fn validate(tree: &AccountTree, op: &Op, p: &PublicOp) -> Result<(), OpError> {
+    let amount = p.amount().ok_or(OpError::AmountNotPackable(0))?;
+    let mut after_a = None;
+    if let Some((sig, nonce)) = op.signature() {
+        let a = tree.get(p.from);
+        if a.pubkey.is_empty() {
+            return Err(OpError::EmptySender(p.from));
+        }
+        if !a.pubkey.is_on_curve() {
+            return Err(OpError::InvalidPubkey);
+        }
+        if nonce != a.nonce {
+            return Err(OpError::BadNonce {
+                expected: a.nonce,
+                got: nonce,
+            });
+        }
+        if !sig.verify(&a.pubkey, p.sig_word(nonce), p.extra[0]) {
+            return Err(OpError::BadSignature);
+        }
+        let fee = p.fee().ok_or(OpError::FeeNotPackable(0))?;
+        let needed = u128::from(amount) + u128::from(fee);
+        if needed > u128::from(a.balance) {
+            return Err(OpError::InsufficientBalance {
+                balance: a.balance,
+                needed,
+            });
+        }
+        after_a = Some(a.balance - needed as u64);
+    }
+    if p.kind == KIND_DEPOSIT || p.kind == KIND_TRANSFER {
+        let b = tree.get(p.to);
+        let bal = if p.to == p.from {
+            after_a.unwrap_or(b.balance)
+        } else {
+            b.balance
+        };
+        if bal.checked_add(amount).is_none() {
+            return Err(OpError::BalanceOverflow);
+        }
+        if p.kind == KIND_TRANSFER && !b.pubkey.is_on_curve() {
+            return Err(OpError::EmptyReceiver(p.to));
+        }
+        if p.kind == KIND_DEPOSIT {
+            let pk = crate::schnorr::PublicKey {
+                x: p.extra[0],
+                y: p.extra[1],
+            };
+            if !pk.is_on_curve() {
+                return Err(OpError::InvalidPubkey);
+            }
+            if !b.pubkey.is_empty() && b.pubkey != pk {
+                return Err(OpError::PubkeyMismatch);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Build the step witnesses for `ops` on `tree` (checking every rule natively first) and
+/// return them with the batch data. `tree` is updated only on success.
+pub fn build_steps(
+    ops_per_step: usize,
+    tree: &mut AccountTree,
+    ops: &[Op],
+) -> Result<(Vec<RollupStep>, BatchData), ZkError> {
+    if ops.is_empty() {
+        return Err(ZkError::EmptyBatch);
+    }
+    let data = BatchData::from_ops(ops)?;
+    let mut work = tree.clone();
+    let mut slots = Vec::with_capacity(ops.len().div_ceil(ops_per_step) * ops_per_step);
+    for (index, (op, p)) in ops.iter().zip(&data.ops).enumerate() {
+        validate(&work, op, p).map_err(|source| ZkError::Op { index, source })?;
+        slots.push(SlotWitness::apply(
+            &mut work,
+            p,
+            op.signature().map(|s| s.0),
+        ));
+    }
+    while slots.len() % ops_per_step != 0 {
+        slots.push(SlotWitness::noop(&mut work));
+    }
+    let steps = slots
+        .chunks(ops_per_step)
+        .map(|c| RollupStep { slots: c.to_vec() })
+        .collect();
+    *tree = work;
+    Ok((steps, data))
+}
+
+/// Time spent in the two proving phases.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ProveTimes {
+    /// Folding all steps (RecursiveSNARK).
+    pub recursive: Duration,
+    /// Compressing (Spartan + IPA).
+    pub compress: Duration,
+}
+
+/// Prove prepared steps from `old_root`; returns the proof bytes, `z_n` and timings.
+pub fn prove_steps(
+    params: &ZkParams,
+    old_root: F,
+    steps: &[RollupStep],
+) -> Result<(Vec<u8>, Vec<F>, ProveTimes), ZkError> {
+    let first = steps.first().ok_or(ZkError::EmptyBatch)?;
+    let z0 = [old_root, F::ZERO, F::ZERO, F::ZERO];
+    let t0 = Instant::now();
+    let mut rs = RecursiveSNARK::new(&params.pp, first, &z0)?;
+    for s in steps {
+        rs.prove_step(&params.pp, s)?;
+    }
+    let zn = rs.outputs().to_vec();
+    let t1 = Instant::now();
+    let snark = Snark::prove(&params.pp, &params.pk, &rs)?;
+    let times = ProveTimes {
+        recursive: t1 - t0,
+        compress: t1.elapsed(),
+    };
+    let mut proof = Vec::new();
+    proof.extend_from_slice(PROOF_MAGIC);
+    proof.extend_from_slice(&(steps.len() as u32).to_le_bytes());
+    proof.extend_from_slice(&encode(&snark)?);
+    Ok((proof, zn, times))
+}
+
+/// Prove that `ops` (ordered deposits, transfers, withdrawals) move `tree` from its current
+/// root to a new one. On success `tree` holds the new state.
+pub fn prove_batch(
+    params: &ZkParams,
+    tree: &mut AccountTree,
+    ops: &[Op],
+) -> Result<BatchProof, ZkError> {
+    let old_root = tree.root();
+    let mut work = tree.clone();
+    let (steps, data) = build_steps(params.ops_per_step, &mut work, ops)?;
+    let (proof, zn, times) = prove_steps(params, old_root, &steps)?;
+    let data_hash = data.data_hash();
+    if zn[0] != work.root() || zn[1] != data_hash {
+        return Err(ZkError::Nova(
+            "circuit output differs from the native state".into(),
+        ));
+    }
+    let fees = data.total_fees().ok_or(ZkError::Encoding("fee"))?;
+    *tree = work;
+    Ok(BatchProof {
+        old_root,
+        new_root: zn[0],
+        data_hash,
+        num_ops: ops.len() as u64,
+        fees,
+        data: data.encode(),
+        proof,
+        num_steps: steps.len(),
+        times,
+    })
+}
+
+/// What a verified proof attests beyond the roots and data hash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Verified {
+    /// Operations in the batch (padding excluded).
+    pub num_ops: u64,
+    /// Total fees paid to the operator.
+    pub fees: u128,
+}
+
+fn small(x: &F) -> Option<u128> {
+    let r = x.to_repr();
+    if r.as_ref()[16..].iter().any(|b| *b != 0) {
+        return None;
+    }
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&r.as_ref()[..16]);
+    Some(u128::from_le_bytes(b))
+}
+
+/// A decoded verifier key, for verifying many proofs.
+pub struct Verifier {
+    vk: Arc<Vk>,
+    vk_digest: [u8; 32],
+}
+
+impl Verifier {
+    /// Decode a verifier key whose SHA-256 must be `vk_digest`.
+    pub fn new(vk_bytes: &[u8], vk_digest: &[u8; 32]) -> Result<Verifier, ZkError> {
+        if Sha256::digest(vk_bytes).as_slice() != vk_digest {
+            return Err(ZkError::VkDigestMismatch);
+        }
+        let vk = decode_exact::<_, { 1 << 31 }>(vk_bytes, "verifier key")?;
+        Ok(Verifier {
+            vk: Arc::new(vk),
+            vk_digest: *vk_digest,
+        })
+    }
+
+    pub fn vk_digest(&self) -> [u8; 32] {
+        self.vk_digest
+    }
+
+    /// Verify `proof` for the transition `old_root -> new_root` with public data `data_hash`.
+    pub fn verify(
+        &self,
+        old_root: &F,
+        new_root: &F,
+        data_hash: &F,
+        proof: &[u8],
+    ) -> Result<Verified, ZkError> {
+        if proof.len() < 8 || proof.len() > MAX_PROOF_BYTES || &proof[..4] != PROOF_MAGIC {
+            return Err(ZkError::Encoding("proof header"));
+        }
+        let mut n = [0u8; 4];
+        n.copy_from_slice(&proof[4..8]);
+        let num_steps = u32::from_le_bytes(n);
+        if num_steps == 0 || num_steps > MAX_STEPS {
+            return Err(ZkError::Encoding("proof step count"));
+        }
+        let snark: Snark = decode_exact::<_, { 4 * MAX_PROOF_BYTES }>(&proof[8..], "proof body")?;
+        let z0 = [*old_root, F::ZERO, F::ZERO, F::ZERO];
+        // A malformed proof must never take the host down: contain any panic in the library.
+        let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            snark.verify(&self.vk, num_steps as usize, &z0)
+        }))
+        .map_err(|_| ZkError::Verification("verifier panicked on malformed proof".into()))?;
+        let zn = res.map_err(|e| ZkError::Verification(e.to_string()))?;
+        if zn.len() != 4 || zn[0] != *new_root || zn[1] != *data_hash {
+            return Err(ZkError::PublicInputsMismatch);
+        }
+        let num_ops = small(&zn[2]).and_then(|x| u64::try_from(x).ok());
+        let fees = small(&zn[3]);
+        match (num_ops, fees) {
+            (Some(num_ops), Some(fees)) => Ok(Verified { num_ops, fees }),
+            _ => Err(ZkError::PublicInputsMismatch),
+        }
+    }
+}
+
+/// Verify a batch proof from bytes: the verifier key (checked against `vk_digest`), the public
+/// inputs and the proof. This is the host-function entry point.
+pub fn verify(
+    vk_digest: &[u8; 32],
+    vk_bytes: &[u8],
+    old_root: &F,
+    new_root: &F,
+    data_hash: &F,
+    proof: &[u8],
+) -> Result<Verified, ZkError> {
+    Verifier::new(vk_bytes, vk_digest)?.verify(old_root, new_root, data_hash, proof)
+}

@@ -1,0 +1,195 @@
+//! Schnorr signatures over Vesta (`y^2 = x^3 + 5` over the circuit field `F`, group order = `Fr`).
+//!
+//! * Keys: `pk = sk * G`, `G = (-1, 2)` (halo2curves' Vesta generator).
+//! * Signing a 2-element message `(word, extra)`: deterministic nonce
+//!   `r = SHA-512("proof-zk/schnorr/nonce" ‖ sk ‖ word ‖ extra ‖ ctr) mod |Fr|`, `R = r*G`,
+//!   `h = Poseidon_Challenge(R.x, pk.x, word, extra)`. The signer retries with the next counter
+//!   while `h >= 2^254` (probability ~2^-127), so `h` always has a unique 254-bit decomposition
+//!   in-circuit. The challenge scalar is the signed-digit value of the low 128 bits `b_i` of `h`:
+//!   `c = Σ (2 b_i − 1) 2^i = 2·low + 1 − 2^128` (an injective map onto odd integers, so the
+//!   challenge space has 2^128 elements), and `s = r + c·sk`.
+//! * Verification: `s*G == R + c*pk` with `R` a Vesta point. The signed-digit form is what the
+//!   circuit's variable-base multiplication computes without exceptional cases.
+
+use crate::hash::{hash4, Domain};
+use crate::{Fr, F};
+use ff::{Field, FromUniformBytes, PrimeField};
+use halo2curves::group::Curve;
+use halo2curves::pasta::{Vesta, VestaAffine};
+use halo2curves::CurveAffine;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha512};
+
+/// A secret signing key (a Vesta scalar).
+#[derive(Clone)]
+pub struct SecretKey(pub(crate) Fr);
+
+/// An affine Vesta point; `(0, 0)` is the empty account's key (not a curve point).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicKey {
+    pub x: F,
+    pub y: F,
+}
+
+/// A signature: the nonce point `R` and the response `s`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signature {
+    pub rx: F,
+    pub ry: F,
+    pub s: Fr,
+}
+
+impl PublicKey {
+    /// The empty account's key.
+    pub const EMPTY: PublicKey = PublicKey {
+        x: F::ZERO,
+        y: F::ZERO,
+    };
+
+    pub fn is_empty(&self) -> bool {
+        self.x == F::ZERO && self.y == F::ZERO
+    }
+
+    /// Whether the key is a point of Vesta (the circuit enforces the same for signers).
+    pub fn is_on_curve(&self) -> bool {
+        self.y.square() == self.x.square() * self.x + F::from(5u64)
+    }
+
+    pub(crate) fn to_point(self) -> Option<Vesta> {
+        let a: Option<VestaAffine> = VestaAffine::from_xy(self.x, self.y).into();
+        a.map(|a| a.into())
+    }
+
+    pub(crate) fn from_point(p: &Vesta) -> PublicKey {
+        let a = p.to_affine();
+        // The identity has no affine coordinates; it never arises from a non-zero scalar.
+        let c: Option<halo2curves::Coordinates<VestaAffine>> = a.coordinates().into();
+        match c {
+            Some(c) => PublicKey {
+                x: *c.x(),
+                y: *c.y(),
+            },
+            None => PublicKey::EMPTY,
+        }
+    }
+}
+
+/// The Vesta generator as affine coordinates.
+pub fn generator() -> PublicKey {
+    PublicKey::from_point(&Vesta::generator())
+}
+
+/// Whether a challenge hash is signable (below 2^254, so its 254-bit decomposition is unique).
+pub(crate) fn challenge_ok(h: &F) -> bool {
+    h.to_repr().as_ref()[31] < 0x40
+}
+
+/// The low 128 bits of the challenge hash, little-endian.
+pub(crate) fn challenge_low(h: &F) -> u128 {
+    let r = h.to_repr();
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&r.as_ref()[..16]);
+    u128::from_le_bytes(b)
+}
+
+/// `c = 2·low + 1 − 2^128` as a Vesta scalar.
+pub(crate) fn challenge_scalar(h: &F) -> Fr {
+    let low = challenge_low(h);
+    let two128 = Fr::from_u128(u128::MAX) + Fr::ONE;
+    Fr::from_u128(low).double() + Fr::ONE - two128
+}
+
+pub(crate) fn challenge_hash(rx: F, pk: &PublicKey, word: F, extra: F) -> F {
+    hash4(Domain::Challenge, [rx, pk.x, word, extra])
+}
+
+impl SecretKey {
+    /// Derive a key from a 32-byte seed (SHA-512 then reduction: uniform, non-zero w.o.p.).
+    pub fn from_seed(seed: &[u8; 32]) -> SecretKey {
+        let mut h = Sha512::new();
+        h.update(b"proof-zk/schnorr/key");
+        h.update(seed);
+        let wide: [u8; 64] = h.finalize().into();
+        SecretKey(Fr::from_uniform_bytes(&wide))
+    }
+
+    pub fn public_key(&self) -> PublicKey {
+        PublicKey::from_point(&(Vesta::generator() * self.0))
+    }
+
+    /// Sign the message `(word, extra)`; see the module docs.
+    pub fn sign(&self, word: F, extra: F) -> Signature {
+        let pk = self.public_key();
+        let mut ctr: u64 = 0;
+        loop {
+            let mut h = Sha512::new();
+            h.update(b"proof-zk/schnorr/nonce");
+            h.update(self.0.to_repr());
+            h.update(word.to_repr());
+            h.update(extra.to_repr());
+            h.update(ctr.to_le_bytes());
+            let wide: [u8; 64] = h.finalize().into();
+            let r = Fr::from_uniform_bytes(&wide);
+            let rp = PublicKey::from_point(&(Vesta::generator() * r));
+            let e = challenge_hash(rp.x, &pk, word, extra);
+            if r != Fr::ZERO && challenge_ok(&e) {
+                let s = r + challenge_scalar(&e) * self.0;
+                return Signature {
+                    rx: rp.x,
+                    ry: rp.y,
+                    s,
+                };
+            }
+            ctr += 1;
+        }
+    }
+}
+
+impl Signature {
+    /// Native verification (the same equation as the circuit).
+    pub fn verify(&self, pk: &PublicKey, word: F, extra: F) -> bool {
+        let Some(pkp) = pk.to_point() else {
+            return false;
+        };
+        let r = PublicKey {
+            x: self.rx,
+            y: self.ry,
+        };
+        let Some(rp) = r.to_point() else { return false };
+        let e = challenge_hash(self.rx, pk, word, extra);
+        if !challenge_ok(&e) {
+            return false;
+        }
+        Vesta::generator() * self.s == rp + pkp * challenge_scalar(&e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_verify_and_reject() {
+        let sk = SecretKey::from_seed(&[7u8; 32]);
+        let pk = sk.public_key();
+        assert!(pk.is_on_curve());
+        let sig = sk.sign(F::from(42u64), F::from(9u64));
+        assert!(sig.verify(&pk, F::from(42u64), F::from(9u64)));
+        assert!(!sig.verify(&pk, F::from(43u64), F::from(9u64)));
+        assert!(!sig.verify(&pk, F::from(42u64), F::from(8u64)));
+        let other = SecretKey::from_seed(&[8u8; 32]).public_key();
+        assert!(!sig.verify(&other, F::from(42u64), F::from(9u64)));
+        let mut bad = sig;
+        bad.s += Fr::ONE;
+        assert!(!bad.verify(&pk, F::from(42u64), F::from(9u64)));
+        // deterministic
+        assert_eq!(sig, sk.sign(F::from(42u64), F::from(9u64)));
+        assert_eq!(
+            generator(),
+            PublicKey {
+                x: -F::ONE,
+                y: F::from(2u64)
+            }
+        );
+    }
+}
