@@ -81,7 +81,8 @@ fi
 # --- npm deps for the cosmjs tests ---------------------------------------------------------------
 COSMJS_DIR="$REPO_ROOT/tests/cosmjs"
 if [[ -f "$COSMJS_DIR/package.json" ]]; then
-  if [[ -d "$COSMJS_DIR/node_modules" ]]; then
+  # An install from an older package.json lacks packages added since: reinstall then.
+  if [[ -d "$COSMJS_DIR/node_modules/@cosmjs/cosmwasm-stargate" ]]; then
     log "tests/cosmjs/node_modules present"
   elif command -v npm >/dev/null 2>&1; then
     log "npm install in tests/cosmjs"

@@ -17,8 +17,9 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== cargo build"
 cargo build --workspace --all-targets --quiet
-echo "== contracts (wasm artifacts the proof-vm tests load)"
+echo "== contracts (wasm artifacts the proof-vm tests load, and the template's unit tests)"
 bash contracts/build.sh
+(cd contracts && CARGO_TARGET_DIR="${CONTRACTS_TARGET_DIR:-$PWD/target}" cargo test --locked -p template --quiet)
 echo "== cargo test"
 # Nodes of the end-to-end tests are separate processes; one test binary at a time keeps the
 # 2-core machine from starving them.
