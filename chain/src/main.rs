@@ -139,6 +139,9 @@ fn main() -> Result<()> {
         Cmd::Start { home, cometbft } => {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(4)
+                // Top-level contract calls run on the thread handling the ABCI request: room for
+                // the VM's 512 KiB wasm stack plus the host frames around it, with a wide margin.
+                .thread_stack_size(16 << 20)
                 .enable_all()
                 .build()?;
             rt.block_on(node::start::run(&home, cometbft.as_deref()))?;
