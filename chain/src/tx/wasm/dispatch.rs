@@ -81,7 +81,7 @@ pub(super) fn handle_response(
     depth: u32,
     events: &mut Vec<Event>,
 ) -> Result<Option<Vec<u8>>, TxError> {
-    emit_events(contract, resp, events)?;
+    emit_events(kv.gas, contract, resp, events)?;
     let mut data = match &resp["data"] {
         Value::String(s) => Some(
             base64::engine::general_purpose::STANDARD
@@ -103,9 +103,28 @@ pub(super) fn handle_response(
     Ok(data)
 }
 
+/// Gas for a contract's events, wasmd's defaults: they are stored in block results and indexed,
+/// so every attribute, every byte of them and every custom event costs.
+pub const GAS_PER_EVENT_ATTRIBUTE: u64 = 10;
+pub const GAS_PER_EVENT_ATTRIBUTE_BYTE: u64 = 1;
+pub const GAS_PER_CUSTOM_EVENT: u64 = 20;
+
 /// The response's attributes as a `wasm` event and its custom events as `wasm-<type>`, checked
-/// as wasmd checks them (no empty keys, no keys reserved with a leading `_`).
-fn emit_events(contract: &Address, resp: &Value, events: &mut Vec<Event>) -> Result<(), TxError> {
+/// as wasmd checks them (no empty keys, no keys reserved with a leading `_`) and paid for.
+fn emit_events(
+    gas: &mut GasMeter,
+    contract: &Address,
+    resp: &Value,
+    events: &mut Vec<Event>,
+) -> Result<(), TxError> {
+    let mut charge = |attrs: &[(String, String)], base: u64| -> Result<(), TxError> {
+        let bytes: usize = attrs.iter().map(|(k, v)| k.len() + v.len()).sum();
+        gas.charge(
+            base + GAS_PER_EVENT_ATTRIBUTE * attrs.len() as u64
+                + GAS_PER_EVENT_ATTRIBUTE_BYTE * bytes as u64,
+        )?;
+        Ok(())
+    };
     let attrs = |v: &Value| -> Result<Vec<(String, String)>, TxError> {
         v.as_array()
             .map(Vec::as_slice)
@@ -124,6 +143,7 @@ fn emit_events(contract: &Address, resp: &Value, events: &mut Vec<Event>) -> Res
             .collect()
     };
     let top = attrs(&resp["attributes"])?;
+    charge(&top, 0)?;
     if !top.is_empty() {
         events.push(contract_event("wasm", contract, &top));
     }
@@ -136,11 +156,9 @@ fn emit_events(contract: &Address, resp: &Value, events: &mut Vec<Event>) -> Res
         if kind.len() < 2 {
             return Err(werr(21, format!("event type {kind:?} too short")));
         }
-        events.push(contract_event(
-            &format!("wasm-{kind}"),
-            contract,
-            &attrs(&ev["attributes"])?,
-        ));
+        let ev_attrs = attrs(&ev["attributes"])?;
+        charge(&ev_attrs, GAS_PER_CUSTOM_EVENT)?;
+        events.push(contract_event(&format!("wasm-{kind}"), contract, &ev_attrs));
     }
     Ok(())
 }
@@ -466,5 +484,26 @@ mod tests {
             let err = handle_response(&mut kv, &ctx, &contract, &resp, 0, &mut events).unwrap_err();
             assert_eq!((err.code(), err.codespace()), want, "{err}");
         }
+    }
+
+    #[test]
+    fn events_are_paid_for_per_attribute_byte_and_custom_event() {
+        let contract = wasm::contract_address(1, 1);
+        let mut gas = GasMeter::infinite();
+        let resp = json!({"attributes": [{"key": "ab", "value": "cde"}],
+            "events": [{"type": "xfer", "attributes": [{"key": "k", "value": "v"}]}]});
+        let mut events = Vec::new();
+        emit_events(&mut gas, &contract, &resp, &mut events).unwrap();
+        let want = (GAS_PER_EVENT_ATTRIBUTE + 5 * GAS_PER_EVENT_ATTRIBUTE_BYTE)
+            + (GAS_PER_CUSTOM_EVENT + GAS_PER_EVENT_ATTRIBUTE + 2 * GAS_PER_EVENT_ATTRIBUTE_BYTE);
+        assert_eq!(gas.used(), want);
+        assert_eq!(
+            events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+            ["wasm", "wasm-xfer"]
+        );
+        // Out of gas while emitting is an out-of-gas error.
+        let mut gas = GasMeter::new(want - 1);
+        let err = emit_events(&mut gas, &contract, &resp, &mut Vec::new()).unwrap_err();
+        assert_eq!(err.code(), 11);
     }
 }
