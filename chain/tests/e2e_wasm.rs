@@ -15,7 +15,7 @@ use cosmos_sdk_proto::cosmwasm::wasm::v1::{
     QuerySmartContractStateResponse,
 };
 use cosmos_sdk_proto::Any;
-use proof_sdk::rpc::{RpcClient, TxResult};
+use proof_sdk::rpc::RpcClient;
 use proof_sdk::{msgs, Address, Coin, KeyType, PrivateKey};
 use serde_json::{json, Value};
 
@@ -27,16 +27,6 @@ fn b64(data: &[u8]) -> String {
 }
 
 /// The value of `key` in the first `kind` event of a committed tx.
-fn event_attr(r: &TxResult, kind: &str, key: &str) -> Option<String> {
-    r.raw["tx_result"]["events"]
-        .as_array()?
-        .iter()
-        .filter(|e| e["type"] == kind)
-        .flat_map(|e| e["attributes"].as_array().cloned().unwrap_or_default())
-        .find(|a| a["key"] == key)
-        .and_then(|a| a["value"].as_str().map(str::to_string))
-}
-
 fn exec(sender: &Address, contract: &Address, msg: Value, funds: &[Coin]) -> Any {
     msgs::to_any(&MsgExecuteContract {
         sender: sender.to_string(),
@@ -74,7 +64,7 @@ async fn store(net: &Localnet, key: &PrivateKey, name: &str) -> u64 {
     let tx = net.sign(key, vec![msg], 40_000_000).await;
     let r = submit(net.rpc(0), &tx).await;
     assert_eq!(r.code, 0, "store {name}: {}", r.log);
-    event_attr(&r, "store_code", "code_id")
+    r.event_attr("store_code", "code_id")
         .unwrap()
         .parse()
         .unwrap()
@@ -113,7 +103,8 @@ async fn contracts_on_four_validators() {
     let tx = net.sign(&admin, vec![inst], 3_000_000).await;
     let r = submit(net.rpc(1), &tx).await;
     assert_eq!(r.code, 0, "{}", r.log);
-    let t: Address = event_attr(&r, "instantiate", "_contract_address")
+    let t: Address = r
+        .event_attr("instantiate", "_contract_address")
         .unwrap()
         .parse()
         .unwrap();
@@ -192,7 +183,8 @@ async fn contracts_on_four_validators() {
         funds: vec![],
     });
     let r = submit(rpc, &net.sign(&admin, vec![inst], 1_000_000).await).await;
-    let h: Address = event_attr(&r, "instantiate", "_contract_address")
+    let h: Address = r
+        .event_attr("instantiate", "_contract_address")
         .unwrap()
         .parse()
         .unwrap();

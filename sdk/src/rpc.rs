@@ -35,6 +35,19 @@ pub struct TxResult {
     pub raw: Value,
 }
 
+impl TxResult {
+    /// The value of `key` in the first event of type `kind` the transaction emitted.
+    pub fn event_attr(&self, kind: &str, key: &str) -> Option<String> {
+        self.raw["tx_result"]["events"]
+            .as_array()?
+            .iter()
+            .filter(|e| e["type"] == kind)
+            .flat_map(|e| e["attributes"].as_array().cloned().unwrap_or_default())
+            .find(|a| a["key"] == key)
+            .and_then(|a| a["value"].as_str().map(str::to_string))
+    }
+}
+
 /// The answer to an `abci_query`.
 #[derive(Debug, Clone)]
 pub struct QueryResult {

@@ -18,16 +18,6 @@ use crate::run::query_account;
 const STORE_GAS: u64 = 45_000_000;
 const INSTANTIATE_GAS_PER_HOLDER: u64 = 12_000;
 
-fn event_attr(r: &TxResult, kind: &str, key: &str) -> Option<String> {
-    r.raw["tx_result"]["events"]
-        .as_array()?
-        .iter()
-        .filter(|e| e["type"] == kind)
-        .flat_map(|e| e["attributes"].as_array().cloned().unwrap_or_default())
-        .find(|a| a["key"] == key)
-        .and_then(|a| a["value"].as_str().map(str::to_string))
-}
-
 async fn submit(
     c: &RpcClient,
     chain_id: &str,
@@ -83,7 +73,8 @@ pub async fn deploy_token(
     let r = submit(c, chain_id, deployer, store, STORE_GAS)
         .await
         .context("storing the token code")?;
-    let code_id: u64 = event_attr(&r, "store_code", "code_id")
+    let code_id: u64 = r
+        .event_attr("store_code", "code_id")
         .context("no store_code event")?
         .parse()?;
     let balances: Vec<_> = holders
@@ -104,7 +95,7 @@ pub async fn deploy_token(
     let r = submit(c, chain_id, deployer, inst, gas)
         .await
         .context("instantiating the token")?;
-    event_attr(&r, "instantiate", "_contract_address")
+    r.event_attr("instantiate", "_contract_address")
         .context("no instantiate event")?
         .parse()
         .map_err(Into::into)
