@@ -9,5 +9,7 @@ pub mod consensus;
 pub mod executor;
 pub mod genesis;
 pub mod mempool;
+pub mod pos;
+pub mod pos_query;
 pub mod query;
 pub mod server;

@@ -313,7 +313,11 @@ impl QueryHandler {
                 }
                 .encode_to_vec()
             }
-            other => return Err(QueryError::UnknownPath(other.to_string())),
+            // Proof of stake and checkpoints (`pos_query`).
+            other => match super::pos_query::route(&self.exec, view, other, data)? {
+                Some(v) => v,
+                None => return Err(QueryError::UnknownPath(other.to_string())),
+            },
         };
         Ok((value, vec![], None))
     }

@@ -6,9 +6,11 @@
 
 pub mod auth;
 pub mod bank;
+pub mod epoch;
 pub mod gas;
 pub mod keys;
 pub mod params;
+pub mod staking;
 pub mod wasm;
 
 use std::collections::BTreeMap;

@@ -43,6 +43,8 @@ pub enum Msg {
         msg: Vec<u8>,
         funds: Vec<Coin>,
     },
+    /// Staking and slashing messages (`tx::staking`).
+    Staking(crate::tx::staking::StakingMsg),
 }
 
 impl Msg {
@@ -53,6 +55,7 @@ impl Msg {
             Msg::StoreCode { .. } => MsgStoreCode::type_url(),
             Msg::Instantiate { .. } => MsgInstantiateContract::type_url(),
             Msg::Execute { .. } => MsgExecuteContract::type_url(),
+            Msg::Staking(m) => m.type_url(),
         }
     }
 
@@ -64,6 +67,7 @@ impl Msg {
             Msg::StoreCode { sender, .. }
             | Msg::Instantiate { sender, .. }
             | Msg::Execute { sender, .. } => vec![sender.clone()],
+            Msg::Staking(m) => vec![m.signer()],
         }
     }
 
@@ -145,6 +149,8 @@ impl Msg {
                 msg: json_valid(m.msg)?,
                 funds: parse_funds(&m.funds)?,
             })
+        } else if let Some(m) = crate::tx::staking::decode(any)? {
+            Ok(Msg::Staking(m))
         } else {
             Err(TxError::UnknownRequest(any.type_url.clone()))
         }

@@ -107,6 +107,10 @@ pub fn execute(
                     wasm::execute(kv, wasm_ctx, sender, contract, m, funds, 0, &mut out.events)?;
                 out.responses.push(r);
             }
+            Msg::Staking(m) => {
+                let r = super::staking::execute(kv, m, i, &mut out.events)?;
+                out.responses.push(r);
+            }
         }
     }
     Ok(out)
