@@ -4,6 +4,7 @@ mod keys;
 mod output;
 mod password;
 mod query;
+mod staking;
 mod tx;
 mod util;
 

@@ -61,6 +61,13 @@ pub enum QueryCmd {
         #[arg(long)]
         height: Option<u64>,
     },
+    /// Validators, delegations, unbonding, pool, params, CometBFT's set
+    Staking {
+        #[command(subcommand)]
+        cmd: crate::staking::StakingQuery,
+    },
+    /// An epoch checkpoint; --verify checks it, --height proves a block is in it
+    Checkpoint(crate::staking::CheckpointArgs),
 }
 
 #[derive(Subcommand)]
@@ -100,6 +107,8 @@ pub async fn run(ctx: &Ctx, cmd: QueryCmd) -> Result<()> {
         QueryCmd::Block { height } => block(ctx, &rpc, height).await,
         QueryCmd::Status => status(ctx, &rpc).await,
         QueryCmd::Supply { denom, height } => supply(ctx, &rpc, denom.as_deref(), height).await,
+        QueryCmd::Staking { cmd } => crate::staking::query(ctx, cmd).await,
+        QueryCmd::Checkpoint(args) => crate::staking::checkpoint(ctx, args).await,
     }
 }
 

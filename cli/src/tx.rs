@@ -23,6 +23,16 @@ pub enum TxCmd {
         #[command(subcommand)]
         cmd: BankTx,
     },
+    /// Delegate, unbond, redelegate, create a validator
+    Staking {
+        #[command(subcommand)]
+        cmd: crate::staking::StakingTx,
+    },
+    /// Unjail a validator
+    Slashing {
+        #[command(subcommand)]
+        cmd: crate::staking::SlashingTx,
+    },
 }
 
 #[derive(Subcommand)]
@@ -66,6 +76,8 @@ pub async fn run(ctx: &Ctx, cmd: TxCmd) -> Result<()> {
         TxCmd::Bank {
             cmd: BankTx::Send(args),
         } => send(ctx, args).await,
+        TxCmd::Staking { cmd } => crate::staking::tx_staking(ctx, cmd).await,
+        TxCmd::Slashing { cmd } => crate::staking::tx_slashing(ctx, cmd).await,
     }
 }
 

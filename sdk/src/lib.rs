@@ -10,6 +10,7 @@ pub mod coin;
 pub mod crypto;
 pub mod keystore;
 pub mod msgs;
+pub mod pos_client;
 pub mod proto;
 pub mod rpc;
 pub mod staking;
