@@ -177,6 +177,22 @@ fn pool(app: &App) -> (u128, u128) {
     )
 }
 
+/// The bonded pool holds exactly the validators' tokens.
+fn assert_bonded_pool_matches(app: &App) {
+    let r: QueryValidatorsResponse = app
+        .grpc(
+            "/cosmos.staking.v1beta1.Query/Validators",
+            &QueryValidatorsRequest::default(),
+        )
+        .unwrap();
+    let tokens: u128 = r
+        .validators
+        .iter()
+        .map(|v| v.tokens.parse::<u128>().unwrap())
+        .sum();
+    assert_eq!(pool(app).0, tokens, "bonded pool = sum of validator tokens");
+}
+
 fn total_supply(app: &App) -> u128 {
     let s: QueryTotalSupplyResponse = app
         .grpc(
@@ -359,6 +375,7 @@ fn delegation_changes_power_and_undelegation_matures() {
         supply,
         "staking moves tokens, never mints them"
     );
+    assert_bonded_pool_matches(&app);
 }
 
 #[test]
@@ -395,6 +412,7 @@ fn redelegation_moves_power_and_cannot_hop_twice() {
     ok(&fb);
     assert_eq!(updates(&fb), sorted(vec![(a.pk, 2), (b.pk, 5)]));
     assert_eq!(delegation(&app, &d.address(), &b), Some(3 * M));
+    assert_bonded_pool_matches(&app);
     // The stake that just arrived at B cannot move on to C before the redelegation matures.
     let t = tx(
         &app,
@@ -488,6 +506,12 @@ fn double_sign_slashes_delegators_and_unbonding_then_tombstones() {
         "slashed stake goes to the development fund"
     );
     assert_eq!(total_supply(&app), supply, "nothing burned, nothing minted");
+    assert_bonded_pool_matches(&app);
+    assert_eq!(
+        pool(&app).1,
+        950_000,
+        "not-bonded pool = the unbonding entries"
+    );
 
     // Tombstoned: the same evidence again changes nothing, and unjail is refused forever.
     let fb = app.block_with(vec![], vec![], vec![ev], time(4));
@@ -552,6 +576,7 @@ fn downtime_jails_slashes_and_unjail_restores_power() {
     let fb = app.block_with(vec![t], vec![vote(&a, 5, true)], vec![], later);
     ok(&fb);
     assert_eq!(updates(&fb), vec![(b.pk, 4)]);
+    assert_bonded_pool_matches(&app);
     // A signs throughout and is never touched.
     assert_eq!(delegation(&app, &a.addr(), &a), Some(5 * M));
 }
