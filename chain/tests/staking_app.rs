@@ -91,6 +91,10 @@ fn base64_encode(b: &[u8]) -> String {
 
 /// A signed tx from `key` carrying `msgs` (fee 5000uxyz).
 fn tx(app: &App, key: &PrivateKey, msgs: Vec<Any>) -> Bytes {
+    tx_fee(app, key, msgs, 5000)
+}
+
+fn tx_fee(app: &App, key: &PrivateKey, msgs: Vec<Any>, fee: u128) -> Bytes {
     let acc = app.account(&key.address()).expect("account exists");
     sign_tx(
         msgs,
@@ -101,7 +105,7 @@ fn tx(app: &App, key: &PrivateKey, msgs: Vec<Any>) -> Bytes {
         }],
         &TxParams {
             gas_limit: 200_000,
-            fee: vec![Coin::new(5000, "uxyz")],
+            fee: vec![Coin::new(fee, "uxyz")],
             include_pubkey: true,
             ..Default::default()
         },
@@ -818,4 +822,53 @@ fn rewards_split_40_40_10_10_to_the_uxyz_and_supply_is_conserved() {
     );
     rw.check().unwrap();
     assert_eq!(total_supply(&app), genesis_supply + 1_000_003 + 500_001);
+}
+
+#[test]
+fn fixed_two_cent_fee_is_required_and_paid_to_validators() {
+    let a = Val::new();
+    let alice = PrivateKey::generate(KeyType::Secp256k1);
+    let sink = PrivateKey::generate(KeyType::Ed25519).address();
+    let mut g = genesis(
+        &[(&alice, 10 * M)],
+        &[(&a, 3 * M, 1000)],
+        epoch_genesis(0, 1_000_000),
+    );
+    // XYZ at $0.40: 2 US cents = 0.05 XYZ = 50 000 uxyz, far above the gas minimum (5000).
+    g.params.xyz_price_micro_usd = 400_000;
+    let (mut app, _) = App::with_genesis(&g);
+    let send = |app: &App, fee| {
+        tx_fee(
+            app,
+            &alice,
+            vec![proof_sdk::msgs::bank_send(
+                &alice.address(),
+                &sink,
+                &[Coin::new(1, "uxyz")],
+            )],
+            fee,
+        )
+    };
+    let r = app.check(&send(&app, 49_999));
+    assert_eq!(r.code.value(), 13, "{}", r.log);
+    assert!(r.log.contains("fixed fee of 50000uxyz"), "{}", r.log);
+    let t = send(&app, 50_000);
+    assert_eq!(app.check(&t).code.value(), 0);
+    ok(&app.block(vec![t]));
+    let before = app.balance(&a.addr());
+    for _ in 2..=5 {
+        app.block(vec![]);
+    }
+    // No emission configured: the checkpoint pays exactly the fee to the only validator.
+    let r: CheckpointResponse = json_query(
+        &app,
+        "/proof.checkpoint.v1.Query/Checkpoint",
+        serde_json::json!({}),
+    )
+    .unwrap();
+    assert_eq!(
+        (r.checkpoint.rewards.emission, r.checkpoint.rewards.fees),
+        (0, 50_000)
+    );
+    assert_eq!(app.balance(&a.addr()) - before, 50_000);
 }

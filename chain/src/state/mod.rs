@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod bank;
 pub mod epoch;
+pub mod fees;
 pub mod gas;
 pub mod keys;
 pub mod params;
