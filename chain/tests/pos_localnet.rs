@@ -345,4 +345,30 @@ async fn delegation_moves_cometbft_power_offline_validator_is_jailed_and_unjails
             .unwrap();
         assert_eq!(c.hash, latest.hash);
     }
+
+    // The checkpoint's validator-set hash is CometBFT's own: one written after the set settled
+    // equals the header's validators_hash once the set is in force (two blocks later).
+    let settled = rpc.latest_height().await.unwrap();
+    let start = Instant::now();
+    let cp = loop {
+        let c = pos_client::checkpoint(&rpc, None).await.unwrap();
+        if c.written_at > settled {
+            break c;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no new checkpoint"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    rpc.wait_for_height(cp.written_at + 2, Duration::from_secs(30))
+        .await
+        .unwrap();
+    let header = rpc.block(Some(cp.written_at + 2)).await.unwrap();
+    assert_eq!(
+        header["block"]["header"]["validators_hash"]
+            .as_str()
+            .unwrap(),
+        hex::encode_upper(cp.checkpoint.validator_set_hash)
+    );
 }

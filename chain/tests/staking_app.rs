@@ -580,6 +580,15 @@ fn downtime_jails_slashes_and_unjail_restores_power() {
     let fb = app.block_with(vec![t], vec![vote(&a, 5, true)], vec![], later);
     ok(&fb);
     assert_eq!(updates(&fb), vec![(b.pk, 4)]);
+    // The window restarts at the unjail: missing the next 10 blocks is not yet judged.
+    for _ in 0..10 {
+        let votes = vec![vote(&a, 5, true), vote(&b, 4, false)];
+        let t = time(app.height + 100);
+        assert!(app
+            .block_with(vec![], votes, vec![], t)
+            .validator_updates
+            .is_empty());
+    }
     assert_bonded_pool_matches(&app);
     // A signs throughout and is never touched.
     assert_eq!(delegation(&app, &a.addr(), &a), Some(5 * M));

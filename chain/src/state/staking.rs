@@ -854,12 +854,19 @@ pub fn redelegate(
     Ok(completion)
 }
 
-pub fn unjail(kv: &mut dyn PosKv, now_ns: i64, op: &Address) -> Result<(), StakingError> {
+/// Lets a jailed (not tombstoned) validator back once its jail time is over. Its downtime window
+/// restarts now, so blocks it missed while jailed or catching up do not count against it.
+pub fn unjail(
+    kv: &mut dyn PosKv,
+    height: u64,
+    now_ns: i64,
+    op: &Address,
+) -> Result<(), StakingError> {
     let mut v = must_validator(kv, op)?;
     if !v.jailed {
         return Err(StakingError::NotJailed(valoper(op)));
     }
-    let info = signing_info(kv, &v.cons_address())?.unwrap_or_default();
+    let mut info = signing_info(kv, &v.cons_address())?.unwrap_or_default();
     if info.tombstoned {
         return Err(StakingError::Tombstoned(valoper(op)));
     }
@@ -879,6 +886,11 @@ pub fn unjail(kv: &mut dyn PosKv, now_ns: i64, op: &Address) -> Result<(), Staki
     }
     v.jailed = false;
     set_validator(kv, &v)?;
+    info.start_height = height;
+    info.index_offset = 0;
+    info.missed_blocks_counter = 0;
+    info.missed_bitmap.iter_mut().for_each(|b| *b = 0);
+    set_signing_info(kv, &v.cons_address(), &info)?;
     Ok(())
 }
 

@@ -335,7 +335,7 @@ pub fn execute(
             })
         }
         StakingMsg::Unjail { validator } => {
-            staking::unjail(kv, now, validator)?;
+            staking::unjail(kv, height, now, validator)?;
             evs.push(events::event(
                 "unjail",
                 &[("validator", staking::valoper(validator))],
