@@ -881,3 +881,214 @@ fn fixed_two_cent_fee_is_required_and_paid_to_validators() {
     );
     assert_eq!(app.balance(&a.addr()) - before, 50_000);
 }
+
+#[test]
+fn governance_changes_a_parameter_by_stake_weighted_vote() {
+    let (a, b) = (Val::new(), Val::new());
+    let (alice, bob) = (
+        PrivateKey::generate(KeyType::Secp256k1),
+        PrivateKey::generate(KeyType::Secp256k1),
+    );
+    let mut sp = staking_params(10, 100);
+    sp.gov.min_deposit = 1000;
+    sp.gov.voting_secs = 5;
+    let g = genesis(
+        &[(&alice, 10 * M), (&bob, 10 * M)],
+        &[(&a, 3 * M, 1000), (&b, 2 * M, 1000)],
+        sp,
+    );
+    let (mut app, _) = App::with_genesis(&g);
+    let supply = total_supply(&app);
+    // Alice stakes 4 XYZ, Bob 2 XYZ (bonded total 11 XYZ).
+    let t1 = tx(
+        &app,
+        &alice,
+        vec![smsg::delegate(
+            &alice.address(),
+            &a.addr(),
+            &Coin::new(4 * M, "uxyz"),
+        )],
+    );
+    let t2 = tx(
+        &app,
+        &bob,
+        vec![smsg::delegate(
+            &bob.address(),
+            &b.addr(),
+            &Coin::new(2 * M, "uxyz"),
+        )],
+    );
+    ok(&app.block(vec![t1, t2]));
+
+    // A change that could never apply is refused at submission.
+    let bad = tx(
+        &app,
+        &bob,
+        vec![proof_sdk::gov::submit_param_change(
+            &bob.address(),
+            "typo",
+            &[("staking", "max_validatorz", "1")],
+            &Coin::new(1000, "uxyz"),
+        )],
+    );
+    let fb = app.block(vec![bad]);
+    assert!(
+        fb.tx_results[0].log.contains("no such parameter"),
+        "{}",
+        fb.tx_results[0].log
+    );
+
+    // Proposal 1: max_validators 10 -> 1, with the full deposit: voting starts at once.
+    let t = tx(
+        &app,
+        &bob,
+        vec![proof_sdk::gov::submit_param_change(
+            &bob.address(),
+            "one validator",
+            &[("staking", "max_validators", "1")],
+            &Coin::new(1000, "uxyz"),
+        )],
+    );
+    ok(&app.block(vec![t]));
+    let bob_after_deposit = app.balance(&bob.address());
+    // Alice (4 XYZ) votes yes, Bob (2 XYZ) no: turnout 6/11 > 33.4%, yes 4/6 > 50%.
+    let v1 = tx(
+        &app,
+        &alice,
+        vec![proof_sdk::gov::vote(
+            &alice.address(),
+            1,
+            proof_sdk::gov::YES,
+        )],
+    );
+    let v2 = tx(
+        &app,
+        &bob,
+        vec![proof_sdk::gov::vote(&bob.address(), 1, proof_sdk::gov::NO)],
+    );
+    ok(&app.block(vec![v1, v2]));
+    let mut passed_fb = None;
+    for _ in 0..6 {
+        let fb = app.block(vec![]);
+        if fb.events.iter().any(|e| e.kind == "proposal_result") {
+            passed_fb = Some(fb);
+            break;
+        }
+    }
+    let fb = passed_fb.expect("tallied when the voting period ended");
+    let p: serde_json::Value = json_query(
+        &app,
+        "/proof.gov.v1.Query/Proposal",
+        serde_json::json!({"id": 1}),
+    )
+    .unwrap();
+    assert_eq!(p["status"], "Passed");
+    assert_eq!(p["tally"][0], serde_json::json!(4 * M));
+    assert_eq!(p["tally"][2], serde_json::json!(2 * M));
+    // The new parameter takes effect in the same block: B leaves the set.
+    assert_eq!(updates(&fb), vec![(b.pk, 0)]);
+    let r: QueryParamsResponse = app
+        .grpc(
+            "/cosmos.staking.v1beta1.Query/Params",
+            &QueryParamsRequest {},
+        )
+        .unwrap();
+    assert_eq!(r.params.unwrap().max_validators, 1);
+    // The deposit came back (Bob paid one 5000 fee for his vote since); supply unchanged.
+    assert_eq!(app.balance(&bob.address()), bob_after_deposit - 5000 + 1000);
+    assert_eq!(total_supply(&app), supply);
+}
+
+#[test]
+fn governance_veto_burns_nothing_and_changes_nothing() {
+    let a = Val::new();
+    let (alice, bob) = (
+        PrivateKey::generate(KeyType::Secp256k1),
+        PrivateKey::generate(KeyType::Secp256k1),
+    );
+    let mut sp = staking_params(10, 100);
+    sp.gov.min_deposit = 1000;
+    sp.gov.voting_secs = 3;
+    let g = genesis(
+        &[(&alice, 10 * M), (&bob, 10 * M)],
+        &[(&a, 3 * M, 1000)],
+        sp,
+    );
+    let (mut app, _) = App::with_genesis(&g);
+    let supply = total_supply(&app);
+    let t = tx(
+        &app,
+        &bob,
+        vec![smsg::delegate(
+            &bob.address(),
+            &a.addr(),
+            &Coin::new(2 * M, "uxyz"),
+        )],
+    );
+    ok(&app.block(vec![t]));
+    // Alice deposits half, then the rest: voting starts only at the minimum.
+    let t = tx(
+        &app,
+        &alice,
+        vec![proof_sdk::gov::submit_param_change(
+            &alice.address(),
+            "memo",
+            &[("chain", "max_memo_chars", "1")],
+            &Coin::new(500, "uxyz"),
+        )],
+    );
+    ok(&app.block(vec![t]));
+    let v = tx(
+        &app,
+        &bob,
+        vec![proof_sdk::gov::vote(
+            &bob.address(),
+            1,
+            proof_sdk::gov::NO_WITH_VETO,
+        )],
+    );
+    let fb = app.block(vec![v]);
+    assert!(
+        fb.tx_results[0].log.contains("not in its voting period"),
+        "{}",
+        fb.tx_results[0].log
+    );
+    let t = tx(
+        &app,
+        &alice,
+        vec![proof_sdk::gov::deposit(
+            &alice.address(),
+            1,
+            &Coin::new(500, "uxyz"),
+        )],
+    );
+    ok(&app.block(vec![t]));
+    // Bob's 2 XYZ veto is 100% of the turnout (40% of the 5 XYZ bonded: quorum reached).
+    let v = tx(
+        &app,
+        &bob,
+        vec![proof_sdk::gov::vote(
+            &bob.address(),
+            1,
+            proof_sdk::gov::NO_WITH_VETO,
+        )],
+    );
+    ok(&app.block(vec![v]));
+    for _ in 0..4 {
+        app.block(vec![]);
+    }
+    let p: serde_json::Value = json_query(
+        &app,
+        "/proof.gov.v1.Query/Proposal",
+        serde_json::json!({"id": 1}),
+    )
+    .unwrap();
+    assert_eq!(p["status"], "Rejected");
+    assert_eq!(p["tally"][3], serde_json::json!(2 * M));
+    let params: proof_chain::state::params::Params =
+        json_query(&app, "/proof.node.v1/Params", serde_json::json!({})).unwrap();
+    assert_eq!(params.max_memo_chars, 256, "unchanged");
+    // Vetoed deposits go to the development fund, not up in smoke.
+    assert_eq!(app.balance(&Address::module("development_fund")), 1000);
+    assert_eq!(total_supply(&app), supply);
+}

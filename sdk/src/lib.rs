@@ -8,6 +8,7 @@ pub mod address;
 pub mod checkpoint;
 pub mod coin;
 pub mod crypto;
+pub mod gov;
 pub mod keystore;
 pub mod msgs;
 pub mod pos_client;

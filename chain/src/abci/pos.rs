@@ -38,6 +38,7 @@ pub struct PosGenesis {
     pub params: StakingParams,
     pub slashing: SlashingParams,
     pub epoch: EpochParams,
+    pub gov: crate::state::gov::GovParams,
     pub validators: Vec<GenesisValidator>,
 }
 
@@ -63,6 +64,8 @@ impl PosGenesis {
         self.params.validate().map_err(PosGenesisError::Invalid)?;
         self.slashing.validate().map_err(PosGenesisError::Invalid)?;
         self.epoch.validate().map_err(PosGenesisError::Invalid)?;
+        self.gov.validate().map_err(PosGenesisError::Invalid)?;
+        state.put(crate::state::gov::PARAMS_KEY.to_vec(), json(&self.gov)?);
         state.put(staking::PARAMS_KEY.to_vec(), json(&self.params)?);
         state.put(staking::SLASHING_PARAMS_KEY.to_vec(), json(&self.slashing)?);
         state.put(epoch::PARAMS_KEY.to_vec(), json(&self.epoch)?);
@@ -289,6 +292,16 @@ pub fn end_block(
             &[
                 ("delegator", del.to_string()),
                 ("amount", amount.to_string()),
+            ],
+        ));
+    }
+    // Governance first: a passed parameter change applies to this block's validator set.
+    for (id, status) in crate::state::gov::end_block(block, now)? {
+        evs.push(events::event(
+            "proposal_result",
+            &[
+                ("proposal_id", id.to_string()),
+                ("status", format!("{status:?}")),
             ],
         ));
     }

@@ -325,6 +325,17 @@ pub fn route(
             }
             .encode_to_vec()
         }
+        "/proof.gov.v1.Query/Proposal" => {
+            #[derive(Deserialize)]
+            struct Req {
+                id: u64,
+            }
+            let r: Req = json_req(data)?;
+            let mut d = Delta::new(view);
+            let p = crate::state::gov::proposal(&mut d, r.id)?
+                .ok_or_else(|| QueryError::NotFound(format!("proposal {} not found", r.id)))?;
+            json(&p)?
+        }
         "/proof.epoch.v1.Query/Params" => json(&EpochParams::load(view)?)?,
         "/proof.epoch.v1.Query/Current" => {
             let s = epoch::epoch_state(view)?

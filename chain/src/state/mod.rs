@@ -9,6 +9,7 @@ pub mod bank;
 pub mod epoch;
 pub mod fees;
 pub mod gas;
+pub mod gov;
 pub mod keys;
 pub mod params;
 pub mod staking;

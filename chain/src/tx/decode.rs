@@ -45,6 +45,8 @@ pub enum Msg {
     },
     /// Staking and slashing messages (`tx::staking`).
     Staking(crate::tx::staking::StakingMsg),
+    /// Governance messages (`tx::gov`) with the deposit's denom.
+    Gov(crate::tx::gov::GovMsg, String),
 }
 
 impl Msg {
@@ -56,6 +58,7 @@ impl Msg {
             Msg::Instantiate { .. } => MsgInstantiateContract::type_url(),
             Msg::Execute { .. } => MsgExecuteContract::type_url(),
             Msg::Staking(m) => m.type_url(),
+            Msg::Gov(m, _) => m.type_url(),
         }
     }
 
@@ -68,6 +71,7 @@ impl Msg {
             | Msg::Instantiate { sender, .. }
             | Msg::Execute { sender, .. } => vec![sender.clone()],
             Msg::Staking(m) => vec![m.signer()],
+            Msg::Gov(m, _) => vec![m.signer()],
         }
     }
 
@@ -151,6 +155,8 @@ impl Msg {
             })
         } else if let Some(m) = crate::tx::staking::decode(any)? {
             Ok(Msg::Staking(m))
+        } else if let Some((m, denom)) = crate::tx::gov::decode(any)? {
+            Ok(Msg::Gov(m, denom))
         } else {
             Err(TxError::UnknownRequest(any.type_url.clone()))
         }

@@ -111,6 +111,10 @@ pub fn execute(
                 let r = super::staking::execute(kv, m, i, &mut out.events)?;
                 out.responses.push(r);
             }
+            Msg::Gov(m, denom) => {
+                let r = super::gov::execute(kv, m, denom, i, &mut out.events)?;
+                out.responses.push(r);
+            }
         }
     }
     Ok(out)

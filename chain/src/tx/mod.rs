@@ -6,6 +6,7 @@ pub mod decode;
 pub mod error;
 pub mod events;
 pub mod exec;
+pub mod gov;
 pub mod staking;
 pub mod wasm;
 
