@@ -40,6 +40,12 @@ enum Cmd {
         /// Shift every port by 100*N (run several networks side by side).
         #[arg(long, default_value_t = 0)]
         port_index_offset: u16,
+        /// JSON file with the app genesis `staking` section (staking, slashing, epoch params)
+        #[arg(long)]
+        staking_genesis: Option<PathBuf>,
+        /// Self-stake of each genesis validator, uxyz
+        #[arg(long, default_value_t = node::init::DEFAULT_VALIDATOR_STAKE)]
+        validator_stake: u128,
         #[arg(long, env = "PROOF_COMETBFT")]
         cometbft: Option<PathBuf>,
     },
@@ -62,6 +68,12 @@ enum Cmd {
         /// Shift every port by 100*N (run several networks side by side).
         #[arg(long, default_value_t = 0)]
         port_index_offset: u16,
+        /// JSON file with the app genesis `staking` section (staking, slashing, epoch params)
+        #[arg(long)]
+        staking_genesis: Option<PathBuf>,
+        /// Self-stake of each genesis validator, uxyz
+        #[arg(long, default_value_t = node::init::DEFAULT_VALIDATOR_STAKE)]
+        validator_stake: u128,
         #[arg(long, env = "PROOF_COMETBFT")]
         cometbft: Option<PathBuf>,
     },
@@ -94,6 +106,8 @@ fn main() -> Result<()> {
             block_time_ms,
             overwrite,
             port_index_offset,
+            staking_genesis,
+            validator_stake,
             cometbft,
         } => {
             let bin = node::cometbft::find_binary(cometbft.as_deref())?;
@@ -104,6 +118,8 @@ fn main() -> Result<()> {
                 accounts,
                 block_time_ms,
                 port_index_offset,
+                staking: node::init::load_staking(staking_genesis.as_deref())?,
+                validator_stake,
             };
             node::init::init_node(&bin, &home, &moniker, &opts, overwrite)?;
             println!(
@@ -121,6 +137,8 @@ fn main() -> Result<()> {
             block_time_ms,
             overwrite,
             port_index_offset,
+            staking_genesis,
+            validator_stake,
             cometbft,
         } => {
             let bin = node::cometbft::find_binary(cometbft.as_deref())?;
@@ -131,6 +149,8 @@ fn main() -> Result<()> {
                 accounts,
                 block_time_ms,
                 port_index_offset,
+                staking: node::init::load_staking(staking_genesis.as_deref())?,
+                validator_stake,
             };
             for home in node::init::testnet(&bin, &output_dir, validators, &opts, overwrite)? {
                 println!("{}", home.display());

@@ -5,6 +5,7 @@ mod output;
 mod password;
 mod progress;
 mod query;
+mod staking;
 mod tx;
 mod util;
 mod wasm_query;

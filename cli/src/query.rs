@@ -66,6 +66,13 @@ pub enum QueryCmd {
         #[command(subcommand)]
         cmd: crate::wasm_query::WasmQuery,
     },
+    /// Validators, delegations, unbonding, pool, params, CometBFT's set
+    Staking {
+        #[command(subcommand)]
+        cmd: crate::staking::StakingQuery,
+    },
+    /// An epoch checkpoint; --verify checks it, --height proves a block is in it
+    Checkpoint(crate::staking::CheckpointArgs),
 }
 
 #[derive(Subcommand)]
@@ -106,6 +113,8 @@ pub async fn run(ctx: &Ctx, cmd: QueryCmd) -> Result<()> {
         QueryCmd::Status => status(ctx, &rpc).await,
         QueryCmd::Supply { denom, height } => supply(ctx, &rpc, denom.as_deref(), height).await,
         QueryCmd::Wasm { cmd } => crate::wasm_query::run(ctx, &rpc, cmd).await,
+        QueryCmd::Staking { cmd } => crate::staking::query(ctx, cmd).await,
+        QueryCmd::Checkpoint(args) => crate::staking::checkpoint(ctx, args).await,
     }
 }
 

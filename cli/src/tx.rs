@@ -33,6 +33,16 @@ pub enum TxCmd {
         #[command(subcommand)]
         cmd: Box<crate::wasm_tx::WasmTx>,
     },
+    /// Delegate, unbond, redelegate, create a validator
+    Staking {
+        #[command(subcommand)]
+        cmd: crate::staking::StakingTx,
+    },
+    /// Unjail a validator
+    Slashing {
+        #[command(subcommand)]
+        cmd: crate::staking::SlashingTx,
+    },
 }
 
 #[derive(Subcommand)]
@@ -77,6 +87,8 @@ pub async fn run(ctx: &Ctx, cmd: TxCmd) -> Result<()> {
             cmd: BankTx::Send(args),
         } => send(ctx, args).await,
         TxCmd::Wasm { cmd } => crate::wasm_tx::run(ctx, *cmd).await,
+        TxCmd::Staking { cmd } => crate::staking::tx_staking(ctx, cmd).await,
+        TxCmd::Slashing { cmd } => crate::staking::tx_slashing(ctx, cmd).await,
     }
 }
 

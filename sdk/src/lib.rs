@@ -5,12 +5,16 @@
 //! except [`rpc`] and [`keystore`], which are client-side helpers.
 
 pub mod address;
+pub mod checkpoint;
 pub mod coin;
 pub mod crypto;
+pub mod gov;
 pub mod keystore;
 pub mod msgs;
+pub mod pos_client;
 pub mod proto;
 pub mod rpc;
+pub mod staking;
 pub mod tx;
 
 /// Bech32 human-readable prefix of account addresses.

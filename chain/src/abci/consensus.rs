@@ -13,6 +13,7 @@ use tracing::{error, info, warn};
 use super::executor::{BlockKey, BlockOutcome, Executor, ProposalLimits};
 use super::genesis::AppGenesis;
 use super::mempool::MempoolState;
+use super::pos::PosInput;
 use crate::node::metrics::Metrics;
 use crate::state::{Delta, StateRead};
 use crate::store::{CommitBatch, TxRecord};
@@ -72,9 +73,14 @@ impl ConsensusState {
                 version = v,
                 "InitChain on an initialised store: returning the stored genesis hash"
             );
+            let validators = super::pos::current_set(&**store)?;
             return Ok(response::InitChain {
                 consensus_params: None,
-                validators: req.validators,
+                validators: if validators.is_empty() {
+                    req.validators
+                } else {
+                    validators
+                },
                 app_hash: hash.to_vec().try_into()?,
             });
         }
@@ -88,13 +94,23 @@ impl ConsensusState {
         let base: &dyn StateRead = &**store;
         let mut delta = Delta::new(base);
         genesis.apply(&req.chain_id, &mut delta)?;
+        // The app is the source of truth for validators when its genesis names them.
+        let validators = genesis.staking.apply(
+            &mut delta,
+            i64::try_from(req.time.unix_timestamp_nanos())?,
+            req.initial_height.value(),
+        )?;
         let batch = store.prepare_commit(genesis_version, delta.into_writes(), vec![])?;
         let app_hash = batch.app_hash;
         store.commit(batch)?;
         info!(accounts = genesis.accounts.len(), app_hash = %hex::encode_upper(app_hash), "genesis applied");
         Ok(response::InitChain {
             consensus_params: None,
-            validators: req.validators,
+            validators: if validators.is_empty() {
+                req.validators
+            } else {
+                validators
+            },
             app_hash: app_hash.to_vec().try_into()?,
         })
     }
@@ -112,6 +128,10 @@ impl ConsensusState {
             ProposalLimits {
                 max_bytes: req.max_tx_bytes,
             },
+            req.local_last_commit
+                .as_ref()
+                .map(|c| PosInput::from_extended(c, &req.misbehavior))
+                .unwrap_or_default(),
         )?;
         self.cached = Some(outcome);
         self.metrics
@@ -130,6 +150,12 @@ impl ConsensusState {
             req.time,
             req.proposer_address.as_bytes(),
             &req.txs,
+        )
+        .with_pos(
+            req.proposed_last_commit
+                .as_ref()
+                .map(|c| PosInput::from_commit(c, &req.misbehavior))
+                .unwrap_or_default(),
         );
         if self.cached.as_ref().is_some_and(|c| c.key == key) {
             return Ok(response::ProcessProposal::Accept);
@@ -166,7 +192,10 @@ impl ConsensusState {
     ) -> anyhow::Result<response::FinalizeBlock> {
         let started = Instant::now();
         let height = req.height.value();
-        let key = BlockKey::new(height, req.time, req.proposer_address.as_bytes(), &req.txs);
+        let key =
+            BlockKey::new(height, req.time, req.proposer_address.as_bytes(), &req.txs).with_pos(
+                PosInput::from_commit(&req.decided_last_commit, &req.misbehavior),
+            );
         let outcome = match self.cached.take() {
             Some(c) if c.key == key => c,
             _ => self.exec.execute_block(key, &req.txs)?,
@@ -222,9 +251,9 @@ impl ConsensusState {
             .finalize_seconds
             .observe(started.elapsed().as_secs_f64());
         Ok(response::FinalizeBlock {
-            events: vec![],
+            events: outcome.events,
             tx_results: outcome.tx_results,
-            validator_updates: vec![],
+            validator_updates: outcome.validator_updates,
             consensus_param_updates: None,
             app_hash: app_hash.to_vec().try_into()?,
         })

@@ -11,8 +11,11 @@ use sha2::{Digest, Sha256};
 use tendermint::abci::types::ExecTxResult;
 use tendermint::abci::{Code, Event};
 
+use super::pos::{self, PosInput};
+use crate::state::epoch;
 use crate::state::gas::GasMeter;
 use crate::state::params::Params;
+use crate::state::staking::StakingError;
 use crate::state::{keys, Delta, Metered, StateError, StateRead};
 use crate::store::Store;
 use crate::tx::ante::{self, AnteCtx, Mode, SigCache};
@@ -27,6 +30,8 @@ pub struct BlockKey {
     pub time_nanos: i128,
     pub proposer: Vec<u8>,
     pub txs_digest: [u8; 32],
+    /// Last-commit signatures and evidence (proof of stake's inputs).
+    pub pos: PosInput,
 }
 
 impl BlockKey {
@@ -41,7 +46,13 @@ impl BlockKey {
             time_nanos: time.unix_timestamp_nanos(),
             proposer: proposer.to_vec(),
             txs_digest: h.finalize().into(),
+            pos: PosInput::default(),
         }
+    }
+
+    pub fn with_pos(mut self, pos: PosInput) -> Self {
+        self.pos = pos;
+        self
     }
 }
 
@@ -52,6 +63,8 @@ pub struct TxOutcome {
     pub valid: bool,
     /// CometBFT's hash of the raw bytes (computed once, by the decoder).
     pub hash: [u8; 32],
+    /// Who paid how much fee (in the fee denom), once the ante checks passed.
+    pub fee_payer: Option<(proof_sdk::Address, u128)>,
 }
 
 /// The result of a whole block, not yet committed.
@@ -64,6 +77,10 @@ pub struct BlockOutcome {
     pub invalid: Vec<usize>,
     /// The transactions' gas limits add up to more than the block gas cap.
     pub over_gas_cap: bool,
+    /// Validator-set changes for CometBFT (proof of stake).
+    pub validator_updates: Vec<tendermint::validator::Update>,
+    /// Block-level events (slashing, unbonding, checkpoints).
+    pub events: Vec<Event>,
 }
 
 /// What a proposer may put in a block.
@@ -81,6 +98,18 @@ pub struct Executor {
     pub sig_cache: Arc<SigCache>,
     /// The contract VM (its cache lives in `<home>/data/wasm-cache`).
     pub vm: Arc<proof_vm::Vm>,
+}
+
+/// Proof-of-stake bookkeeping cannot fail on valid state: anything but a storage error means the
+/// state is inconsistent, which no node may paper over.
+fn pos_err(e: StakingError) -> StateError {
+    match e {
+        StakingError::State(s) => s,
+        other => StateError::Corrupt {
+            key: "staking".into(),
+            reason: other.to_string(),
+        },
+    }
 }
 
 fn failed(err: &TxError, gas_wanted: u64, gas_used: u64) -> ExecTxResult {
@@ -115,6 +144,7 @@ impl Executor {
                     result: failed(&e, 0, 0),
                     valid: false,
                     hash: proof_sdk::tx::tx_hash(raw),
+                    fee_payer: None,
                 }
             }
         };
@@ -128,6 +158,7 @@ impl Executor {
                 result: failed(&e, tx.gas_limit, 0),
                 valid: false,
                 hash: tx.hash,
+                fee_payer: None,
             };
         }
         let limit = if mode == Mode::Simulate {
@@ -157,9 +188,16 @@ impl Executor {
                     result: failed(&e, tx.gas_limit, gas.used()),
                     valid: false,
                     hash: tx.hash,
+                    fee_payer: None,
                 }
             }
         };
+        let paid: u128 = tx
+            .fee
+            .iter()
+            .filter(|c| c.denom == params.fee_denom)
+            .fold(0u128, |a, c| a.saturating_add(c.amount));
+        let fee_payer = Some((tx.fee_payer().clone(), paid));
         let (block_height, time_nanos) = WasmCtx::block_info(&*block);
         let wasm_ctx = WasmCtx {
             vm: &self.vm,
@@ -198,6 +236,7 @@ impl Executor {
                     },
                     valid: true,
                     hash: tx.hash,
+                    fee_payer,
                 }
             }
             // Not deterministic (e.g. the VM's instance pool is exhausted): recording it as the
@@ -213,6 +252,7 @@ impl Executor {
                     result: r,
                     valid: true,
                     hash: tx.hash,
+                    fee_payer,
                 }
             }
         }
@@ -235,6 +275,7 @@ impl Executor {
         proposer: &[u8],
         txs: &[Bytes],
         limits: ProposalLimits,
+        pos: PosInput,
     ) -> Result<(BlockOutcome, Vec<Bytes>), StateError> {
         // The key covers the included txs, known only after the run; fill it in then.
         let provisional = BlockKey {
@@ -242,9 +283,10 @@ impl Executor {
             time_nanos: time.unix_timestamp_nanos(),
             proposer: proposer.to_vec(),
             txs_digest: [0; 32],
+            pos: pos.clone(),
         };
         let (mut outcome, included) = self.run(provisional, txs, Some(limits))?;
-        outcome.key = BlockKey::new(height, time, proposer, &included);
+        outcome.key = BlockKey::new(height, time, proposer, &included).with_pos(pos);
         Ok((outcome, included))
     }
 
@@ -259,6 +301,8 @@ impl Executor {
         let params = Params::load(store)?;
         let mut block = Delta::new(store);
         Self::begin_block(&mut block, key.height, key.time_nanos);
+        let mut events =
+            pos::begin_block(&mut block, key.height, key.time_nanos, &key.pos).map_err(pos_err)?;
         let capped = params.max_block_gas > 0;
         let (mut bytes, mut gas) = (0i64, 0u64);
         let mut included = Vec::with_capacity(txs.len());
@@ -292,6 +336,9 @@ impl Executor {
                 }
                 invalid.push(tx_results.len());
             }
+            if let Some((payer, fee)) = &out.fee_payer {
+                epoch::record_activity(&mut block, payer, *fee)?;
+            }
             bytes += raw.len() as i64 + TX_FRAMING_BYTES;
             gas = gas.saturating_add(out.result.gas_wanted.max(0) as u64);
             tx_hashes.push(out.hash);
@@ -306,6 +353,16 @@ impl Executor {
                 "proposal left out transactions"
             );
         }
+        let app_hash = |h: u64| Ok(self.store.app_hash(h)?);
+        let end = pos::end_block(
+            &mut block,
+            &self.chain_id,
+            key.height,
+            key.time_nanos,
+            &app_hash,
+        )
+        .map_err(pos_err)?;
+        events.extend(end.events);
         let outcome = BlockOutcome {
             key,
             writes: block.into_writes(),
@@ -313,6 +370,8 @@ impl Executor {
             tx_hashes,
             invalid,
             over_gas_cap: capped && gas > params.max_block_gas,
+            validator_updates: end.validator_updates,
+            events,
         };
         Ok((outcome, included))
     }

@@ -21,6 +21,9 @@ pub struct AppGenesis {
     pub accounts: Vec<GenesisAccount>,
     #[serde(default)]
     pub params: Params,
+    /// Proof of stake, slashing and epochs (`abci::pos`).
+    #[serde(default)]
+    pub staking: super::pos::PosGenesis,
 }
 
 #[derive(Debug, thiserror::Error)]

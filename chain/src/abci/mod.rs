@@ -9,6 +9,8 @@ pub mod consensus;
 pub mod executor;
 pub mod genesis;
 pub mod mempool;
+pub mod pos;
+pub mod pos_query;
 pub mod query;
 mod query_wasm;
 pub mod server;

@@ -250,7 +250,11 @@ impl QueryHandler {
             p if p.starts_with("/cosmwasm.wasm.v1.Query/") => {
                 super::query_wasm::answer(&self.exec, p, data, view)?
             }
-            other => return Err(QueryError::UnknownPath(other.to_string())),
+            // Proof of stake and checkpoints (`pos_query`).
+            other => match super::pos_query::route(&self.exec, view, other, data)? {
+                Some(v) => v,
+                None => return Err(QueryError::UnknownPath(other.to_string())),
+            },
         };
         Ok((value, vec![], None))
     }

@@ -7,6 +7,7 @@ use anyhow::{bail, Context, Result};
 use super::cometbft::{self, CometSettings};
 use super::config::{AppConfig, Ports};
 use crate::abci::genesis::{AppGenesis, GenesisAccount};
+use crate::abci::pos::{GenesisValidator, PosGenesis};
 use crate::store::Pruning;
 
 pub struct GenesisOptions {
@@ -15,6 +16,28 @@ pub struct GenesisOptions {
     pub block_time_ms: u64,
     /// Node i uses the ports of node `i + port_index_offset`, so several networks can share a machine.
     pub port_index_offset: u16,
+    /// Staking, slashing and epoch parameters; the nodes are added as its genesis validators.
+    pub staking: PosGenesis,
+    /// Each genesis validator's self-stake, uxyz.
+    pub validator_stake: u128,
+}
+
+/// Default self-stake of a genesis validator: 10 000 XYZ (voting power 10 000).
+pub const DEFAULT_VALIDATOR_STAKE: u128 = 10_000_000_000;
+
+/// Reads a staking genesis section (params only; validators are added by init/testnet).
+pub fn load_staking(path: Option<&Path>) -> Result<PosGenesis> {
+    let Some(path) = path else {
+        return Ok(PosGenesis::default());
+    };
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let g: PosGenesis = serde_json::from_slice(&bytes).with_context(|| {
+        format!(
+            "{}: expected the app genesis `staking` section",
+            path.display()
+        )
+    })?;
+    Ok(g)
 }
 
 /// Reads `ADDR=COINS` flags and an optional JSON accounts file into one list (duplicates are
@@ -41,6 +64,7 @@ pub fn collect_accounts(flags: &[String], file: Option<&Path>) -> Result<Vec<Gen
     let g = AppGenesis {
         accounts: out.clone(),
         params: Default::default(),
+        staking: Default::default(),
     };
     let store_dir = tempdir_for_validation()?;
     let store = crate::store::Store::open(&store_dir, Pruning::default())?;
@@ -103,18 +127,38 @@ fn write_genesis(nodes: &[PreparedNode], opts: &GenesisOptions) -> Result<()> {
     let template = nodes[0].home.join("cometbft/config/genesis.json");
     let mut g: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&template)?).context("cometbft genesis template")?;
+    // The app is the source of truth for the validator set: genesis validators live in the
+    // app state (with their self-stake) and InitChain returns them to CometBFT. Each operator
+    // account is the ed25519 account of the node's consensus key (so the node's key file can
+    // sign its unjail); real networks create validators with MsgCreateValidator instead.
+    let mut staking = opts.staking.clone();
+    for n in nodes {
+        use base64::Engine as _;
+        let pk_b64 = n.validator["pub_key"]["value"]
+            .as_str()
+            .context("priv_validator_key.json has no pub_key.value")?
+            .to_string();
+        let pk: [u8; 32] = base64::engine::general_purpose::STANDARD
+            .decode(&pk_b64)?
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("consensus key is not ed25519"))?;
+        staking.validators.push(GenesisValidator {
+            operator: proof_sdk::PublicKey::Ed25519(pk).address().to_string(),
+            pubkey: pk_b64,
+            self_stake: opts.validator_stake.to_string(),
+            commission_bps: 1000,
+            moniker: n.validator["name"].as_str().unwrap_or_default().to_string(),
+        });
+    }
     let app = AppGenesis {
         accounts: opts.accounts.clone(),
         params: Default::default(),
+        staking,
     };
     g["chain_id"] = opts.chain_id.clone().into();
     g["initial_height"] = "1".into();
     g["app_hash"] = "".into();
-    g["validators"] = nodes
-        .iter()
-        .map(|n| n.validator.clone())
-        .collect::<Vec<_>>()
-        .into();
+    g["validators"] = serde_json::Value::Array(vec![]);
     g["app_state"] = serde_json::to_value(&app)?;
     // CometBFT reaps the mempool by these limits; the app enforces the gas one in ProcessProposal.
     g["consensus_params"]["block"]["max_gas"] = app.params.max_block_gas.to_string().into();

@@ -6,9 +6,13 @@
 
 pub mod auth;
 pub mod bank;
+pub mod epoch;
+pub mod fees;
 pub mod gas;
+pub mod gov;
 pub mod keys;
 pub mod params;
+pub mod staking;
 pub mod wasm;
 
 use std::collections::BTreeMap;

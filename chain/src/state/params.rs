@@ -19,6 +19,10 @@ pub struct Params {
     /// CometBFT's `consensus_params.block.max_gas` so the mempool reaps no more than fits.
     pub max_block_gas: u64,
     pub fee_denom: String,
+    /// The fixed per-transaction fee in micro-USD (2 US cents), see `state::fees`.
+    pub fixed_fee_micro_usd: u64,
+    /// XYZ/USD price in micro-USD per XYZ (until the AMM's TWAP exists); 0 = unknown, no fixed fee.
+    pub xyz_price_micro_usd: u64,
 }
 
 /// Block gas cap: ~5000 bank transfers at a 200k gas limit. Keeps a block's execution well under
@@ -36,6 +40,8 @@ impl Default for Params {
             max_tx_gas: 50_000_000,
             max_block_gas: DEFAULT_MAX_BLOCK_GAS,
             fee_denom: proof_sdk::BASE_DENOM.to_string(),
+            fixed_fee_micro_usd: 20_000,
+            xyz_price_micro_usd: 0,
         }
     }
 }

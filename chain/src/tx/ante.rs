@@ -104,16 +104,21 @@ pub fn run(
         .try_fold(0u128, |acc, c| acc.checked_add(c.amount))
         .ok_or_else(|| TxError::InvalidCoins("fee amount overflows".into()))?;
     if ctx.mode != Mode::Simulate {
-        let min = ctx.params.min_fee(tx.gas_limit);
+        let min = crate::state::fees::min_tx_fee(ctx.params, tx.gas_limit);
         if fee_amount < min {
             return Err(TxError::InsufficientFee(format!(
-                "got {fee_amount}{}, required at least {min}{} for gas {} at {}/{} {} per gas",
+                "got {fee_amount}{}, required at least {min}{} for gas {} at {}/{} {} per gas \
+                 and a fixed fee of {}{} ({} micro-USD at {} micro-USD per XYZ)",
                 ctx.params.fee_denom,
                 ctx.params.fee_denom,
                 tx.gas_limit,
                 ctx.params.min_gas_price_num,
                 ctx.params.min_gas_price_den,
-                ctx.params.fee_denom
+                ctx.params.fee_denom,
+                crate::state::fees::fixed_fee(ctx.params),
+                ctx.params.fee_denom,
+                ctx.params.fixed_fee_micro_usd,
+                ctx.params.xyz_price_micro_usd
             )));
         }
     }

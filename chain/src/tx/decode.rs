@@ -25,6 +25,10 @@ pub enum Msg {
     },
     /// A `/cosmwasm.wasm.v1.Msg…`.
     Wasm(WasmMsg),
+    /// Staking and slashing messages (`tx::staking`).
+    Staking(crate::tx::staking::StakingMsg),
+    /// Governance messages (`tx::gov`) with the deposit's denom.
+    Gov(crate::tx::gov::GovMsg, String),
 }
 
 impl Msg {
@@ -33,6 +37,8 @@ impl Msg {
             Msg::Send { .. } => MsgSend::type_url(),
             Msg::MultiSend { .. } => MsgMultiSend::type_url(),
             Msg::Wasm(m) => m.type_url(),
+            Msg::Staking(m) => m.type_url(),
+            Msg::Gov(m, _) => m.type_url(),
         }
     }
 
@@ -42,6 +48,8 @@ impl Msg {
             Msg::Send { from, .. } => vec![from.clone()],
             Msg::MultiSend { input, .. } => vec![input.0.clone()],
             Msg::Wasm(m) => vec![m.sender().clone()],
+            Msg::Staking(m) => vec![m.signer()],
+            Msg::Gov(m, _) => vec![m.signer()],
         }
     }
 
@@ -85,6 +93,10 @@ impl Msg {
             Ok(Msg::MultiSend { input, outputs })
         } else if let Some(m) = WasmMsg::from_any(any)? {
             Ok(Msg::Wasm(m))
+        } else if let Some(m) = crate::tx::staking::decode(any)? {
+            Ok(Msg::Staking(m))
+        } else if let Some((m, denom)) = crate::tx::gov::decode(any)? {
+            Ok(Msg::Gov(m, denom))
         } else {
             Err(TxError::UnknownRequest(any.type_url.clone()))
         }

@@ -26,26 +26,30 @@ pub fn execute(
         responses: Vec::new(),
     };
     for (i, msg) in tx.msgs.iter().enumerate() {
+        // Staking and governance handlers emit their own `message` event.
         let module = match msg {
-            Msg::Send { .. } | Msg::MultiSend { .. } => "bank",
-            Msg::Wasm(_) => "wasm",
+            Msg::Send { .. } | Msg::MultiSend { .. } => Some("bank"),
+            Msg::Wasm(_) => Some("wasm"),
+            Msg::Staking(_) | Msg::Gov(..) => None,
         };
-        if let Some(signer) = msg.signers().first() {
+        if let (Some(module), Some(signer)) = (module, msg.signers().first()) {
             out.events
                 .push(events::message(&msg.type_url(), signer, module, i));
         }
-        let r = run_msg(kv, wasm_ctx, msg, 0, &mut out.events)?;
+        let r = run_msg(kv, wasm_ctx, msg, 0, i, &mut out.events)?;
         out.responses.push(r);
     }
     Ok(out)
 }
 
-/// Runs one message (at contract call depth `depth`) and returns its `Msg…Response`.
+/// Runs one message (at contract call depth `depth`; `msg_index` is its place in the tx) and
+/// returns its `Msg…Response`.
 pub(crate) fn run_msg(
     kv: &mut Metered<'_, '_>,
     wasm_ctx: &WasmCtx<'_>,
     msg: &Msg,
     depth: u32,
+    msg_index: usize,
     events: &mut Vec<Event>,
 ) -> Result<Any, TxError> {
     match msg {
@@ -84,5 +88,7 @@ pub(crate) fn run_msg(
             Ok(proof_sdk::msgs::to_any(&MsgMultiSendResponse {}))
         }
         Msg::Wasm(m) => wasm::run_msg(kv, wasm_ctx, m, depth, events),
+        Msg::Staking(m) => super::staking::execute(kv, m, msg_index, events),
+        Msg::Gov(m, denom) => super::gov::execute(kv, m, denom, msg_index, events),
     }
 }

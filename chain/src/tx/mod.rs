@@ -6,6 +6,8 @@ pub mod decode;
 pub mod error;
 pub mod events;
 pub mod exec;
+pub mod gov;
+pub mod staking;
 pub mod wasm;
 
 pub use decode::{DecodedTx, Msg};

@@ -90,6 +90,22 @@ impl App {
         accounts: &[(&PrivateKey, u128)],
         params: proof_chain::state::params::Params,
     ) -> Self {
+        let genesis = AppGenesis {
+            accounts: accounts
+                .iter()
+                .map(|(k, a)| GenesisAccount {
+                    address: k.address().to_string(),
+                    coins: format!("{a}uxyz"),
+                })
+                .collect(),
+            params,
+            ..Default::default()
+        };
+        Self::with_genesis(&genesis).0
+    }
+
+    /// An app initialised from `genesis`, with InitChain's response.
+    pub fn with_genesis(genesis: &AppGenesis) -> (Self, response::InitChain) {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(Store::open(&dir.path().join("db"), Pruning::default()).unwrap());
         let vm = proof_vm::Vm::new(proof_vm::VmConfig {
@@ -106,16 +122,6 @@ impl App {
         let metrics = Metrics::new();
         let mempool = Arc::new(MempoolState::new(exec.clone(), metrics.clone()));
         let consensus = Mutex::new(ConsensusState::new(exec.clone(), mempool.clone(), metrics));
-        let genesis = AppGenesis {
-            accounts: accounts
-                .iter()
-                .map(|(k, a)| GenesisAccount {
-                    address: k.address().to_string(),
-                    coins: format!("{a}uxyz"),
-                })
-                .collect(),
-            params,
-        };
         let app = Self {
             _dir: dir,
             store,
@@ -132,11 +138,13 @@ impl App {
             chain_id: CHAIN.into(),
             consensus_params: serde_json::from_str(r#"{"block":{"max_bytes":"22020096","max_gas":"-1","time_iota_ms":"1000"},"evidence":{"max_age_num_blocks":"100000","max_age_duration":"172800000000000","max_bytes":"1048576"},"validator":{"pub_key_types":["ed25519"]},"version":{"app":"0"}}"#).unwrap(),
             validators: vec![],
-            app_state_bytes: serde_json::to_vec(&genesis).unwrap().into(),
+            app_state_bytes: serde_json::to_vec(genesis).unwrap().into(),
             initial_height: 1u32.into(),
         }));
-        assert!(matches!(r, ConsensusResponse::InitChain(_)));
-        app
+        let ConsensusResponse::InitChain(init) = r else {
+            panic!("{r:?}")
+        };
+        (app, init)
     }
 
     pub fn consensus(&self, req: ConsensusRequest) -> ConsensusResponse {
@@ -152,17 +160,29 @@ impl App {
 
     /// FinalizeBlock + Commit of `txs` as the next block.
     pub fn block(&mut self, txs: Vec<Bytes>) -> response::FinalizeBlock {
+        let t = time(self.height + 1);
+        self.block_with(txs, vec![], vec![], t)
+    }
+
+    /// FinalizeBlock + Commit with the last commit's votes, evidence and a block time.
+    pub fn block_with(
+        &mut self,
+        txs: Vec<Bytes>,
+        votes: Vec<tendermint::abci::types::VoteInfo>,
+        misbehavior: Vec<tendermint::abci::types::Misbehavior>,
+        t: tendermint::Time,
+    ) -> response::FinalizeBlock {
         self.height += 1;
         let fb = match self.consensus(ConsensusRequest::FinalizeBlock(request::FinalizeBlock {
             txs,
             decided_last_commit: tendermint::abci::types::CommitInfo {
                 round: 0u8.into(),
-                votes: vec![],
+                votes,
             },
-            misbehavior: vec![],
+            misbehavior,
             hash: Default::default(),
             height: self.height.try_into().unwrap(),
-            time: time(self.height),
+            time: t,
             next_validators_hash: Default::default(),
             proposer_address: proposer(),
         })) {

@@ -295,7 +295,7 @@ fn run_contract_msg(
                 .collect::<Vec<_>>()
         )));
     }
-    crate::tx::exec::run_msg(kv, ctx, &msg, depth + 1, events)
+    crate::tx::exec::run_msg(kv, ctx, &msg, depth + 1, 0, events)
 }
 
 /// A contract's `CosmosMsg` JSON as the SDK message it stands for.

@@ -1,0 +1,327 @@
+//! The proof-of-stake hooks of block execution: genesis validators (InitChain), slashing from
+//! CometBFT's commit info and evidence (begin block), and at end block the unbonding queue, the
+//! validator-set diff for CometBFT and the epoch checkpoint with its rewards.
+
+use proof_sdk::Address;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tendermint::abci::types::{BlockSignatureInfo, CommitInfo, ExtendedCommitInfo, Misbehavior};
+use tendermint::abci::Event;
+use tendermint::block::BlockIdFlag;
+use tendermint::validator::Update;
+
+use crate::state::epoch::{self, EpochParams, StoredCheckpoint};
+use crate::state::staking::{
+    self, CommitVote, Evidence, NewValidator, SlashingParams, StakingError, StakingParams,
+};
+use crate::state::{Delta, StateError};
+use crate::tx::events;
+
+/// A validator in genesis: its self-stake is minted straight into the bonded pool.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GenesisValidator {
+    /// The operator's account (`proof1...`); it signs the validator's transactions.
+    pub operator: String,
+    /// Base64 of the 32-byte ed25519 consensus key (CometBFT's `pub_key.value`).
+    pub pubkey: String,
+    /// Self-delegation in uxyz (a decimal string).
+    pub self_stake: String,
+    pub commission_bps: u32,
+    pub moniker: String,
+}
+
+/// The `staking` section of the app genesis.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PosGenesis {
+    pub params: StakingParams,
+    pub slashing: SlashingParams,
+    pub epoch: EpochParams,
+    pub gov: crate::state::gov::GovParams,
+    pub validators: Vec<GenesisValidator>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PosGenesisError {
+    #[error("staking genesis: {0}")]
+    Invalid(String),
+    #[error("genesis validator {0}: {1}")]
+    Validator(usize, String),
+    #[error(transparent)]
+    Staking(#[from] StakingError),
+}
+
+impl PosGenesis {
+    /// Writes params, genesis validators and epoch 0, and returns the initial validator set
+    /// (empty if genesis names no validators: then CometBFT's genesis validators stand).
+    pub fn apply(
+        &self,
+        state: &mut Delta<'_>,
+        genesis_ns: i64,
+        first_height: u64,
+    ) -> Result<Vec<Update>, PosGenesisError> {
+        self.params.validate().map_err(PosGenesisError::Invalid)?;
+        self.slashing.validate().map_err(PosGenesisError::Invalid)?;
+        self.epoch.validate().map_err(PosGenesisError::Invalid)?;
+        self.gov.validate().map_err(PosGenesisError::Invalid)?;
+        state.put(crate::state::gov::PARAMS_KEY.to_vec(), json(&self.gov)?);
+        state.put(staking::PARAMS_KEY.to_vec(), json(&self.params)?);
+        state.put(staking::SLASHING_PARAMS_KEY.to_vec(), json(&self.slashing)?);
+        state.put(epoch::PARAMS_KEY.to_vec(), json(&self.epoch)?);
+        epoch::init(state, genesis_ns, first_height)?;
+        for (i, g) in self.validators.iter().enumerate() {
+            let err = |m: String| PosGenesisError::Validator(i, m);
+            let operator: Address = g
+                .operator
+                .parse()
+                .map_err(|e: proof_sdk::address::AddressError| err(e.to_string()))?;
+            use base64::Engine as _;
+            let pk = base64::engine::general_purpose::STANDARD
+                .decode(g.pubkey.trim())
+                .map_err(|e| err(format!("pubkey: {e}")))?;
+            let cons_pubkey: [u8; 32] = pk
+                .try_into()
+                .map_err(|_| err("pubkey must be 32 bytes (ed25519)".into()))?;
+            let self_stake: u128 = g
+                .self_stake
+                .parse()
+                .map_err(|_| err("self_stake must be an integer".into()))?;
+            crate::state::auth::get_or_create_account(state, &operator)?;
+            staking::create_validator(
+                state,
+                first_height,
+                NewValidator {
+                    operator,
+                    cons_pubkey,
+                    moniker: if g.moniker.is_empty() {
+                        format!("validator{i}")
+                    } else {
+                        g.moniker.clone()
+                    },
+                    commission_bps: g.commission_bps,
+                    max_commission_bps: g.commission_bps.max(2000),
+                    max_change_bps: 100,
+                    min_self_delegation: 1,
+                    self_stake,
+                },
+                true,
+            )
+            .map_err(|e| err(e.to_string()))?;
+        }
+        Ok(to_updates(staking::apply_validator_set(state)?))
+    }
+}
+
+fn json<T: Serialize>(v: &T) -> Result<Vec<u8>, PosGenesisError> {
+    serde_json::to_vec(v).map_err(|e| PosGenesisError::Invalid(e.to_string()))
+}
+
+impl From<StateError> for PosGenesisError {
+    fn from(e: StateError) -> Self {
+        PosGenesisError::Staking(e.into())
+    }
+}
+
+/// The validator set the app last sent to CometBFT, as updates (for a repeated InitChain).
+pub fn current_set(state: &dyn crate::state::StateRead) -> Result<Vec<Update>, StateError> {
+    Ok(to_updates(
+        staking::last_set(state)?
+            .into_iter()
+            .map(|(v, p)| (v.cons_pubkey, p))
+            .collect(),
+    ))
+}
+
+fn to_updates(list: Vec<([u8; 32], u64)>) -> Vec<Update> {
+    list.into_iter()
+        .filter_map(|(pk, power)| {
+            Some(Update {
+                pub_key: tendermint::PublicKey::from_raw_ed25519(&pk)?,
+                power: tendermint::vote::Power::try_from(power).ok()?,
+            })
+        })
+        .collect()
+}
+
+/// What CometBFT tells the app about a block's signers and misbehaviour. Part of the block's
+/// execution key: a cached proposal execution is reused only if these match too.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PosInput {
+    pub votes: Vec<CommitVote>,
+    pub evidence: Vec<(u8, [u8; 20], u64, u64)>,
+}
+
+impl PosInput {
+    fn evidence_of(misbehavior: &[Misbehavior]) -> Vec<(u8, [u8; 20], u64, u64)> {
+        misbehavior
+            .iter()
+            .map(|m| {
+                (
+                    m.kind as u8,
+                    m.validator.address,
+                    m.height.value(),
+                    m.validator.power.value(),
+                )
+            })
+            .collect()
+    }
+
+    fn signed(info: &BlockSignatureInfo) -> bool {
+        match info {
+            BlockSignatureInfo::Flag(f) => !matches!(f, BlockIdFlag::Absent),
+            BlockSignatureInfo::LegacySigned => true,
+        }
+    }
+
+    pub fn from_commit(commit: &CommitInfo, misbehavior: &[Misbehavior]) -> Self {
+        Self {
+            votes: commit
+                .votes
+                .iter()
+                .map(|v| CommitVote {
+                    cons_address: v.validator.address,
+                    power: v.validator.power.value(),
+                    signed: Self::signed(&v.sig_info),
+                })
+                .collect(),
+            evidence: Self::evidence_of(misbehavior),
+        }
+    }
+
+    pub fn from_extended(commit: &ExtendedCommitInfo, misbehavior: &[Misbehavior]) -> Self {
+        Self {
+            votes: commit
+                .votes
+                .iter()
+                .map(|v| CommitVote {
+                    cons_address: v.validator.address,
+                    power: v.validator.power.value(),
+                    signed: Self::signed(&v.sig_info),
+                })
+                .collect(),
+            evidence: Self::evidence_of(misbehavior),
+        }
+    }
+
+    pub fn digest(&self) -> [u8; 32] {
+        let mut h = Sha256::new();
+        for v in &self.votes {
+            h.update(v.cons_address);
+            h.update(v.power.to_be_bytes());
+            h.update([v.signed as u8]);
+        }
+        h.update([0xff]);
+        for (k, a, height, p) in &self.evidence {
+            h.update([*k]);
+            h.update(a);
+            h.update(height.to_be_bytes());
+            h.update(p.to_be_bytes());
+        }
+        h.finalize().into()
+    }
+}
+
+fn ns(time_nanos: i128) -> i64 {
+    i64::try_from(time_nanos).unwrap_or(i64::MAX)
+}
+
+/// Slashing at the start of a block: evidence first, then the last commit's signatures.
+pub fn begin_block(
+    block: &mut Delta<'_>,
+    height: u64,
+    time_nanos: i128,
+    input: &PosInput,
+) -> Result<Vec<Event>, StakingError> {
+    let mut evs = Vec::new();
+    // Duplicate votes and light-client attacks both mean the key signed conflicting blocks.
+    let evidence: Vec<Evidence> = input
+        .evidence
+        .iter()
+        .filter(|(kind, ..)| *kind != 0)
+        .map(|(_, addr, h, p)| Evidence {
+            cons_address: *addr,
+            height: *h,
+            power: *p,
+        })
+        .collect();
+    for (op, amount) in staking::handle_evidence(block, &evidence)? {
+        evs.push(events::event(
+            "slash",
+            &[
+                ("address", staking::valoper(&op)),
+                ("reason", "double_sign".into()),
+                ("burned", amount.to_string()),
+                ("jailed", "forever".into()),
+            ],
+        ));
+    }
+    for op in staking::handle_votes(block, height, ns(time_nanos), &input.votes)? {
+        evs.push(events::event(
+            "slash",
+            &[
+                ("address", staking::valoper(&op)),
+                ("reason", "missing_signature".into()),
+                ("jailed", "true".into()),
+            ],
+        ));
+    }
+    Ok(evs)
+}
+
+/// What end block produced.
+pub struct EndBlock {
+    pub validator_updates: Vec<Update>,
+    pub events: Vec<Event>,
+    pub checkpoint: Option<StoredCheckpoint>,
+}
+
+/// Matures unbondings, sends the validator-set diff, and closes the epoch when due.
+pub fn end_block(
+    block: &mut Delta<'_>,
+    chain_id: &str,
+    height: u64,
+    time_nanos: i128,
+    app_hash: &dyn Fn(u64) -> Result<Option<[u8; 32]>, StateError>,
+) -> Result<EndBlock, StakingError> {
+    let now = ns(time_nanos);
+    let mut evs = Vec::new();
+    for (del, amount) in staking::mature(block, now)? {
+        evs.push(events::event(
+            "complete_unbonding",
+            &[
+                ("delegator", del.to_string()),
+                ("amount", amount.to_string()),
+            ],
+        ));
+    }
+    // Governance first: a passed parameter change applies to this block's validator set.
+    for (id, status) in crate::state::gov::end_block(block, now)? {
+        evs.push(events::event(
+            "proposal_result",
+            &[
+                ("proposal_id", id.to_string()),
+                ("status", format!("{status:?}")),
+            ],
+        ));
+    }
+    let updates = to_updates(staking::apply_validator_set(block)?);
+    let checkpoint = epoch::maybe_checkpoint(block, chain_id, height, now, app_hash)?;
+    if let Some(c) = &checkpoint {
+        evs.push(events::event(
+            "checkpoint",
+            &[
+                ("epoch", c.checkpoint.epoch.to_string()),
+                ("hash", c.hash.clone()),
+                ("start_height", c.checkpoint.start_height.to_string()),
+                ("end_height", c.checkpoint.end_height.to_string()),
+                ("emission", c.checkpoint.rewards.emission.to_string()),
+            ],
+        ));
+    }
+    Ok(EndBlock {
+        validator_updates: updates,
+        events: evs,
+        checkpoint,
+    })
+}

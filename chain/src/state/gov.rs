@@ -1,0 +1,399 @@
+//! Governance: parameter-change proposals with a deposit and stake-weighted voting.
+//!
+//! A proposal enters voting once its deposits reach `min_deposit` (within `max_deposit_secs`, else
+//! it is dropped and refunded). When `voting_secs` of block time have passed it is tallied: a
+//! voter weighs the tokens its delegations to validators in the active set are worth. It passes
+//! if the turnout reaches `quorum_bps` of the bonded stake, NoWithVeto stays at or below
+//! `veto_bps` of the turnout and Yes exceeds `threshold_bps` of the non-abstaining votes; then its
+//! changes are applied (each re-validated; if any is invalid, none is applied). Deposits are
+//! refunded unless vetoed (then they go to the development fund: nothing is burned).
+//! Deposits sit in the `gov` module account.
+
+use borsh::{BorshDeserialize, BorshSerialize};
+use proof_sdk::{Address, Coin};
+use serde::{Deserialize, Serialize};
+
+use super::epoch::EpochParams;
+use super::staking::{self, mul_div, PosKv, SlashingParams, StakingError, StakingParams, BPS};
+use super::{bank, keys, params::Params, StateError};
+
+pub const PARAMS_KEY: &[u8] = b"gov/params";
+const NEXT_ID_KEY: &[u8] = b"gov/next_id";
+const PROPOSAL_PREFIX: &[u8] = b"gov/proposal/";
+const ACTIVE_PREFIX: &[u8] = b"gov/active/";
+const DEPOSIT_PREFIX: &[u8] = b"gov/deposit/";
+const VOTE_PREFIX: &[u8] = b"gov/vote/";
+pub const GOV_MODULE: &str = "gov";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GovParams {
+    #[serde(with = "proof_sdk::checkpoint::u128_str")]
+    pub min_deposit: u128,
+    pub max_deposit_secs: u64,
+    pub voting_secs: u64,
+    pub quorum_bps: u32,
+    pub threshold_bps: u32,
+    pub veto_bps: u32,
+}
+
+impl Default for GovParams {
+    fn default() -> Self {
+        Self {
+            min_deposit: 10_000_000_000,
+            max_deposit_secs: 2 * 24 * 3600,
+            voting_secs: 2 * 24 * 3600,
+            quorum_bps: 3340,
+            threshold_bps: 5000,
+            veto_bps: 3340,
+        }
+    }
+}
+
+impl GovParams {
+    pub fn validate(&self) -> Result<(), String> {
+        if self.voting_secs == 0 || self.max_deposit_secs == 0 {
+            return Err("gov periods must be positive".into());
+        }
+        for b in [self.quorum_bps, self.threshold_bps, self.veto_bps] {
+            if b as u128 > BPS {
+                return Err("gov fractions are basis points, at most 10000".into());
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+pub enum Status {
+    DepositPeriod,
+    VotingPeriod,
+    Passed,
+    Rejected,
+    /// Passed, but applying a change failed validation: nothing was applied.
+    Failed,
+}
+
+/// One parameter change: `subspace` (`chain`, `staking`, `slashing`, `epoch`, `gov`), the field
+/// name and its new value as JSON.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+pub struct ParamChange {
+    pub subspace: String,
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+pub struct Proposal {
+    pub id: u64,
+    pub proposer: String,
+    pub title: String,
+    pub changes: Vec<ParamChange>,
+    pub deposit: u128,
+    pub status: Status,
+    pub deposit_end_ns: i64,
+    pub voting_end_ns: i64,
+    /// Yes, abstain, no, no-with-veto (uxyz of stake), filled in at the tally.
+    pub tally: [u128; 4],
+}
+
+fn corrupt(key: &[u8], reason: impl ToString) -> StateError {
+    StateError::Corrupt {
+        key: String::from_utf8_lossy(key).into_owned(),
+        reason: reason.to_string(),
+    }
+}
+
+fn bad(msg: impl Into<String>) -> StakingError {
+    StakingError::InvalidAmount(msg.into())
+}
+
+pub fn params(kv: &dyn PosKv) -> Result<GovParams, StateError> {
+    staking::load_json(kv.as_read(), PARAMS_KEY)
+}
+
+fn proposal_key(id: u64) -> Vec<u8> {
+    [PROPOSAL_PREFIX, &id.to_be_bytes()].concat()
+}
+
+pub fn proposal(kv: &mut dyn PosKv, id: u64) -> Result<Option<Proposal>, StateError> {
+    match kv.kv_get(&proposal_key(id))? {
+        Some(b) => Ok(Some(
+            borsh::from_slice(&b).map_err(|e| corrupt(&proposal_key(id), e))?,
+        )),
+        None => Ok(None),
+    }
+}
+
+fn save(kv: &mut dyn PosKv, p: &Proposal) -> Result<(), StateError> {
+    let b = borsh::to_vec(p).map_err(|e| corrupt(b"gov/proposal", e))?;
+    kv.kv_put(proposal_key(p.id), b)
+}
+
+fn gov_account() -> Address {
+    Address::module(GOV_MODULE)
+}
+
+/// Applies parameter changes (all or nothing: every section is re-validated before any write).
+pub fn apply_changes(kv: &mut dyn PosKv, changes: &[ParamChange]) -> Result<(), StakingError> {
+    let sections: [(&str, &[u8]); 5] = [
+        ("chain", keys::PARAMS),
+        ("staking", staking::PARAMS_KEY),
+        ("slashing", staking::SLASHING_PARAMS_KEY),
+        ("epoch", super::epoch::PARAMS_KEY),
+        ("gov", PARAMS_KEY),
+    ];
+    let mut writes = Vec::new();
+    for (name, key) in sections {
+        let mine: Vec<&ParamChange> = changes.iter().filter(|c| c.subspace == name).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let current: serde_json::Value = match name {
+            "chain" => serde_json::to_value(Params::load(kv.as_read())?),
+            "staking" => serde_json::to_value(staking::params(kv.as_read())?),
+            "slashing" => serde_json::to_value(staking::slashing_params(kv.as_read())?),
+            "epoch" => serde_json::to_value(EpochParams::load(kv.as_read())?),
+            _ => serde_json::to_value(params(kv)?),
+        }
+        .map_err(|e| bad(e.to_string()))?;
+        let mut obj = current;
+        for c in mine {
+            let slot = obj
+                .get_mut(&c.key)
+                .ok_or_else(|| bad(format!("{}.{}: no such parameter", c.subspace, c.key)))?;
+            *slot = serde_json::from_str(&c.value)
+                .map_err(|e| bad(format!("{}.{}: value is not JSON: {e}", c.subspace, c.key)))?;
+        }
+        let check = |r: Result<(), String>| r.map_err(|e| bad(format!("{name}: {e}")));
+        let de = |e: serde_json::Error| bad(format!("{name}: {e}"));
+        let bytes = match name {
+            "chain" => {
+                let p: Params = serde_json::from_value(obj).map_err(de)?;
+                if p.min_gas_price_den == 0 {
+                    return Err(bad("chain: min_gas_price_den must be positive"));
+                }
+                p.encode()
+            }
+            "staking" => {
+                let p: StakingParams = serde_json::from_value(obj).map_err(de)?;
+                check(p.validate())?;
+                serde_json::to_vec(&p).map_err(de)?
+            }
+            "slashing" => {
+                let p: SlashingParams = serde_json::from_value(obj).map_err(de)?;
+                check(p.validate())?;
+                serde_json::to_vec(&p).map_err(de)?
+            }
+            "epoch" => {
+                let p: EpochParams = serde_json::from_value(obj).map_err(de)?;
+                check(p.validate())?;
+                serde_json::to_vec(&p).map_err(de)?
+            }
+            _ => {
+                let p: GovParams = serde_json::from_value(obj).map_err(de)?;
+                check(p.validate())?;
+                serde_json::to_vec(&p).map_err(de)?
+            }
+        };
+        writes.push((key.to_vec(), bytes));
+    }
+    for c in changes {
+        if !sections.iter().any(|(n, _)| *n == c.subspace) {
+            return Err(bad(format!("unknown parameter subspace {:?}", c.subspace)));
+        }
+    }
+    for (k, v) in writes {
+        kv.kv_put(k, v)?;
+    }
+    Ok(())
+}
+
+/// Records a deposit; starts voting when the total reaches the minimum.
+fn add_deposit(
+    kv: &mut dyn PosKv,
+    p: &mut Proposal,
+    from: &Address,
+    amount: u128,
+    now_ns: i64,
+    gp: &GovParams,
+) -> Result<(), StakingError> {
+    if amount > 0 {
+        let denom = staking::params(kv.as_read())?.bond_denom;
+        bank::send(kv, from, &gov_account(), &[Coin::new(amount, denom)])?;
+        let key = [DEPOSIT_PREFIX, &p.id.to_be_bytes(), from.as_bytes()].concat();
+        let have = match kv.kv_get(&key)? {
+            Some(b) => u128::from_be_bytes(b.try_into().map_err(|_| corrupt(&key, "deposit"))?),
+            None => 0,
+        };
+        kv.kv_put(key, (have + amount).to_be_bytes().to_vec())?;
+        p.deposit += amount;
+    }
+    if p.status == Status::DepositPeriod && p.deposit >= gp.min_deposit {
+        p.status = Status::VotingPeriod;
+        p.voting_end_ns =
+            now_ns.saturating_add((gp.voting_secs as i64).saturating_mul(1_000_000_000));
+    }
+    Ok(())
+}
+
+pub fn submit(
+    kv: &mut dyn PosKv,
+    proposer: &Address,
+    title: String,
+    changes: Vec<ParamChange>,
+    deposit: u128,
+    now_ns: i64,
+) -> Result<u64, StakingError> {
+    if changes.is_empty() {
+        return Err(bad("a proposal needs at least one change"));
+    }
+    // Refuse changes that could never apply (unknown field, wrong type, invalid value) now, on a
+    // scratch layer, rather than after a vote.
+    {
+        let mut scratch = super::Delta::new(kv.as_read());
+        apply_changes(&mut scratch, &changes)?;
+    }
+    let gp = params(kv)?;
+    let id = match kv.kv_get(NEXT_ID_KEY)? {
+        Some(b) => u64::from_be_bytes(b.try_into().map_err(|_| corrupt(NEXT_ID_KEY, "id"))?),
+        None => 1,
+    };
+    kv.kv_put(NEXT_ID_KEY.to_vec(), (id + 1).to_be_bytes().to_vec())?;
+    let mut p = Proposal {
+        id,
+        proposer: proposer.to_string(),
+        title,
+        changes,
+        deposit: 0,
+        status: Status::DepositPeriod,
+        deposit_end_ns: now_ns
+            .saturating_add((gp.max_deposit_secs as i64).saturating_mul(1_000_000_000)),
+        voting_end_ns: 0,
+        tally: [0; 4],
+    };
+    add_deposit(kv, &mut p, proposer, deposit, now_ns, &gp)?;
+    save(kv, &p)?;
+    kv.kv_put([ACTIVE_PREFIX, &id.to_be_bytes()].concat(), vec![])?;
+    Ok(id)
+}
+
+pub fn deposit(
+    kv: &mut dyn PosKv,
+    id: u64,
+    from: &Address,
+    amount: u128,
+    now_ns: i64,
+) -> Result<(), StakingError> {
+    let gp = params(kv)?;
+    let mut p = proposal(kv, id)?.ok_or_else(|| bad(format!("no proposal {id}")))?;
+    if p.status != Status::DepositPeriod && p.status != Status::VotingPeriod {
+        return Err(bad(format!("proposal {id} is closed")));
+    }
+    add_deposit(kv, &mut p, from, amount, now_ns, &gp)?;
+    save(kv, &p)?;
+    Ok(())
+}
+
+/// Options as in Cosmos: 1 yes, 2 abstain, 3 no, 4 no with veto. A later vote replaces an earlier.
+pub fn vote(kv: &mut dyn PosKv, id: u64, voter: &Address, option: i32) -> Result<(), StakingError> {
+    if !(1..=4).contains(&option) {
+        return Err(bad(format!("invalid vote option {option}")));
+    }
+    let p = proposal(kv, id)?.ok_or_else(|| bad(format!("no proposal {id}")))?;
+    if p.status != Status::VotingPeriod {
+        return Err(bad(format!("proposal {id} is not in its voting period")));
+    }
+    kv.kv_put(
+        [VOTE_PREFIX, &id.to_be_bytes(), voter.as_bytes()].concat(),
+        vec![option as u8],
+    )?;
+    Ok(())
+}
+
+fn settle_deposits(kv: &mut dyn PosKv, id: u64, refund: bool) -> Result<(), StakingError> {
+    let denom = staking::params(kv.as_read())?.bond_denom;
+    let dev = EpochParams::load(kv.as_read())?.development_address()?;
+    let prefix = [DEPOSIT_PREFIX, &id.to_be_bytes()].concat();
+    for (k, v) in kv.scan(&prefix)? {
+        let from = Address::from_bytes(&k[prefix.len()..]).map_err(|e| corrupt(&k, e))?;
+        let amount = u128::from_be_bytes(
+            v.as_slice()
+                .try_into()
+                .map_err(|_| corrupt(&k, "deposit"))?,
+        );
+        let to = if refund { from } else { dev.clone() };
+        bank::send(kv, &gov_account(), &to, &[Coin::new(amount, denom.clone())])?;
+        kv.kv_delete(k)?;
+    }
+    Ok(())
+}
+
+/// Closes proposals whose deposit or voting period is over. Returns (id, status) of each.
+pub fn end_block(kv: &mut dyn PosKv, now_ns: i64) -> Result<Vec<(u64, Status)>, StakingError> {
+    let gp = params(kv)?;
+    let mut out = Vec::new();
+    for k in kv.scan(ACTIVE_PREFIX)?.into_keys() {
+        let id = u64::from_be_bytes(
+            k[ACTIVE_PREFIX.len()..]
+                .try_into()
+                .map_err(|_| corrupt(&k, "id"))?,
+        );
+        let mut p = proposal(kv, id)?.ok_or_else(|| corrupt(&k, "proposal missing"))?;
+        match p.status {
+            Status::DepositPeriod if now_ns >= p.deposit_end_ns => {
+                settle_deposits(kv, id, true)?;
+                p.status = Status::Rejected;
+            }
+            Status::VotingPeriod if now_ns >= p.voting_end_ns => {
+                // Stake-weighted tally over the active set.
+                let set = staking::last_set(kv.as_read())?;
+                let bonded: u128 = set.iter().map(|(v, _)| v.tokens).sum();
+                let prefix = [VOTE_PREFIX, &id.to_be_bytes()].concat();
+                let votes = kv.scan(&prefix)?;
+                let mut tally = [0u128; 4];
+                for (vk, opt) in &votes {
+                    let voter =
+                        Address::from_bytes(&vk[prefix.len()..]).map_err(|e| corrupt(vk, e))?;
+                    let mut power = 0u128;
+                    for (v, _) in &set {
+                        let shares = staking::delegation_shares(kv, &voter, &v.operator())?;
+                        power += v.tokens_for(shares)?;
+                    }
+                    let i = (opt.first().copied().unwrap_or(1).clamp(1, 4) - 1) as usize;
+                    tally[i] += power;
+                    kv.kv_delete(vk.clone())?;
+                }
+                p.tally = tally;
+                let [yes, abstain, no, veto] = tally;
+                let turnout = yes + abstain + no + veto;
+                let quorum = turnout * BPS >= bonded * gp.quorum_bps as u128 && turnout > 0;
+                let vetoed = quorum && veto * BPS > turnout * gp.veto_bps as u128;
+                let passed = quorum
+                    && !vetoed
+                    && yes * BPS > mul_div(yes + no + veto, gp.threshold_bps as u128, 1)?;
+                settle_deposits(kv, id, !vetoed)?;
+                p.status = if passed {
+                    // All or nothing: apply on a scratch layer first.
+                    let ok = {
+                        let mut scratch = super::Delta::new(kv.as_read());
+                        apply_changes(&mut scratch, &p.changes).is_ok()
+                    };
+                    if ok {
+                        apply_changes(kv, &p.changes)?;
+                        Status::Passed
+                    } else {
+                        Status::Failed
+                    }
+                } else {
+                    Status::Rejected
+                };
+            }
+            _ => continue,
+        }
+        kv.kv_delete(k)?;
+        save(kv, &p)?;
+        out.push((id, p.status));
+    }
+    Ok(out)
+}

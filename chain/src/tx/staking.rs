@@ -1,0 +1,353 @@
+//! Staking and slashing messages: the Cosmos SDK's `cosmos.staking.v1beta1` MsgCreateValidator,
+//! MsgDelegate, MsgUndelegate, MsgBeginRedelegate and `cosmos.slashing.v1beta1.MsgUnjail`,
+//! decoded statelessly here and executed against `state::staking`.
+
+use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
+use cosmos_sdk_proto::cosmos::slashing::v1beta1::{MsgUnjail, MsgUnjailResponse};
+use cosmos_sdk_proto::cosmos::staking::v1beta1::{
+    MsgBeginRedelegate, MsgBeginRedelegateResponse, MsgCreateValidator, MsgCreateValidatorResponse,
+    MsgDelegate, MsgDelegateResponse, MsgUndelegate, MsgUndelegateResponse,
+};
+use cosmos_sdk_proto::Any;
+use proof_sdk::{Address, Coin, PublicKey};
+use prost::{Message, Name};
+use tendermint::abci::Event;
+
+use super::{events, TxError};
+use crate::state::staking::{self, NewValidator, StakingError};
+use crate::state::{keys, Metered, StateRead};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StakingMsg {
+    CreateValidator {
+        operator: Address,
+        cons_pubkey: [u8; 32],
+        moniker: String,
+        commission_bps: u32,
+        max_commission_bps: u32,
+        max_change_bps: u32,
+        min_self_delegation: u128,
+        value: Coin,
+    },
+    Delegate {
+        delegator: Address,
+        validator: Address,
+        amount: Coin,
+    },
+    Undelegate {
+        delegator: Address,
+        validator: Address,
+        amount: Coin,
+    },
+    Redelegate {
+        delegator: Address,
+        src: Address,
+        dst: Address,
+        amount: Coin,
+    },
+    Unjail {
+        validator: Address,
+    },
+}
+
+impl StakingMsg {
+    pub fn type_url(&self) -> String {
+        match self {
+            StakingMsg::CreateValidator { .. } => MsgCreateValidator::type_url(),
+            StakingMsg::Delegate { .. } => MsgDelegate::type_url(),
+            StakingMsg::Undelegate { .. } => MsgUndelegate::type_url(),
+            StakingMsg::Redelegate { .. } => MsgBeginRedelegate::type_url(),
+            StakingMsg::Unjail { .. } => MsgUnjail::type_url(),
+        }
+    }
+
+    /// The account that must sign (an operator signs with its own account key).
+    pub fn signer(&self) -> Address {
+        match self {
+            StakingMsg::CreateValidator { operator, .. } => operator.clone(),
+            StakingMsg::Delegate { delegator, .. }
+            | StakingMsg::Undelegate { delegator, .. }
+            | StakingMsg::Redelegate { delegator, .. } => delegator.clone(),
+            StakingMsg::Unjail { validator } => validator.clone(),
+        }
+    }
+}
+
+fn invalid(msg: impl Into<String>) -> TxError {
+    TxError::InvalidRequest(msg.into())
+}
+
+fn account(s: &str) -> Result<Address, TxError> {
+    s.parse()
+        .map_err(|e: proof_sdk::address::AddressError| TxError::InvalidAddress(e.to_string()))
+}
+
+fn valoper(s: &str) -> Result<Address, TxError> {
+    staking::parse_valoper(s).map_err(|e| TxError::InvalidAddress(e.to_string()))
+}
+
+fn positive_coin(c: Option<&ProtoCoin>) -> Result<Coin, TxError> {
+    let c = c.ok_or_else(|| TxError::InvalidCoins("amount is required".into()))?;
+    let coin = Coin::from_proto(c).map_err(|e| TxError::InvalidCoins(e.to_string()))?;
+    if coin.amount == 0 {
+        return Err(TxError::InvalidCoins("amount must be positive".into()));
+    }
+    Ok(coin)
+}
+
+/// Decodes a staking or slashing message; `None` if the type URL is not one of ours.
+pub fn decode(any: &Any) -> Result<Option<StakingMsg>, TxError> {
+    let url = any.type_url.as_str();
+    let bytes = any.value.as_slice();
+    let decode_err = |e: prost::DecodeError| TxError::Decode(format!("{url}: {e}"));
+    let msg = if url == MsgCreateValidator::type_url() {
+        let m = MsgCreateValidator::decode(bytes).map_err(decode_err)?;
+        let operator = valoper(&m.validator_address)?;
+        #[allow(deprecated)]
+        if !m.delegator_address.is_empty() && account(&m.delegator_address)? != operator {
+            return Err(invalid("delegator_address must be the operator's account"));
+        }
+        let pk = m
+            .pubkey
+            .ok_or_else(|| invalid("consensus pubkey is required"))?;
+        let any_pk = Any {
+            type_url: pk.type_url,
+            value: pk.value,
+        };
+        let cons_pubkey = match PublicKey::from_any(&any_pk) {
+            Ok(PublicKey::Ed25519(k)) => k,
+            Ok(_) => return Err(invalid("consensus keys must be ed25519")),
+            Err(e) => return Err(TxError::InvalidPubKey(e.to_string())),
+        };
+        let rates = m
+            .commission
+            .ok_or_else(|| invalid("commission rates are required"))?;
+        let bps = |s: &str, what: &str| {
+            staking::parse_dec_bps(s).map_err(|e| invalid(format!("commission {what}: {e}")))
+        };
+        let moniker = m.description.map(|d| d.moniker).unwrap_or_default();
+        if moniker.trim().is_empty() || moniker.len() > 70 {
+            return Err(invalid("moniker must be 1 to 70 bytes"));
+        }
+        StakingMsg::CreateValidator {
+            operator,
+            cons_pubkey,
+            moniker,
+            commission_bps: bps(&rates.rate, "rate")?,
+            max_commission_bps: bps(&rates.max_rate, "max_rate")?,
+            max_change_bps: bps(&rates.max_change_rate, "max_change_rate")?,
+            min_self_delegation: if m.min_self_delegation.is_empty() {
+                1
+            } else {
+                m.min_self_delegation
+                    .parse()
+                    .map_err(|_| invalid("min_self_delegation must be an integer"))?
+            },
+            value: positive_coin(m.value.as_ref())?,
+        }
+    } else if url == MsgDelegate::type_url() {
+        let m = MsgDelegate::decode(bytes).map_err(decode_err)?;
+        StakingMsg::Delegate {
+            delegator: account(&m.delegator_address)?,
+            validator: valoper(&m.validator_address)?,
+            amount: positive_coin(m.amount.as_ref())?,
+        }
+    } else if url == MsgUndelegate::type_url() {
+        let m = MsgUndelegate::decode(bytes).map_err(decode_err)?;
+        StakingMsg::Undelegate {
+            delegator: account(&m.delegator_address)?,
+            validator: valoper(&m.validator_address)?,
+            amount: positive_coin(m.amount.as_ref())?,
+        }
+    } else if url == MsgBeginRedelegate::type_url() {
+        let m = MsgBeginRedelegate::decode(bytes).map_err(decode_err)?;
+        StakingMsg::Redelegate {
+            delegator: account(&m.delegator_address)?,
+            src: valoper(&m.validator_src_address)?,
+            dst: valoper(&m.validator_dst_address)?,
+            amount: positive_coin(m.amount.as_ref())?,
+        }
+    } else if url == MsgUnjail::type_url() {
+        let m = MsgUnjail::decode(bytes).map_err(decode_err)?;
+        StakingMsg::Unjail {
+            validator: valoper(&m.validator_addr)?,
+        }
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(msg))
+}
+
+impl From<StakingError> for TxError {
+    fn from(e: StakingError) -> Self {
+        match e {
+            StakingError::Bank(b) => b.into(),
+            StakingError::State(s) => s.into(),
+            StakingError::NoValidator(_) | StakingError::NoDelegation(..) => {
+                TxError::UnknownAddress(e.to_string())
+            }
+            StakingError::Overflow(_) => TxError::InvalidCoins(e.to_string()),
+            other => TxError::InvalidRequest(other.to_string()),
+        }
+    }
+}
+
+fn timestamp(ns: i64) -> tendermint_proto::google::protobuf::Timestamp {
+    tendermint_proto::google::protobuf::Timestamp {
+        seconds: ns.div_euclid(1_000_000_000),
+        nanos: ns.rem_euclid(1_000_000_000) as i32,
+    }
+}
+
+/// Height and time of the block being executed (written by the executor's begin-block).
+fn block_info(state: &dyn StateRead) -> Result<(u64, i64), TxError> {
+    let raw = state
+        .get_raw(keys::BLOCK_INFO)?
+        .ok_or_else(|| TxError::Internal("no block info".into()))?;
+    if raw.len() != 24 {
+        return Err(TxError::Internal("corrupt block info".into()));
+    }
+    let height = u64::from_be_bytes(raw[..8].try_into().unwrap_or_default());
+    let ns = i128::from_be_bytes(raw[8..].try_into().unwrap_or_default());
+    Ok((height, i64::try_from(ns).unwrap_or(i64::MAX)))
+}
+
+fn check_denom(kv: &Metered<'_, '_>, c: &Coin) -> Result<(), TxError> {
+    let want = staking::params(&kv.delta)?.bond_denom;
+    if c.denom != want {
+        return Err(TxError::InvalidCoins(format!(
+            "can only stake {want}, got {}",
+            c.denom
+        )));
+    }
+    Ok(())
+}
+
+/// Executes one staking message, appending its events, and returns the response `Any`.
+pub fn execute(
+    kv: &mut Metered<'_, '_>,
+    msg: &StakingMsg,
+    index: usize,
+    evs: &mut Vec<Event>,
+) -> Result<Any, TxError> {
+    let (height, now) = block_info(&kv.delta)?;
+    evs.push(events::message(
+        &msg.type_url(),
+        &msg.signer(),
+        module_of(msg),
+        index,
+    ));
+    Ok(match msg {
+        StakingMsg::CreateValidator {
+            operator,
+            cons_pubkey,
+            moniker,
+            commission_bps,
+            max_commission_bps,
+            max_change_bps,
+            min_self_delegation,
+            value,
+        } => {
+            check_denom(kv, value)?;
+            staking::create_validator(
+                kv,
+                height,
+                NewValidator {
+                    operator: operator.clone(),
+                    cons_pubkey: *cons_pubkey,
+                    moniker: moniker.clone(),
+                    commission_bps: *commission_bps,
+                    max_commission_bps: *max_commission_bps,
+                    max_change_bps: *max_change_bps,
+                    min_self_delegation: *min_self_delegation,
+                    self_stake: value.amount,
+                },
+                false,
+            )?;
+            evs.push(events::event(
+                "create_validator",
+                &[
+                    ("validator", staking::valoper(operator)),
+                    ("amount", value.to_string()),
+                ],
+            ));
+            proof_sdk::msgs::to_any(&MsgCreateValidatorResponse {})
+        }
+        StakingMsg::Delegate {
+            delegator,
+            validator,
+            amount,
+        } => {
+            check_denom(kv, amount)?;
+            let shares = staking::delegate(kv, delegator, validator, amount.amount)?;
+            evs.push(events::event(
+                "delegate",
+                &[
+                    ("validator", staking::valoper(validator)),
+                    ("delegator", delegator.to_string()),
+                    ("amount", amount.to_string()),
+                    ("new_shares", shares.to_string()),
+                ],
+            ));
+            proof_sdk::msgs::to_any(&MsgDelegateResponse {})
+        }
+        StakingMsg::Undelegate {
+            delegator,
+            validator,
+            amount,
+        } => {
+            check_denom(kv, amount)?;
+            let (done, tokens) =
+                staking::undelegate(kv, height, now, delegator, validator, amount.amount)?;
+            evs.push(events::event(
+                "unbond",
+                &[
+                    ("validator", staking::valoper(validator)),
+                    ("delegator", delegator.to_string()),
+                    ("amount", format!("{tokens}{}", amount.denom)),
+                    ("completion_time", done.to_string()),
+                ],
+            ));
+            proof_sdk::msgs::to_any(&MsgUndelegateResponse {
+                completion_time: Some(timestamp(done)),
+                amount: Some(Coin::new(tokens, amount.denom.clone()).to_proto()),
+            })
+        }
+        StakingMsg::Redelegate {
+            delegator,
+            src,
+            dst,
+            amount,
+        } => {
+            check_denom(kv, amount)?;
+            let done = staking::redelegate(kv, height, now, delegator, src, dst, amount.amount)?;
+            evs.push(events::event(
+                "redelegate",
+                &[
+                    ("source_validator", staking::valoper(src)),
+                    ("destination_validator", staking::valoper(dst)),
+                    ("delegator", delegator.to_string()),
+                    ("amount", amount.to_string()),
+                ],
+            ));
+            proof_sdk::msgs::to_any(&MsgBeginRedelegateResponse {
+                completion_time: Some(timestamp(done)),
+            })
+        }
+        StakingMsg::Unjail { validator } => {
+            staking::unjail(kv, height, now, validator)?;
+            evs.push(events::event(
+                "unjail",
+                &[("validator", staking::valoper(validator))],
+            ));
+            proof_sdk::msgs::to_any(&MsgUnjailResponse {})
+        }
+    })
+}
+
+fn module_of(msg: &StakingMsg) -> &'static str {
+    match msg {
+        StakingMsg::Unjail { .. } => "slashing",
+        _ => "staking",
+    }
+}
