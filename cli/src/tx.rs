@@ -33,6 +33,11 @@ pub enum TxCmd {
         #[command(subcommand)]
         cmd: crate::staking::SlashingTx,
     },
+    /// Parameter-change proposals, deposits and votes
+    Gov {
+        #[command(subcommand)]
+        cmd: crate::gov::GovTx,
+    },
 }
 
 #[derive(Subcommand)]
@@ -78,6 +83,7 @@ pub async fn run(ctx: &Ctx, cmd: TxCmd) -> Result<()> {
         } => send(ctx, args).await,
         TxCmd::Staking { cmd } => crate::staking::tx_staking(ctx, cmd).await,
         TxCmd::Slashing { cmd } => crate::staking::tx_slashing(ctx, cmd).await,
+        TxCmd::Gov { cmd } => crate::gov::tx(ctx, cmd).await,
     }
 }
 
