@@ -314,7 +314,7 @@ impl QueryHandler {
                 .encode_to_vec()
             }
             // Proof of stake and checkpoints (`pos_query`).
-            other => match super::pos_query::route(&self.exec, view, other, data)? {
+            other => match super::pos_query::route(view, other, data)? {
                 Some(v) => v,
                 None => return Err(QueryError::UnknownPath(other.to_string())),
             },
