@@ -171,7 +171,8 @@ fn testnet(dir: &Path, faucet: &Address) {
             "slash_fraction_double_sign_bps": 500,
             "slash_fraction_downtime_bps": 100
         },
-        "epoch": { "epoch_secs": 4, "emission_per_epoch": "1000000000" }
+        "epoch": { "epoch_secs": 4, "emission_per_epoch": "1000000000" },
+        "gov": { "min_deposit": "1000", "voting_secs": 2, "quorum_bps": 1000 }
     });
     let file = dir.join("staking.json");
     std::fs::write(&file, staking.to_string()).unwrap();
@@ -251,6 +252,54 @@ async fn delegation_moves_cometbft_power_offline_validator_is_jailed_and_unjails
         power_of(s, &pk0) == Some(15_000)
     })
     .await;
+
+    // Governance: the faucet (5000 XYZ of 45 000 bonded, above the 10% quorum) proposes a new
+    // emission and votes for it; after the 2 s voting period the parameter changes.
+    let tx = sign(
+        &rpc,
+        &faucet,
+        vec![proof_sdk::gov::submit_param_change(
+            &faucet.address(),
+            "lower emission",
+            &[("epoch", "emission_per_epoch", "\"123\"")],
+            &Coin::new(1000, "uxyz"),
+        )],
+    )
+    .await;
+    let (_, code, log) = submit(&rpc, &tx).await;
+    assert_eq!(code, 0, "{log}");
+    let tx = sign(
+        &rpc,
+        &faucet,
+        vec![proof_sdk::gov::vote(
+            &faucet.address(),
+            1,
+            proof_sdk::gov::YES,
+        )],
+    )
+    .await;
+    let (_, code, log) = submit(&rpc, &tx).await;
+    assert_eq!(code, 0, "{log}");
+    let start = Instant::now();
+    loop {
+        let r = rpc
+            .abci_query("/proof.gov.v1.Query/Proposal", br#"{"id":1}"#, None, false)
+            .await
+            .unwrap();
+        let p: serde_json::Value = serde_json::from_slice(&r.value).unwrap();
+        if p["status"] == "Passed" {
+            break;
+        }
+        assert_eq!(p["status"], "VotingPeriod", "{p}");
+        assert!(start.elapsed() < Duration::from_secs(30), "never tallied");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let r = rpc
+        .abci_query("/proof.epoch.v1.Query/Params", b"{}", None, false)
+        .await
+        .unwrap();
+    let ep: serde_json::Value = serde_json::from_slice(&r.value).unwrap();
+    assert_eq!(ep["emission_per_epoch"], "123");
 
     // Fund node3's operator for the unjail fee, then take node3 offline.
     let tx = sign(
@@ -337,9 +386,13 @@ async fn delegation_moves_cometbft_power_offline_validator_is_jailed_and_unjails
     assert_eq!(verified.checkpoint.checkpoint.epoch, cp.epoch);
     let rewards = &cp.rewards;
     rewards.check().unwrap();
-    assert_eq!(rewards.emission, 1_000_000_000);
+    assert_eq!(rewards.emission, 123, "the emission governance set");
     // Every node agrees on the checkpoint.
     for n in &nodes {
+        n.rpc
+            .wait_for_height(latest.written_at, Duration::from_secs(30))
+            .await
+            .unwrap();
         let c = pos_client::checkpoint(&n.rpc, Some(cp.epoch))
             .await
             .unwrap();

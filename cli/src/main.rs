@@ -1,5 +1,6 @@
 //! `proof`: the command-line client of the Proof chain (keys, queries, transactions).
 
+mod gov;
 mod keys;
 mod output;
 mod password;

@@ -73,6 +73,11 @@ pub enum QueryCmd {
     },
     /// An epoch checkpoint; --verify checks it, --height proves a block is in it
     Checkpoint(crate::staking::CheckpointArgs),
+    /// Governance proposals
+    Gov {
+        #[command(subcommand)]
+        cmd: crate::gov::GovQuery,
+    },
 }
 
 #[derive(Subcommand)]
@@ -115,6 +120,7 @@ pub async fn run(ctx: &Ctx, cmd: QueryCmd) -> Result<()> {
         QueryCmd::Wasm { cmd } => crate::wasm_query::run(ctx, &rpc, cmd).await,
         QueryCmd::Staking { cmd } => crate::staking::query(ctx, cmd).await,
         QueryCmd::Checkpoint(args) => crate::staking::checkpoint(ctx, args).await,
+        QueryCmd::Gov { cmd } => crate::gov::query(ctx, cmd).await,
     }
 }
 

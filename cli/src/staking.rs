@@ -594,7 +594,7 @@ async fn chain_id(rpc: &RpcClient, given: Option<String>) -> Result<String> {
 }
 
 /// Signs `msg` with local key `from`, broadcasts it and waits for the block.
-async fn broadcast(ctx: &Ctx, from_name: &str, msg: Any, args: &TxArgs) -> Result<()> {
+pub async fn broadcast(ctx: &Ctx, from_name: &str, msg: Any, args: &TxArgs) -> Result<()> {
     let ks = ctx.keystore();
     let from: Address = ks
         .get(from_name)?

@@ -43,6 +43,11 @@ pub enum TxCmd {
         #[command(subcommand)]
         cmd: crate::staking::SlashingTx,
     },
+    /// Parameter-change proposals, deposits and votes
+    Gov {
+        #[command(subcommand)]
+        cmd: crate::gov::GovTx,
+    },
 }
 
 #[derive(Subcommand)]
@@ -89,6 +94,7 @@ pub async fn run(ctx: &Ctx, cmd: TxCmd) -> Result<()> {
         TxCmd::Wasm { cmd } => crate::wasm_tx::run(ctx, *cmd).await,
         TxCmd::Staking { cmd } => crate::staking::tx_staking(ctx, cmd).await,
         TxCmd::Slashing { cmd } => crate::staking::tx_slashing(ctx, cmd).await,
+        TxCmd::Gov { cmd } => crate::gov::tx(ctx, cmd).await,
     }
 }
 

@@ -301,6 +301,12 @@ impl Executor {
         let params = Params::load(store)?;
         let mut block = Delta::new(store);
         Self::begin_block(&mut block, key.height, key.time_nanos);
+        // The previous block's app hash (committed, so every node has it) for the checkpoint.
+        if key.height > 1 {
+            if let Some(prev) = self.store.app_hash(key.height - 1)? {
+                epoch::record_block_hash(&mut block, key.height - 1, &prev);
+            }
+        }
         let mut events =
             pos::begin_block(&mut block, key.height, key.time_nanos, &key.pos).map_err(pos_err)?;
         let capped = params.max_block_gas > 0;
@@ -353,15 +359,8 @@ impl Executor {
                 "proposal left out transactions"
             );
         }
-        let app_hash = |h: u64| Ok(self.store.app_hash(h)?);
-        let end = pos::end_block(
-            &mut block,
-            &self.chain_id,
-            key.height,
-            key.time_nanos,
-            &app_hash,
-        )
-        .map_err(pos_err)?;
+        let end = pos::end_block(&mut block, &self.chain_id, key.height, key.time_nanos)
+            .map_err(pos_err)?;
         events.extend(end.events);
         let outcome = BlockOutcome {
             key,

@@ -282,7 +282,6 @@ pub fn end_block(
     chain_id: &str,
     height: u64,
     time_nanos: i128,
-    app_hash: &dyn Fn(u64) -> Result<Option<[u8; 32]>, StateError>,
 ) -> Result<EndBlock, StakingError> {
     let now = ns(time_nanos);
     let mut evs = Vec::new();
@@ -306,7 +305,7 @@ pub fn end_block(
         ));
     }
     let updates = to_updates(staking::apply_validator_set(block)?);
-    let checkpoint = epoch::maybe_checkpoint(block, chain_id, height, now, app_hash)?;
+    let checkpoint = epoch::maybe_checkpoint(block, chain_id, height, now)?;
     if let Some(c) = &checkpoint {
         evs.push(events::event(
             "checkpoint",

@@ -21,7 +21,6 @@ use proof_sdk::{Address, PublicKey};
 use prost::Message;
 use serde::Deserialize;
 
-use super::executor::Executor;
 use super::query::QueryError;
 use crate::state::epoch::{self, EpochParams, StoredCheckpoint};
 use crate::state::staking::{self, Validator};
@@ -154,12 +153,7 @@ fn stored_response(s: StoredCheckpoint) -> Result<CheckpointResponse, QueryError
 }
 
 /// Answers the proof-of-stake query paths; `None` if `path` is not one of them.
-pub fn route(
-    exec: &Executor,
-    view: &dyn StateRead,
-    path: &str,
-    data: &[u8],
-) -> Result<Option<Vec<u8>>, QueryError> {
+pub fn route(view: &dyn StateRead, path: &str, data: &[u8]) -> Result<Option<Vec<u8>>, QueryError> {
     let denom = || -> Result<String, QueryError> { Ok(staking::params(view)?.bond_denom) };
     Ok(Some(match path {
         "/cosmos.staking.v1beta1.Query/Validators" => {
@@ -364,18 +358,17 @@ pub fn route(
                 QueryError::NotFound(format!("no checkpoint covers block {}", r.height))
             })?;
             let cp = &s.checkpoint;
-            let mut leaves = Vec::new();
-            let mut app_hash = [0u8; 32];
-            for h in cp.start_height..=cp.end_height {
-                let ah = exec.store.app_hash(h)?.ok_or_else(|| {
-                    QueryError::NotFound(format!("this node has no app hash for block {h}"))
-                })?;
-                if h == r.height {
-                    app_hash = ah;
-                }
-                leaves.push(checkpoint::leaf_hash(&checkpoint::block_leaf(h, &ah)));
-            }
-            let proof = checkpoint::prove(&leaves, (r.height - cp.start_height) as usize)
+            let hashes = epoch::epoch_block_hashes(view, cp.epoch)?;
+            let index = (r.height - cp.start_height) as usize;
+            let app_hash = *hashes
+                .get(index)
+                .ok_or_else(|| QueryError::Internal("checkpoint block hashes missing".into()))?;
+            let leaves: Vec<_> = hashes
+                .iter()
+                .zip(cp.start_height..)
+                .map(|(ah, h)| checkpoint::leaf_hash(&checkpoint::block_leaf(h, ah)))
+                .collect();
+            let proof = checkpoint::prove(&leaves, index)
                 .ok_or_else(|| QueryError::Internal("height outside the checkpoint".into()))?;
             let resp = stored_response(s.clone())?;
             json(&BlockProof {

@@ -251,7 +251,7 @@ impl QueryHandler {
                 super::query_wasm::answer(&self.exec, p, data, view)?
             }
             // Proof of stake and checkpoints (`pos_query`).
-            other => match super::pos_query::route(&self.exec, view, other, data)? {
+            other => match super::pos_query::route(view, other, data)? {
                 Some(v) => v,
                 None => return Err(QueryError::UnknownPath(other.to_string())),
             },

@@ -30,6 +30,10 @@ const GENESIS_TIME_KEY: &[u8] = b"epoch/genesis_time";
 const ACTIVITY_PREFIX: &[u8] = b"epoch/activity/";
 const PENDING_RECORD_PREFIX: &[u8] = b"epoch/pending/";
 const CHECKPOINT_PREFIX: &[u8] = b"epoch/checkpoint/";
+/// App hashes of the current epoch's blocks, recorded one block later (`<height>` -> hash).
+const BLOCK_HASH_PREFIX: &[u8] = b"epoch/block_hash/";
+/// A closed epoch's block app hashes, concatenated (so proofs never depend on node pruning).
+const EPOCH_BLOCKS_PREFIX: &[u8] = b"epoch/blocks/";
 const LATEST_KEY: &[u8] = b"epoch/latest";
 /// The prefix whose entries the checkpoint's contracts root covers: the whole wasm module.
 pub const CONTRACTS_PREFIX: &[u8] = b"wasm/";
@@ -483,14 +487,32 @@ pub fn distribute_rewards(
     })
 }
 
+/// Records the app hash block `height` committed to (called at the start of block `height + 1`,
+/// when every node has it). The checkpoint reads these from state, never from a node's store,
+/// so the result cannot depend on how much history a node keeps.
+pub fn record_block_hash(kv: &mut Delta<'_>, height: u64, app_hash: &Hash) {
+    kv.put(
+        [BLOCK_HASH_PREFIX, &height.to_be_bytes()].concat(),
+        app_hash.to_vec(),
+    );
+}
+
+/// The app hashes of the blocks epoch `epoch` covers, in height order.
+pub fn epoch_block_hashes(state: &dyn StateRead, epoch: u64) -> Result<Vec<Hash>, StateError> {
+    let key = [EPOCH_BLOCKS_PREFIX, &epoch.to_be_bytes()].concat();
+    let raw = state.get_raw(&key)?.unwrap_or_default();
+    raw.chunks(32)
+        .map(|c| c.try_into().map_err(|_| corrupt(&key, "hash length")))
+        .collect()
+}
+
 /// Closes the epoch if its time is up: pays rewards, writes and returns the checkpoint.
-/// `app_hash(h)` is the committed app hash of block h. Call after the validator set update.
+/// Call after the validator set update.
 pub fn maybe_checkpoint(
     kv: &mut Delta<'_>,
     chain_id: &str,
     height: u64,
     now_ns: i64,
-    app_hash: &dyn Fn(u64) -> Result<Option<Hash>, StateError>,
 ) -> Result<Option<StoredCheckpoint>, StakingError> {
     let Some(st) = epoch_state(kv)? else {
         return Ok(None);
@@ -503,12 +525,25 @@ pub fn maybe_checkpoint(
         return Ok(None);
     }
     let end = height - 1;
+    let recorded = kv.scan_prefix(BLOCK_HASH_PREFIX)?;
     let mut leaves = Vec::with_capacity((end - st.start_height + 1) as usize);
+    let mut hashes = Vec::with_capacity(32 * leaves.capacity());
     for h in st.start_height..=end {
-        let ah = app_hash(h)?
-            .ok_or_else(|| corrupt(b"app_hash", format!("no app hash for block {h}")))?;
+        let key = [BLOCK_HASH_PREFIX, &h.to_be_bytes()].concat();
+        let ah: Hash = recorded
+            .get(&key)
+            .and_then(|v| v.as_slice().try_into().ok())
+            .ok_or_else(|| corrupt(&key, format!("no recorded app hash for block {h}")))?;
         leaves.push(checkpoint::leaf_hash(&checkpoint::block_leaf(h, &ah)));
+        hashes.extend_from_slice(&ah);
     }
+    for k in recorded.into_keys() {
+        kv.delete(k);
+    }
+    kv.put(
+        [EPOCH_BLOCKS_PREFIX, &st.epoch.to_be_bytes()].concat(),
+        hashes,
+    );
     let blocks_root = checkpoint::root_of_hashes(&leaves);
 
     let pending = kv.scan_prefix(PENDING_RECORD_PREFIX)?;

@@ -105,7 +105,7 @@ fn corrupt(key: &[u8], reason: impl ToString) -> StateError {
 }
 
 fn bad(msg: impl Into<String>) -> StakingError {
-    StakingError::InvalidAmount(msg.into())
+    StakingError::Invalid(msg.into())
 }
 
 pub fn params(kv: &dyn PosKv) -> Result<GovParams, StateError> {

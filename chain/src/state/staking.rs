@@ -77,6 +77,8 @@ pub enum StakingError {
     StillJailed(String, i64, i64),
     #[error("validator's self-delegation {0} is below its minimum {1}")]
     SelfDelegationTooLow(u128, u128),
+    #[error("{0}")]
+    Invalid(String),
     #[error("arithmetic overflow in {0}")]
     Overflow(&'static str),
     #[error(transparent)]
