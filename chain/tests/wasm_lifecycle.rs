@@ -580,3 +580,46 @@ fn hostile_contracts_fail_cleanly_in_blocks_and_the_chain_goes_on() {
     let send = proof_sdk::msgs::bank_send(&a.addr(), &b.addr(), &[proof_sdk::Coin::new(1, "uxyz")]);
     assert!(run(&mut app, a.tx(vec![send], 200_000)).code.is_ok());
 }
+
+#[test]
+fn sudo_from_a_chain_module_runs_the_contract_and_dispatches_its_response() {
+    use proof_chain::state::gas::GasMeter;
+    use proof_chain::state::{keys, Metered, StateRead};
+    use proof_chain::tx::wasm::{sudo, WasmCtx};
+
+    let (mut app, mut a, _b) = setup();
+    let (_, t) = tester(&mut app, &mut a, None);
+    // A module's view: the committed state, its own VM (which compiles the code from state).
+    let vm = proof_vm::Vm::new(Default::default()).unwrap();
+    let ctx = WasmCtx {
+        vm: &vm,
+        api: std::sync::Arc::new(proof_vm::addr::Bech32Api::new("proof")),
+        chain_id: common::CHAIN.into(),
+        height: app.height,
+        time_nanos: 0,
+        tx_hash: None,
+        tx_index: 0,
+    };
+    let mut gas = GasMeter::new(10_000_000);
+    let mut kv = Metered::new(&*app.store, &mut gas);
+    let mut events = Vec::new();
+    // tester's `sudo` takes a `Binary` (a base64 JSON string) and stores it under "sudo".
+    sudo(&mut kv, &ctx, &t, br#""aGk=""#, &mut events).unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["sudo", "wasm"]);
+    let key = [keys::wasm_store_prefix(&t), b"sudo".to_vec()].concat();
+    assert_eq!(kv.delta.get_raw(&key).unwrap().as_deref(), Some(&b"hi"[..]));
+    assert!(kv.gas.used() > 0);
+    // A message the contract rejects is its error; an unknown contract is a clean error.
+    let err = sudo(&mut kv, &ctx, &t, b"{}", &mut Vec::new()).unwrap_err();
+    assert_eq!((err.codespace(), err.code()), ("wasm", 5), "{err}");
+    let err = sudo(
+        &mut kv,
+        &ctx,
+        &proof_chain::state::wasm::contract_address(99, 99),
+        b"{}",
+        &mut Vec::new(),
+    )
+    .unwrap_err();
+    assert_eq!((err.codespace(), err.code()), ("wasm", 8));
+}
