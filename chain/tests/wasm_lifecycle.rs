@@ -623,3 +623,43 @@ fn sudo_from_a_chain_module_runs_the_contract_and_dispatches_its_response() {
     .unwrap_err();
     assert_eq!((err.codespace(), err.code()), ("wasm", 8));
 }
+
+#[test]
+fn contract_state_reads_through_store_wasm_with_proofs_against_the_app_hash() {
+    use proof_chain::state::keys;
+    use proof_chain::store::{verify_membership, verify_non_membership};
+    use tendermint::abci::request;
+
+    let (mut app, mut a, _b) = setup();
+    let (_, t) = tester(&mut app, &mut a, None);
+    let set = execute_msg(
+        &a.addr(),
+        &t,
+        json!({"set": {"key": "kept", "value": "42"}}),
+        &[],
+    );
+    assert!(run(&mut app, a.tx(vec![set], 1_000_000)).code.is_ok());
+    let height = app.height;
+    let root = app.store.app_hash(height).unwrap().unwrap();
+    let raw = |key: &[u8]| {
+        app.query.query(request::Query {
+            // `store/wasm/key` addresses keys inside the module's namespace (`wasm/`).
+            data: key[b"wasm/".len()..].to_vec().into(),
+            path: "store/wasm/key".into(),
+            height: (height as u32).into(),
+            prove: true,
+        })
+    };
+    let key = [keys::wasm_store_prefix(&t), b"kept".to_vec()].concat();
+    let r = raw(&key);
+    assert_eq!(r.code.value(), 0, "{}", r.log);
+    assert_eq!(r.value.as_ref(), b"42");
+    let proof = r.proof.unwrap().ops[0].data.clone();
+    let proof = ics23::CommitmentProof::decode(proof.as_slice()).unwrap();
+    assert!(verify_membership(&proof, &root, &key, b"42"));
+    assert!(!verify_membership(&proof, &root, &key, b"43"));
+    let missing = [keys::wasm_store_prefix(&t), b"absent".to_vec()].concat();
+    let r = raw(&missing);
+    let proof = ics23::CommitmentProof::decode(r.proof.unwrap().ops[0].data.as_slice()).unwrap();
+    assert!(verify_non_membership(&proof, &root, &missing));
+}
