@@ -2,7 +2,7 @@
 //! everywhere with equal app hashes; a SIGKILLed validator doesn't stop the chain and catches up
 //! after restart; replayed and mis-signed transactions are rejected and nothing is lost.
 //!
-//! Ports: node i uses the ports of node 60+i (32656...), so a user's localnet can keep running.
+//! Ports: node i uses the ports of node 40+i (30656...), so a user's localnet can keep running.
 
 mod common;
 
@@ -14,7 +14,7 @@ use proof_sdk::{msgs, Address, Coin, KeyType, PrivateKey};
 use prost::Message;
 use std::time::Duration;
 
-const OFFSET: u16 = 60;
+const OFFSET: u16 = 40;
 const CHAIN: &str = "proof-e2e";
 
 async fn transfer(rpc: &RpcClient, key: &PrivateKey, to: &Address, amount: u128) -> Vec<u8> {

@@ -3,7 +3,7 @@
 //! sign conflicting blocks; CometBFT turns that into duplicate-vote evidence, and the app slashes
 //! the validator 5% of its power, jails it forever (tombstone) and removes it from CometBFT's set.
 //!
-//! Ports: node i uses the ports of node 80+i; the clone those of node 88.
+//! Ports: node i uses the ports of node 30+i; the clone those of node 38.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -21,8 +21,8 @@ use proof_sdk::tx::{sign_tx, Signer, TxParams};
 use proof_sdk::{msgs, Address, Coin, KeyType, PrivateKey};
 use prost::Message;
 
-const OFFSET: u16 = 80;
-const CLONE_INDEX: u16 = 88;
+const OFFSET: u16 = 30;
+const CLONE_INDEX: u16 = 38;
 const CHAIN: &str = "proof-pos-dsign";
 const STAKE: u128 = 10_000_000_000; // power 10 000
 

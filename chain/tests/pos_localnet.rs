@@ -4,7 +4,7 @@
 //! after restarting and waiting out its jail, unjails and returns; checkpoints appear on time,
 //! link up and prove blocks against the headers' app hashes.
 //!
-//! Ports: node i uses the ports of node 70+i, clear of the other localnet tests.
+//! Ports: node i uses the ports of node 20+i, clear of the other localnet tests.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -22,7 +22,7 @@ use proof_sdk::tx::{sign_tx, Signer, TxParams};
 use proof_sdk::{msgs, Address, Coin, KeyType, PrivateKey};
 use prost::Message;
 
-const OFFSET: u16 = 70;
+const OFFSET: u16 = 20;
 const CHAIN: &str = "proof-pos-e2e";
 const STAKE: u128 = 10_000_000_000; // power 10 000
 

@@ -1,6 +1,11 @@
 //! Real validators for the end-to-end tests: `proofd testnet` + `proofd start` processes (each
 //! supervising its CometBFT) on 127.0.0.1, on the ports of node index `offset + i` so that tests
 //! and a user's localnet do not collide.
+//!
+//! Keep every port below 32768 (node index <= 60): Linux hands out ephemeral ports from 32768 up,
+//! and an outgoing connection of another node can take a listen port before its node binds it.
+//! Indices in use: 20-23 pos_localnet, 30-33 + 38 pos_double_sign, 40-43 e2e_localnet,
+//! 50-53 e2e_wasm.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
