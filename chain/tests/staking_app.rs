@@ -65,7 +65,7 @@ fn genesis(
         .enumerate()
         .map(|(i, (v, stake, commission))| GenesisValidator {
             operator: v.addr().to_string(),
-            pubkey: base64_encode(&v.pk),
+            pubkey: common::wasm::b64(&v.pk),
             self_stake: stake.to_string(),
             commission_bps: *commission,
             moniker: format!("v{i}"),
@@ -82,11 +82,6 @@ fn genesis(
         staking,
         ..Default::default()
     }
-}
-
-fn base64_encode(b: &[u8]) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(b)
 }
 
 /// A signed tx from `key` carrying `msgs` (fee 5000uxyz).

@@ -28,8 +28,13 @@ pub struct Node {
 }
 
 impl Node {
+    /// Starts `proofd` (appending to `proofd.log`, so a restart keeps the earlier log).
     pub fn start(&mut self) {
-        let log = std::fs::File::create(self.home.join("proofd.log")).unwrap();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.home.join("proofd.log"))
+            .unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_proofd"))
             .args(["start", "--home"])
             .arg(&self.home)
@@ -38,6 +43,22 @@ impl Node {
             .spawn()
             .expect("start proofd");
         self.child = Some(child);
+    }
+
+    /// The node's consensus key (base64) and its operator key (the same ed25519 key, which
+    /// `proofd testnet` makes the validator's operator account).
+    pub fn keys(&self) -> (String, PrivateKey) {
+        use base64::Engine as _;
+        let path = self.home.join("cometbft/config/priv_validator_key.json");
+        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        let sk = base64::engine::general_purpose::STANDARD
+            .decode(v["priv_key"]["value"].as_str().unwrap())
+            .unwrap();
+        let seed: [u8; 32] = sk[..32].try_into().unwrap();
+        (
+            v["pub_key"]["value"].as_str().unwrap().to_string(),
+            PrivateKey::Ed25519(ed25519_dalek::SigningKey::from_bytes(&seed)),
+        )
     }
 
     pub fn kill9(&mut self) {
@@ -68,6 +89,13 @@ pub struct Localnet {
     _dir: tempfile::TempDir,
 }
 
+/// What the proof-of-stake tests add to a testnet's genesis: each validator's self-stake and the
+/// staking genesis (slashing, epoch and governance parameters).
+pub struct PosGenesis {
+    pub validator_stake: u128,
+    pub staking: serde_json::Value,
+}
+
 impl Localnet {
     /// Creates the network (funding `accounts` in genesis), starts every node and waits until
     /// each has produced a couple of blocks.
@@ -77,29 +105,61 @@ impl Localnet {
         chain_id: &str,
         accounts: &[(Address, u128)],
     ) -> Localnet {
+        let mut net = Self::create(n, offset, chain_id, accounts, None);
+        net.start_all();
+        net.wait_all(2).await;
+        net
+    }
+
+    /// Creates the network's homes (`proofd testnet`) without starting anything.
+    pub fn create(
+        n: u16,
+        offset: u16,
+        chain_id: &str,
+        accounts: &[(Address, u128)],
+        pos: Option<&PosGenesis>,
+    ) -> Localnet {
         let dir = tempfile::tempdir().unwrap();
-        testnet(dir.path(), n, offset, chain_id, accounts);
-        let mut nodes: Vec<Node> = (0..n)
-            .map(|i| Node {
-                home: dir.path().join(format!("nodes/node{i}")),
-                child: None,
-                rpc: RpcClient::new(&format!("http://127.0.0.1:{}", 26657 + 100 * (offset + i)))
-                    .unwrap(),
-            })
-            .collect();
-        for node in &mut nodes {
+        testnet(dir.path(), n, offset, chain_id, accounts, pos);
+        let mut net = Localnet {
+            chain_id: chain_id.to_string(),
+            nodes: Vec::new(),
+            _dir: dir,
+        };
+        for i in 0..n {
+            let home = net.nodes_dir().join(format!("node{i}"));
+            net.add_node(home, offset + i);
+        }
+        net
+    }
+
+    pub fn nodes_dir(&self) -> PathBuf {
+        self._dir.path().join("nodes")
+    }
+
+    /// Adds a node whose home is `home`, answering on the RPC port of node index `index`.
+    pub fn add_node(&mut self, home: PathBuf, index: u16) {
+        let rpc = RpcClient::new(&format!("http://127.0.0.1:{}", 26657 + 100 * index)).unwrap();
+        self.nodes.push(Node {
+            home,
+            child: None,
+            rpc,
+        });
+    }
+
+    pub fn start_all(&mut self) {
+        for node in &mut self.nodes {
             node.start();
         }
-        for node in &nodes {
+    }
+
+    /// Waits until every node has reached `height`.
+    pub async fn wait_all(&self, height: u64) {
+        for node in &self.nodes {
             node.rpc
-                .wait_for_height(2, Duration::from_secs(90))
+                .wait_for_height(height, Duration::from_secs(90))
                 .await
                 .expect("every node produces blocks");
-        }
-        Localnet {
-            chain_id: chain_id.to_string(),
-            nodes,
-            _dir: dir,
         }
     }
 
@@ -194,7 +254,14 @@ pub async fn header_app_hash(rpc: &RpcClient, height: u64) -> String {
         .to_string()
 }
 
-fn testnet(dir: &Path, n: u16, offset: u16, chain_id: &str, accounts: &[(Address, u128)]) {
+fn testnet(
+    dir: &Path,
+    n: u16,
+    offset: u16,
+    chain_id: &str,
+    accounts: &[(Address, u128)],
+    pos: Option<&PosGenesis>,
+) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_proofd"));
     cmd.args([
         "testnet",
@@ -211,6 +278,14 @@ fn testnet(dir: &Path, n: u16, offset: u16, chain_id: &str, accounts: &[(Address
     .arg(dir.join("nodes"));
     for (a, amt) in accounts {
         cmd.arg("--genesis-account").arg(format!("{a}={amt}uxyz"));
+    }
+    if let Some(pos) = pos {
+        let file = dir.join("staking.json");
+        std::fs::write(&file, pos.staking.to_string()).unwrap();
+        cmd.arg("--validator-stake")
+            .arg(pos.validator_stake.to_string())
+            .arg("--staking-genesis")
+            .arg(file);
     }
     let out = cmd.output().unwrap();
     assert!(

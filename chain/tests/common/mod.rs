@@ -24,6 +24,7 @@ use tendermint::abci::{request, response};
 use tendermint::v0_38::abci::{ConsensusRequest, ConsensusResponse};
 
 pub mod localnet;
+pub mod pos;
 pub mod wasm;
 
 pub const CHAIN: &str = "proof-test";
