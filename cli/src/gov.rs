@@ -2,11 +2,12 @@
 
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
-use proof_sdk::{gov, Coin, BASE_DENOM};
+use proof_sdk::gov;
 use serde_json::Value;
 
 use crate::staking::{broadcast, TxArgs};
-use crate::util::{parse_amount, resolve_address};
+use crate::tx::key_address;
+use crate::util::parse_one_coin;
 use crate::Ctx;
 
 #[derive(Subcommand)]
@@ -49,16 +50,7 @@ pub enum GovQuery {
     Proposal { id: u64 },
 }
 
-fn one_coin(s: &str) -> Result<Coin> {
-    let mut c = parse_amount(s, "amount")?;
-    if c.len() != 1 {
-        bail!("give one amount, e.g. 1000000{BASE_DENOM}");
-    }
-    Ok(c.remove(0))
-}
-
 pub async fn tx(ctx: &Ctx, cmd: GovTx) -> Result<()> {
-    let ks = ctx.keystore();
     match cmd {
         GovTx::ParamChange {
             from,
@@ -84,8 +76,13 @@ pub async fn tx(ctx: &Ctx, cmd: GovTx) -> Result<()> {
                 .iter()
                 .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
                 .collect();
-            let proposer = resolve_address(&ks, &from)?;
-            let msg = gov::submit_param_change(&proposer, &title, &refs, &one_coin(&deposit)?);
+            let proposer = key_address(ctx, &from)?;
+            let msg = gov::submit_param_change(
+                &proposer,
+                &title,
+                &refs,
+                &parse_one_coin(&deposit, "deposit")?,
+            );
             broadcast(ctx, &from, msg, &common).await
         }
         GovTx::Deposit {
@@ -94,11 +91,11 @@ pub async fn tx(ctx: &Ctx, cmd: GovTx) -> Result<()> {
             amount,
             common,
         } => {
-            let who = resolve_address(&ks, &from)?;
+            let who = key_address(ctx, &from)?;
             broadcast(
                 ctx,
                 &from,
-                gov::deposit(&who, id, &one_coin(&amount)?),
+                gov::deposit(&who, id, &parse_one_coin(&amount, "amount")?),
                 &common,
             )
             .await
@@ -109,7 +106,7 @@ pub async fn tx(ctx: &Ctx, cmd: GovTx) -> Result<()> {
             option,
             common,
         } => {
-            let who = resolve_address(&ks, &from)?;
+            let who = key_address(ctx, &from)?;
             let opt = match option.as_str() {
                 "yes" => gov::YES,
                 "no" => gov::NO,

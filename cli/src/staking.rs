@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use cosmos_sdk_proto::cosmos::staking::v1beta1::{
     DelegationResponse, QueryDelegationRequest, QueryDelegationResponse,
@@ -13,16 +13,15 @@ use cosmos_sdk_proto::cosmos::staking::v1beta1::{
     QueryValidatorsRequest, QueryValidatorsResponse, Validator,
 };
 use cosmos_sdk_proto::Any;
-use proof_sdk::rpc::RpcClient;
 use proof_sdk::staking::{self as smsg, parse_valoper, valoper};
-use proof_sdk::tx::{sign_tx, tx_hash_hex, Signer, TxParams};
-use proof_sdk::{pos_client, Address, Coin, BASE_DENOM};
+
+use proof_sdk::{pos_client, BASE_DENOM};
 use serde_json::{json, Value};
 
 use crate::output::{fields, table};
-use crate::query::fetch_account;
-use crate::util::{parse_amount, parse_duration, resolve_address};
-use crate::{password, Ctx};
+use crate::tx::{key_address, submit_one, Gas, TxSpec};
+use crate::util::{parse_amount, parse_duration, parse_one_coin, resolve_address};
+use crate::Ctx;
 
 #[derive(Subcommand)]
 pub enum StakingQuery {
@@ -520,29 +519,22 @@ pub async fn checkpoint(ctx: &Ctx, args: CheckpointArgs) -> Result<()> {
 }
 
 pub async fn tx_staking(ctx: &Ctx, cmd: StakingTx) -> Result<()> {
-    let ks = ctx.keystore();
-    let single = |s: &str| -> Result<Coin> {
-        let mut c = parse_amount(s, "amount")?;
-        if c.len() != 1 {
-            bail!("stake exactly one denom, e.g. 1000000{BASE_DENOM}");
-        }
-        Ok(c.remove(0))
-    };
+    let single = |s: &str| parse_one_coin(s, "amount");
     match cmd {
         StakingTx::Delegate(a) => {
-            let from = resolve_address(&ks, &a.from)?;
+            let from = key_address(ctx, &a.from)?;
             let v = parse_valoper(&a.validator)?;
             let msg = smsg::delegate(&from, &v, &single(&a.amount)?);
             broadcast(ctx, &a.from, msg, &a.common).await
         }
         StakingTx::Unbond(a) => {
-            let from = resolve_address(&ks, &a.from)?;
+            let from = key_address(ctx, &a.from)?;
             let v = parse_valoper(&a.validator)?;
             let msg = smsg::undelegate(&from, &v, &single(&a.amount)?);
             broadcast(ctx, &a.from, msg, &a.common).await
         }
         StakingTx::Redelegate(a) => {
-            let from = resolve_address(&ks, &a.from)?;
+            let from = key_address(ctx, &a.from)?;
             let msg = smsg::redelegate(
                 &from,
                 &parse_valoper(&a.src)?,
@@ -552,7 +544,7 @@ pub async fn tx_staking(ctx: &Ctx, cmd: StakingTx) -> Result<()> {
             broadcast(ctx, &a.from, msg, &a.common).await
         }
         StakingTx::CreateValidator(a) => {
-            let from = resolve_address(&ks, &a.from)?;
+            let from = key_address(ctx, &a.from)?;
             use base64::Engine as _;
             let key: [u8; 32] = base64::engine::general_purpose::STANDARD
                 .decode(a.pubkey.trim())
@@ -577,95 +569,31 @@ pub async fn tx_staking(ctx: &Ctx, cmd: StakingTx) -> Result<()> {
 pub async fn tx_slashing(ctx: &Ctx, cmd: SlashingTx) -> Result<()> {
     match cmd {
         SlashingTx::Unjail { from, common } => {
-            let op = resolve_address(&ctx.keystore(), &from)?;
+            let op = key_address(ctx, &from)?;
             broadcast(ctx, &from, smsg::unjail(&op), &common).await
         }
     }
 }
 
-async fn chain_id(rpc: &RpcClient, given: Option<String>) -> Result<String> {
-    match given {
-        Some(c) if !c.trim().is_empty() => Ok(c),
-        _ => rpc
-            .chain_id()
-            .await
-            .context("cannot learn the chain id from the node (or pass --chain-id)"),
-    }
-}
-
-/// Signs `msg` with local key `from`, broadcasts it and waits for the block.
+/// Signs `msg` with local key `from_name` and submits it through the CLI's one tx path
+/// (`tx::submit`: CheckTx and block failures with hints, `-o json` documents).
 pub async fn broadcast(ctx: &Ctx, from_name: &str, msg: Any, args: &TxArgs) -> Result<()> {
-    let ks = ctx.keystore();
-    let from: Address = ks
-        .get(from_name)?
-        .address
-        .parse()
-        .with_context(|| format!("key file of {from_name:?} has an invalid address"))?;
     let fee = if args.fees.trim().is_empty() {
         vec![]
     } else {
         parse_amount(&args.fees, "--fees")?
     };
-    let rpc = ctx.rpc()?;
-    let chain_id = chain_id(&rpc, args.chain_id.clone()).await?;
-    let Some(account) = fetch_account(&rpc, &from, None).await? else {
-        bail!("account {from} does not exist on chain {chain_id} yet: it must receive funds first");
+    let spec = TxSpec {
+        key_name: from_name.to_string(),
+        from: key_address(ctx, from_name)?,
+        fee: Some(fee),
+        gas: Gas::Fixed(args.gas),
+        gas_adjustment: 1.0,
+        memo: String::new(),
+        timeout_height: 0,
+        chain_id: args.chain_id.clone(),
+        no_wait: false,
+        wait_timeout: args.wait_timeout,
     };
-    let pw = password::unlock(ctx, &format!("key {from_name:?}"))?;
-    let key = ks.signing_key(from_name, &pw)?;
-    drop(pw);
-    let tx = sign_tx(
-        vec![msg],
-        &[Signer {
-            key: &key,
-            account_number: account.account_number,
-            sequence: account.sequence,
-        }],
-        &TxParams {
-            gas_limit: args.gas,
-            fee,
-            include_pubkey: true,
-            ..Default::default()
-        },
-        &chain_id,
-    );
-    let hash = tx_hash_hex(&tx);
-    let check = rpc
-        .broadcast_tx_sync(&tx)
-        .await
-        .context("broadcast failed")?;
-    if check.code != 0 {
-        bail!(
-            "transaction rejected by the node (CheckTx, code {}): {}",
-            check.code,
-            check.log
-        );
-    }
-    let res = rpc
-        .wait_for_tx(&hash, args.wait_timeout, || {})
-        .await
-        .with_context(|| format!("check later with `proof query tx {hash}`"))?;
-    let doc = json!({
-        "txhash": hash,
-        "height": res.height.to_string(),
-        "code": res.code,
-        "log": res.log,
-        "gas_used": res.gas_used.to_string(),
-    });
-    ctx.output.emit(&doc, || {
-        fields(&[
-            ("txhash", hash.clone()),
-            ("height", res.height.to_string()),
-            ("code", res.code.to_string()),
-        ])
-    });
-    if res.code != 0 {
-        bail!(
-            "transaction failed in block {} (code {}): {}",
-            res.height,
-            res.code,
-            res.log
-        );
-    }
-    Ok(())
+    submit_one(ctx, &spec, msg, false).await
 }

@@ -348,7 +348,7 @@ impl Committed {
 
     /// The first value of `key` in the first event of type `kind`.
     pub fn event_attr(&self, kind: &str, key: &str) -> Option<String> {
-        event_attr(self.events(), kind, key)
+        self.res.event_attr(kind, key)
     }
 
     /// The `msg_responses` of the tx's `TxMsgData` (the `data` field, base64).
@@ -361,16 +361,6 @@ impl Committed {
             .map(|d| d.msg_responses)
             .unwrap_or_default()
     }
-}
-
-pub fn event_attr(events: &Value, kind: &str, key: &str) -> Option<String> {
-    events
-        .as_array()?
-        .iter()
-        .filter(|e| e["type"].as_str() == Some(kind))
-        .flat_map(|e| e["attributes"].as_array().into_iter().flatten())
-        .find(|a| a["key"].as_str() == Some(key))
-        .and_then(|a| a["value"].as_str().map(str::to_string))
 }
 
 /// Signs `msgs` with the spec's key (after estimating gas if asked), broadcasts and, unless
@@ -500,6 +490,16 @@ pub async fn submit(
     Ok(Some(Committed { hash, res }))
 }
 
+/// A one-message tx whose result needs nothing beyond the standard fields (and, with
+/// `with_events`, the tx's events).
+pub async fn submit_one(ctx: &Ctx, spec: &TxSpec, msg: Any, with_events: bool) -> Result<()> {
+    let mut progress = Progress::new(ctx, 1);
+    if let Some(c) = submit(ctx, spec, vec![msg], &mut progress).await? {
+        print_committed(ctx, &c, &[], with_events);
+    }
+    Ok(())
+}
+
 fn codespace_of(res: &TxResult) -> String {
     res.raw["tx_result"]["codespace"]
         .as_str()
@@ -600,12 +600,7 @@ async fn send(ctx: &Ctx, args: SendArgs) -> Result<()> {
         no_wait: args.no_wait,
         wait_timeout: args.wait_timeout,
     };
-    let mut progress = Progress::new(ctx, 1);
-    let msgs = vec![msgs::bank_send(&from, &to, &amount)];
-    if let Some(c) = submit(ctx, &spec, msgs, &mut progress).await? {
-        print_committed(ctx, &c, &[], false);
-    }
-    Ok(())
+    submit_one(ctx, &spec, msgs::bank_send(&from, &to, &amount), false).await
 }
 
 #[cfg(test)]
@@ -634,26 +629,6 @@ mod tests {
         assert_eq!(adjusted_gas(100_000, 1.3), 130_000);
         assert_eq!(adjusted_gas(3, 1.5), 5);
         assert_eq!(adjusted_gas(7, 1.0), 7);
-    }
-
-    #[test]
-    fn event_attributes_are_found_by_type_and_key() {
-        let events = json!([
-            {"type": "message", "attributes": [{"key": "code_id", "value": "wrong"}]},
-            {"type": "store_code", "attributes": [
-                {"key": "code_checksum", "value": "ab"}, {"key": "code_id", "value": "7"}
-            ]}
-        ]);
-        assert_eq!(
-            event_attr(&events, "store_code", "code_id").as_deref(),
-            Some("7")
-        );
-        assert_eq!(
-            event_attr(&events, "store_code", "code_checksum").as_deref(),
-            Some("ab")
-        );
-        assert_eq!(event_attr(&events, "instantiate", "code_id"), None);
-        assert_eq!(event_attr(&Value::Null, "store_code", "code_id"), None);
     }
 
     #[test]

@@ -30,6 +30,15 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 
 /// Parses a coin list (`1000uxyz,5foo`) that must not be empty and must not contain zero amounts,
 /// which the chain would reject anyway with a less helpful message.
+/// Exactly one coin, e.g. `1000000uxyz` (stakes, deposits).
+pub fn parse_one_coin(s: &str, what: &str) -> Result<Coin> {
+    let mut c = parse_amount(s, what)?;
+    if c.len() != 1 {
+        bail!("give one {what}, e.g. 1000000{}", proof_sdk::BASE_DENOM);
+    }
+    Ok(c.remove(0))
+}
+
 pub fn parse_amount(s: &str, what: &str) -> Result<Vec<Coin>> {
     let coins = proof_sdk::coin::parse_coins(s).with_context(|| format!("invalid {what} {s:?}"))?;
     if coins.is_empty() {

@@ -12,7 +12,6 @@ use cosmos_sdk_proto::cosmwasm::wasm::v1::{
     MsgInstantiateContract2Response, MsgInstantiateContractResponse, MsgMigrateContract,
     MsgStoreCode, MsgStoreCodeResponse, MsgUpdateAdmin,
 };
-use cosmos_sdk_proto::Any;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use flate2::Compression;
@@ -22,7 +21,7 @@ use prost::{Message, Name};
 use sha2::{Digest, Sha256};
 
 use crate::progress::{self, Progress};
-use crate::tx::{print_committed, submit, Committed, Extra, TxFlags, TxSpec};
+use crate::tx::{print_committed, submit, submit_one, Committed, Extra, TxFlags, TxSpec};
 use crate::util::{parse_address, parse_amount, resolve_address};
 use crate::Ctx;
 
@@ -163,7 +162,7 @@ pub async fn run(ctx: &Ctx, cmd: WasmTx) -> Result<()> {
                 msg: json_msg(&a.msg, "execute message")?,
                 funds: funds(a.amount.as_deref())?,
             };
-            simple(ctx, &spec, to_any(&msg), true).await
+            submit_one(ctx, &spec, to_any(&msg), true).await
         }
         WasmTx::Migrate(a) => {
             let spec = TxSpec::from_flags(ctx, &a.tx)?;
@@ -173,7 +172,7 @@ pub async fn run(ctx: &Ctx, cmd: WasmTx) -> Result<()> {
                 code_id: code_id(a.new_code_id)?,
                 msg: json_msg(&a.msg, "migrate message")?,
             };
-            simple(ctx, &spec, to_any(&msg), true).await
+            submit_one(ctx, &spec, to_any(&msg), true).await
         }
         WasmTx::SetAdmin(a) => {
             let spec = TxSpec::from_flags(ctx, &a.tx)?;
@@ -184,7 +183,7 @@ pub async fn run(ctx: &Ctx, cmd: WasmTx) -> Result<()> {
                     .to_string(),
                 contract: contract_address(&a.contract)?.to_string(),
             };
-            simple(ctx, &spec, to_any(&msg), false).await
+            submit_one(ctx, &spec, to_any(&msg), false).await
         }
         WasmTx::ClearAdmin(a) => {
             let spec = TxSpec::from_flags(ctx, &a.tx)?;
@@ -192,19 +191,9 @@ pub async fn run(ctx: &Ctx, cmd: WasmTx) -> Result<()> {
                 sender: spec.from.to_string(),
                 contract: contract_address(&a.contract)?.to_string(),
             };
-            simple(ctx, &spec, to_any(&msg), false).await
+            submit_one(ctx, &spec, to_any(&msg), false).await
         }
     }
-}
-
-/// A one-message tx whose result needs nothing beyond the standard fields (and the contract's
-/// events for calls into the contract).
-async fn simple(ctx: &Ctx, spec: &TxSpec, msg: Any, with_events: bool) -> Result<()> {
-    let mut progress = Progress::new(ctx, 1);
-    if let Some(c) = submit(ctx, spec, vec![msg], &mut progress).await? {
-        print_committed(ctx, &c, &[], with_events);
-    }
-    Ok(())
 }
 
 fn contract_address(s: &str) -> Result<Address> {

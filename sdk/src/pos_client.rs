@@ -25,30 +25,35 @@ fn num(v: &Value) -> u64 {
         .unwrap_or(0)
 }
 
-/// CometBFT's validator set at `height` (latest if None).
+/// CometBFT's validator set at `height` (latest if None), every page of it (CometBFT serves at
+/// most 100 per page).
 pub async fn consensus_validators(
     rpc: &RpcClient,
     height: Option<u64>,
 ) -> Result<Vec<ConsensusValidator>> {
-    let mut params = json!({"page": "1", "per_page": "100"});
-    if let Some(h) = height {
-        params["height"] = h.to_string().into();
-    }
-    let r = rpc.call("validators", params).await?;
-    let list = r["validators"]
-        .as_array()
-        .context("validators: no list in reply")?;
-    Ok(list
-        .iter()
-        .map(|v| ConsensusValidator {
+    let mut out = Vec::new();
+    for page in 1u64.. {
+        let mut params = json!({"page": page.to_string(), "per_page": "100"});
+        if let Some(h) = height {
+            params["height"] = h.to_string().into();
+        }
+        let r = rpc.call("validators", params).await?;
+        let list = r["validators"]
+            .as_array()
+            .context("validators: no list in reply")?;
+        out.extend(list.iter().map(|v| ConsensusValidator {
             address: v["address"].as_str().unwrap_or_default().to_string(),
             pub_key: v["pub_key"]["value"]
                 .as_str()
                 .unwrap_or_default()
                 .to_string(),
             power: num(&v["voting_power"]),
-        })
-        .collect())
+        }));
+        if list.is_empty() || out.len() as u64 >= num(&r["total"]) {
+            break;
+        }
+    }
+    Ok(out)
 }
 
 async fn json_query<T: serde::de::DeserializeOwned>(
@@ -114,10 +119,11 @@ pub async fn verify_checkpoint(
     epoch: Option<u64>,
     height: Option<u64>,
 ) -> Result<Verified> {
-    let epoch = match (epoch, height) {
-        (None, Some(h)) => Some(block_proof(rpc, h).await?.checkpoint.epoch),
-        (e, _) => e,
+    let proof = match height {
+        Some(h) => Some((h, block_proof(rpc, h).await?)),
+        None => None,
     };
+    let epoch = epoch.or(proof.as_ref().map(|(_, p)| p.checkpoint.epoch));
     let cp = checkpoint(rpc, epoch).await?;
     let prev = if cp.checkpoint.epoch > 0 {
         Some(checkpoint(rpc, Some(cp.checkpoint.epoch - 1)).await?)
@@ -126,10 +132,9 @@ pub async fn verify_checkpoint(
     };
     cp.checkpoint
         .verify(Some(&cp.hash), prev.as_ref().map(|p| &p.checkpoint))?;
-    let block = match height {
+    let block = match proof {
         None => None,
-        Some(h) => {
-            let p = block_proof(rpc, h).await?;
+        Some((h, p)) => {
             if p.checkpoint_hash != cp.hash {
                 bail!(
                     "block {h} is in epoch {}, not epoch {}",

@@ -42,7 +42,7 @@ impl TxResult {
             .as_array()?
             .iter()
             .filter(|e| e["type"] == kind)
-            .flat_map(|e| e["attributes"].as_array().cloned().unwrap_or_default())
+            .flat_map(|e| e["attributes"].as_array().into_iter().flatten())
             .find(|a| a["key"] == key)
             .and_then(|a| a["value"].as_str().map(str::to_string))
     }
@@ -276,5 +276,36 @@ impl RpcClient {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_attributes_are_found_by_type_and_key() {
+        let res = |events: Value| TxResult {
+            hash: String::new(),
+            height: 1,
+            code: 0,
+            log: String::new(),
+            gas_wanted: 0,
+            gas_used: 0,
+            raw: json!({"tx_result": {"events": events}}),
+        };
+        let r = res(json!([
+            {"type": "message", "attributes": [{"key": "code_id", "value": "wrong"}]},
+            {"type": "store_code", "attributes": [
+                {"key": "code_checksum", "value": "ab"}, {"key": "code_id", "value": "7"}
+            ]}
+        ]));
+        assert_eq!(r.event_attr("store_code", "code_id").as_deref(), Some("7"));
+        assert_eq!(
+            r.event_attr("store_code", "code_checksum").as_deref(),
+            Some("ab")
+        );
+        assert_eq!(r.event_attr("instantiate", "code_id"), None);
+        assert_eq!(res(Value::Null).event_attr("store_code", "code_id"), None);
     }
 }
