@@ -283,6 +283,14 @@ fn instantiate_permissions_are_enforced() {
     let r = run(&mut app, b.tx(vec![init(&b, for_b)], 2_000_000));
     assert!(r.code.is_ok(), "{}", r.log);
 
+    // Migrating onto a code one may not instantiate is refused too (wasmd's rule).
+    let admin_b = b.addr();
+    let inst = instantiate_with_admin(&admin_b, Some(&admin_b), for_b, json!({"greeting": "x"}));
+    let t = contract_of(&run(&mut app, b.tx(vec![inst], 2_000_000)));
+    let m = migrate_msg(&admin_b, &t, nobody, json!({"new_greeting": "y"}));
+    let r = run(&mut app, b.tx(vec![m], 2_000_000));
+    assert_eq!(codespace_code(&r), ("sdk".into(), 4), "{}", r.log);
+
     // A malformed permission never gets into a block.
     let c = app.check(&a.tx(
         vec![store(&a, AccessType::AnyOfAddresses, vec![])],
@@ -425,6 +433,18 @@ fn submessages_reply_and_roll_back_as_wasmd() {
     );
     assert!(r.gas_used > 200_000, "{}", r.gas_used);
     assert_eq!(get(&app, &t, "p3").as_deref(), Some("1"));
+
+    // A limit above what the tx has left is no limit (as in wasmd): the loop exhausts the tx
+    // instead of burning the larger limit, and that is never handled.
+    let mut sub = sub_exec(13, "error", &h, json!({"infinite_loop": {}}), "");
+    sub["gas_limit"] = json!(1_000_000_000_000u64);
+    let r = run(
+        &mut app,
+        a.tx(vec![dispatch(&a, &t, "p-big", vec![sub])], 1_000_000),
+    );
+    assert_eq!(codespace_code(&r), ("sdk".into(), 11), "{}", r.log);
+    assert_eq!(r.gas_used, 1_000_000);
+    assert_eq!(get(&app, &t, "p-big"), None);
 
     // Without a limit the same loop exhausts the tx: never handled.
     let sub = sub_exec(10, "always", &h, json!({"infinite_loop": {}}), "");

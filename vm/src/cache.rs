@@ -109,10 +109,25 @@ fn io(e: std::io::Error) -> VmError {
 }
 
 /// Writes via a temporary file and rename, so a crash never leaves half an artifact.
+/// Writes `data` to `path` through a temp file of its own (two threads may save the same
+/// artifact at once: each renames a complete file into place).
 fn write_atomic(path: &Path, data: &[u8]) -> VmResult<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, data).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_extension(format!("{}.{n}.tmp", std::process::id()));
+    let written = std::fs::write(&tmp, data).and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.map_err(io)
+}
+
+/// The disk cache only saves work: failing to write it (e.g. a full disk) is logged, never an
+/// error of the call that compiled the code.
+fn persist(path: &Path, data: &[u8]) {
+    if let Err(e) = write_atomic(path, data) {
+        tracing::warn!(path = %path.display(), "cannot write to the wasm cache: {e}");
+    }
 }
 
 impl Cache {
@@ -174,15 +189,21 @@ impl Cache {
     }
 
     /// Validates, instruments and compiles `wasm`, stores it and returns its checksum.
+    /// Code this process already compiled (it is in memory) is not compiled again.
     pub fn save_wasm(&self, wasm: &[u8]) -> VmResult<Checksum> {
         let checksum = Checksum::of(wasm);
+        if self.pinned.lock().unwrap().contains_key(&checksum)
+            || self.lru.lock().unwrap().get(&checksum).is_some()
+        {
+            return Ok(checksum);
+        }
         let module = self.compile(wasm)?;
         if let (Some(wp), Some(mp)) = (self.wasm_path(&checksum), self.module_path(&checksum)) {
-            write_atomic(&wp, wasm)?;
-            let bytes = module
-                .serialize()
-                .map_err(|e| VmError::Cache(e.to_string()))?;
-            write_atomic(&mp, &bytes)?;
+            persist(&wp, wasm);
+            match module.serialize() {
+                Ok(bytes) => persist(&mp, &bytes),
+                Err(e) => tracing::warn!("cannot serialize compiled {checksum}: {e}"),
+            }
         }
         let code = self.prepare(module)?;
         self.lru.lock().unwrap().put(checksum, code);
@@ -258,7 +279,7 @@ impl Cache {
         }
         let module = self.compile(&wasm)?;
         if let Ok(bytes) = module.serialize() {
-            write_atomic(&mp, &bytes)?;
+            persist(&mp, &bytes);
         }
         self.prepare(module)
     }

@@ -49,6 +49,16 @@ fn compiled_code_survives_a_restart_without_recompiling() {
 }
 
 #[test]
+fn storing_code_already_in_memory_does_not_compile_it_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let vm = vm_at(dir.path(), 10);
+    let a = vm.store_code(&artifact("token")).unwrap();
+    let b = vm.store_code(&artifact("token")).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(vm.cache_stats().compilations, 1);
+}
+
+#[test]
 fn corrupt_artifact_is_recompiled_from_stored_wasm() {
     let dir = tempfile::tempdir().unwrap();
     let code = vm_at(dir.path(), 10)

@@ -201,7 +201,7 @@ impl Executor {
         let (block_height, time_nanos) = WasmCtx::block_info(&*block);
         let wasm_ctx = WasmCtx {
             vm: &self.vm,
-            api: Arc::new(proof_vm::addr::Bech32Api::new(proof_sdk::ACCOUNT_PREFIX)),
+            api: crate::tx::wasm::chain_api(),
             chain_id: self.chain_id.clone(),
             height: if mode == Mode::Simulate {
                 height

@@ -177,7 +177,11 @@ fn dispatch_submsg(
         return Err(werr(13, "contract call depth exceeded"));
     }
     let mut sub_events = Vec::new();
-    let (result, gas_used, writes) = match sub.gas_limit {
+    // As wasmd: a limit only applies below what the caller has left, so a child can never burn
+    // more than the transaction paid for before the caller is charged.
+    let remaining = kv.gas.limit().saturating_sub(kv.gas.used());
+    let own_limit = sub.gas_limit.filter(|&limit| limit < remaining);
+    let (result, gas_used, writes) = match own_limit {
         Some(limit) => {
             let mut meter = GasMeter::new(limit);
             let mut child = Metered {
@@ -219,7 +223,7 @@ fn dispatch_submsg(
         }
         Err(e) => {
             let handled = matches!(sub.reply_on, ReplyOn::Always | ReplyOn::Error)
-                && handleable(&e, sub.gas_limit.is_some());
+                && handleable(&e, own_limit.is_some());
             if !handled {
                 return Err(e);
             }

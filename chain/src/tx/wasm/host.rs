@@ -6,6 +6,7 @@ use std::sync::mpsc;
 
 use base64::Engine as _;
 
+use cosmos_sdk_proto::cosmwasm::wasm::v1::CodeInfo;
 use proof_sdk::{Address, Coin};
 use proof_vm::backend::{BackendResult, Record};
 use proof_vm::types as vmt;
@@ -385,27 +386,31 @@ where
 }
 
 /// Makes sure the VM has `checksum` compiled, re-compiling from the wasm kept in state if its
-/// cache lost it (new cache dir, state sync).
+/// cache lost it (new cache dir, state sync). Any failure here is this node's condition (a lost
+/// cache it cannot rebuild, a full disk), never the contract's: it is reported as
+/// `VmError::Resource`, which no node records as a transaction result.
 pub(super) fn ensure_code(
     kv: &Metered<'_, '_>,
     vm: &Vm,
     checksum: &Checksum,
 ) -> Result<(), VmError> {
+    let node = |e: String| VmError::Resource(format!("code {checksum}: {e}"));
     match vm.cache().get(checksum) {
         Ok(_) => Ok(()),
         Err(VmError::CodeNotFound(_)) => {
             let wasm = wasm::code_bytes(&kv.delta, &checksum.0)
-                .map_err(|e| VmError::Cache(e.to_string()))?
-                .ok_or_else(|| VmError::CodeNotFound(checksum.to_hex()))?;
-            vm.store_code(&wasm).map(|_| ())
+                .map_err(|e| node(e.to_string()))?
+                .ok_or_else(|| node("wasm missing from state".into()))?;
+            vm.store_code(&wasm)
+                .map(|_| ())
+                .map_err(|e| node(format!("cannot recompile: {e}")))
         }
-        Err(e) => Err(e),
+        Err(e) => Err(node(e.to_string())),
     }
 }
 
-pub(super) fn code_checksum(kv: &mut Metered<'_, '_>, code_id: u64) -> Result<Checksum, TxError> {
-    let info =
-        wasm::code_info(kv, code_id)?.ok_or_else(|| werr(8, format!("no such code: {code_id}")))?;
+/// The checksum a code's info records.
+pub(super) fn checksum_of(info: &CodeInfo, code_id: u64) -> Result<Checksum, TxError> {
     let bytes: [u8; 32] = info
         .code_hash
         .as_slice()
@@ -414,13 +419,21 @@ pub(super) fn code_checksum(kv: &mut Metered<'_, '_>, code_id: u64) -> Result<Ch
     Ok(Checksum(bytes))
 }
 
+pub(super) fn code_checksum(kv: &mut Metered<'_, '_>, code_id: u64) -> Result<Checksum, TxError> {
+    let info =
+        wasm::code_info(kv, code_id)?.ok_or_else(|| werr(8, format!("no such code: {code_id}")))?;
+    checksum_of(&info, code_id)
+}
+
 /// Maps a failed call to a tx error. `code` is the module error for a contract failure.
 pub(super) fn vm_failure(e: VmError, code: u32, what: &str) -> TxError {
     match e {
         VmError::OutOfGas | VmError::Backend(BackendError::OutOfGas) => {
             TxError::OutOfGas(format!("{what}: out of gas in the contract"))
         }
-        VmError::Resource(r) => TxError::NodeResource(r),
+        // The node's cache, not the contract: never a recorded result.
+        VmError::Resource(r) | VmError::Cache(r) => TxError::NodeResource(r),
+        VmError::CodeNotFound(c) => TxError::NodeResource(format!("compiled code {c} missing")),
         other => werr(code, format!("{what} failed: {other}")),
     }
 }

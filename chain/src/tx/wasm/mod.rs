@@ -7,12 +7,12 @@
 //! nested rollback, replies), `query.rs` (ABCI smart queries).
 //!
 //! How a call reaches state: proof-vm wants a `'static` [`proof_vm::Backend`], while the
-//! transaction's state is a borrowed [`crate::state::Metered`] delta. So the call runs on a scoped
-//! helper thread whose backend only holds a channel; this thread serves every storage access and
-//! query from that channel against the `Metered` (charging the SDK's KV gas as it goes) until the
-//! call ends. Nested calls (a smart query to another contract, a message from a contract) do the
-//! same, recursively, depth-limited. Execution is still strictly sequential and deterministic:
-//! the helper only runs while this thread waits for it.
+//! transaction's state is a borrowed [`crate::state::Metered`] delta. A top-level call runs on
+//! this thread with a backend that reaches the `Metered` through a pointer valid for exactly the
+//! call (`host.rs` argues why that is sound). A nested call (a smart query to another contract, a
+//! message from a contract) runs on a scoped helper thread with its own stack, whose backend is
+//! a channel this thread serves, recursively and depth-limited. Either way the KV gas of the SDK
+//! is charged on each access, and execution stays strictly sequential and deterministic.
 //!
 //! Gas: VM gas is converted to chain (SDK) gas with ONE multiplier, [`VM_GAS_PER_SDK_GAS`].
 //! A call gets `remaining chain gas × multiplier` VM gas; afterwards
@@ -93,6 +93,13 @@ pub fn uncompress(code: &[u8]) -> Result<Vec<u8>, TxError> {
         ));
     }
     Ok(wasm)
+}
+
+/// The address API contracts get: bech32 with the chain's prefix (one instance per process).
+pub fn chain_api() -> Arc<dyn Api> {
+    static API: std::sync::OnceLock<Arc<dyn Api>> = std::sync::OnceLock::new();
+    API.get_or_init(|| Arc::new(proof_vm::addr::Bech32Api::new(proof_sdk::ACCOUNT_PREFIX)))
+        .clone()
 }
 
 /// What every call of a transaction shares.

@@ -20,7 +20,8 @@ use tendermint::abci::Event;
 use super::decode::{AddressScheme, WasmMsg};
 use super::dispatch::handle_response;
 use super::host::{
-    call_contract, charge_vm_gas, code_checksum, contract_event, vm_coins, vm_failure, vm_limit,
+    call_contract, charge_vm_gas, checksum_of, code_checksum, contract_event, vm_coins, vm_failure,
+    vm_limit,
 };
 use super::{werr, WasmCtx};
 use crate::state::{bank, wasm, Metered};
@@ -176,11 +177,14 @@ fn store_code(
     permission: AccessConfig,
     events: &mut Vec<Event>,
 ) -> Result<Any, TxError> {
-    let checksum = ctx.vm.store_code(wasm_code).map_err(|e| match e {
-        VmError::Resource(r) => TxError::NodeResource(r),
+    // State (and its gas) first: an upload that cannot pay for storing its bytes is refused
+    // before the node spends time compiling it. A compile failure reverts these writes.
+    let checksum = Checksum::of(wasm_code);
+    let code_id = wasm::store_code(kv, sender, checksum.0, wasm_code, permission)?;
+    ctx.vm.store_code(wasm_code).map_err(|e| match e {
+        VmError::Resource(r) | VmError::Cache(r) => TxError::NodeResource(r),
         other => werr(2, format!("create wasm contract failed: {other}")),
     })?;
-    let code_id = wasm::store_code(kv, sender, checksum.0, wasm_code, permission)?;
     events.push(events::event(
         "store_code",
         &[
@@ -220,7 +224,7 @@ pub(super) fn instantiate(
             a.code_id, a.sender
         )));
     }
-    let checksum = code_checksum(kv, a.code_id)?;
+    let checksum = checksum_of(&code, a.code_id)?;
     let contract = match a.scheme {
         AddressScheme::Classic => wasm::new_contract_address(kv, a.code_id)?,
         AddressScheme::Predictable { salt, fix_msg } => {
@@ -322,7 +326,15 @@ fn migrate(
             "can not migrate {contract}: {sender} is not its admin"
         )));
     }
-    let checksum = code_checksum(kv, new_code_id)?;
+    // As wasmd: the admin must also be allowed to use the new code.
+    let code = wasm::code_info(kv, new_code_id)?
+        .ok_or_else(|| werr(8, format!("no such code: {new_code_id}")))?;
+    if !wasm::may_instantiate(&code, sender) {
+        return Err(TxError::Unauthorized(format!(
+            "can not migrate {contract} to code {new_code_id}: not permitted for {sender}"
+        )));
+    }
+    let checksum = checksum_of(&code, new_code_id)?;
     info.code_id = new_code_id;
     wasm::set_contract_info(kv, contract, &info)?;
     wasm::record_code_change(

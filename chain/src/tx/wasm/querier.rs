@@ -122,8 +122,14 @@ impl Host<'_, '_> {
                     *self.resource.borrow_mut() = Some(r.clone());
                     Err(BackendError::Other(format!("node resource exhausted: {r}")))
                 }
-                Err(e) => Ok((
-                    json!({"ok": {"error": e.to_string()}})
+                Err(VmError::Cache(r)) => {
+                    *self.resource.borrow_mut() = Some(r.clone());
+                    Err(BackendError::Other(format!("node cache failure: {r}")))
+                }
+                // Redacted as wasmd does: a VM error's text (traps, backtraces) may differ
+                // between nodes or versions, and the calling contract could store it.
+                Err(_) => Ok((
+                    json!({"ok": {"error": "codespace: wasm, code: 9"}})
                         .to_string()
                         .into_bytes(),
                     gas_used,

@@ -1,7 +1,5 @@
 //! Smart queries through ABCI (`QuerySmartContractState`).
 
-use std::sync::Arc;
-
 use base64::Engine as _;
 use proof_sdk::Address;
 use proof_vm::types as vmt;
@@ -27,7 +25,7 @@ pub fn smart_query(
     let (height, time_nanos) = WasmCtx::block_info(state);
     let ctx = WasmCtx {
         vm,
-        api: Arc::new(proof_vm::addr::Bech32Api::new(proof_sdk::ACCOUNT_PREFIX)),
+        api: crate::tx::wasm::chain_api(),
         chain_id: chain_id.to_string(),
         height,
         time_nanos,
