@@ -933,6 +933,30 @@ fn governance_changes_a_parameter_by_stake_weighted_vote() {
         fb.tx_results[0].log
     );
 
+    // Denoms and the block gas cap are fixed at genesis: governance cannot strand the pools.
+    for (space, key) in [
+        ("staking", "bond_denom"),
+        ("chain", "fee_denom"),
+        ("chain", "max_block_gas"),
+    ] {
+        let fixed = tx(
+            &app,
+            &bob,
+            vec![proof_sdk::gov::submit_param_change(
+                &bob.address(),
+                "fixed",
+                &[(space, key, "\"other\"")],
+                &Coin::new(1000, "uxyz"),
+            )],
+        );
+        let fb = app.block(vec![fixed]);
+        assert!(
+            fb.tx_results[0].log.contains("fixed at genesis"),
+            "{space}.{key}: {}",
+            fb.tx_results[0].log
+        );
+    }
+
     // Proposal 1: max_validators 10 -> 1, with the full deposit: voting starts at once.
     let t = tx(
         &app,

@@ -192,12 +192,7 @@ impl Executor {
                 }
             }
         };
-        let paid: u128 = tx
-            .fee
-            .iter()
-            .filter(|c| c.denom == params.fee_denom)
-            .fold(0u128, |a, c| a.saturating_add(c.amount));
-        let fee_payer = Some((tx.fee_payer().clone(), paid));
+        let fee_payer = Some((tx.fee_payer().clone(), tx.fee_amount()));
         let (block_height, time_nanos) = WasmCtx::block_info(&*block);
         let wasm_ctx = WasmCtx {
             vm: &self.vm,

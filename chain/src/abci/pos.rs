@@ -4,8 +4,9 @@
 
 use proof_sdk::Address;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use tendermint::abci::types::{BlockSignatureInfo, CommitInfo, ExtendedCommitInfo, Misbehavior};
+use tendermint::abci::types::{
+    BlockSignatureInfo, CommitInfo, ExtendedCommitInfo, Misbehavior, MisbehaviorKind, Validator,
+};
 use tendermint::abci::Event;
 use tendermint::block::BlockIdFlag;
 use tendermint::validator::Update;
@@ -149,76 +150,46 @@ fn to_updates(list: Vec<([u8; 32], u64)>) -> Vec<Update> {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PosInput {
     pub votes: Vec<CommitVote>,
-    pub evidence: Vec<(u8, [u8; 20], u64, u64)>,
+    /// Duplicate votes and light-client attacks: both mean the key signed conflicting blocks.
+    pub evidence: Vec<Evidence>,
 }
 
 impl PosInput {
-    fn evidence_of(misbehavior: &[Misbehavior]) -> Vec<(u8, [u8; 20], u64, u64)> {
-        misbehavior
-            .iter()
-            .map(|m| {
-                (
-                    m.kind as u8,
-                    m.validator.address,
-                    m.height.value(),
-                    m.validator.power.value(),
-                )
-            })
-            .collect()
-    }
-
-    fn signed(info: &BlockSignatureInfo) -> bool {
-        match info {
-            BlockSignatureInfo::Flag(f) => !matches!(f, BlockIdFlag::Absent),
-            BlockSignatureInfo::LegacySigned => true,
+    fn new<'a>(
+        votes: impl Iterator<Item = (&'a Validator, &'a BlockSignatureInfo)>,
+        misbehavior: &[Misbehavior],
+    ) -> Self {
+        Self {
+            votes: votes
+                .map(|(v, sig)| CommitVote {
+                    cons_address: v.address,
+                    power: v.power.value(),
+                    signed: match sig {
+                        BlockSignatureInfo::Flag(f) => !matches!(f, BlockIdFlag::Absent),
+                        BlockSignatureInfo::LegacySigned => true,
+                    },
+                })
+                .collect(),
+            evidence: misbehavior
+                .iter()
+                .filter(|m| m.kind != MisbehaviorKind::Unknown)
+                .map(|m| Evidence {
+                    cons_address: m.validator.address,
+                    height: m.height.value(),
+                    power: m.validator.power.value(),
+                })
+                .collect(),
         }
     }
 
     pub fn from_commit(commit: &CommitInfo, misbehavior: &[Misbehavior]) -> Self {
-        Self {
-            votes: commit
-                .votes
-                .iter()
-                .map(|v| CommitVote {
-                    cons_address: v.validator.address,
-                    power: v.validator.power.value(),
-                    signed: Self::signed(&v.sig_info),
-                })
-                .collect(),
-            evidence: Self::evidence_of(misbehavior),
-        }
+        let votes = commit.votes.iter().map(|v| (&v.validator, &v.sig_info));
+        Self::new(votes, misbehavior)
     }
 
     pub fn from_extended(commit: &ExtendedCommitInfo, misbehavior: &[Misbehavior]) -> Self {
-        Self {
-            votes: commit
-                .votes
-                .iter()
-                .map(|v| CommitVote {
-                    cons_address: v.validator.address,
-                    power: v.validator.power.value(),
-                    signed: Self::signed(&v.sig_info),
-                })
-                .collect(),
-            evidence: Self::evidence_of(misbehavior),
-        }
-    }
-
-    pub fn digest(&self) -> [u8; 32] {
-        let mut h = Sha256::new();
-        for v in &self.votes {
-            h.update(v.cons_address);
-            h.update(v.power.to_be_bytes());
-            h.update([v.signed as u8]);
-        }
-        h.update([0xff]);
-        for (k, a, height, p) in &self.evidence {
-            h.update([*k]);
-            h.update(a);
-            h.update(height.to_be_bytes());
-            h.update(p.to_be_bytes());
-        }
-        h.finalize().into()
+        let votes = commit.votes.iter().map(|v| (&v.validator, &v.sig_info));
+        Self::new(votes, misbehavior)
     }
 }
 
@@ -234,18 +205,7 @@ pub fn begin_block(
     input: &PosInput,
 ) -> Result<Vec<Event>, StakingError> {
     let mut evs = Vec::new();
-    // Duplicate votes and light-client attacks both mean the key signed conflicting blocks.
-    let evidence: Vec<Evidence> = input
-        .evidence
-        .iter()
-        .filter(|(kind, ..)| *kind != 0)
-        .map(|(_, addr, h, p)| Evidence {
-            cons_address: *addr,
-            height: *h,
-            power: *p,
-        })
-        .collect();
-    for (op, amount) in staking::handle_evidence(block, &evidence)? {
+    for (op, amount) in staking::handle_evidence(block, &input.evidence)? {
         evs.push(events::event(
             "slash",
             &[

@@ -21,17 +21,13 @@ use proof_sdk::{Address, PublicKey};
 use prost::Message;
 use serde::Deserialize;
 
-use super::query::QueryError;
+use super::query::{decode, parse_addr, QueryError};
 use crate::state::epoch::{self, EpochParams, StoredCheckpoint};
 use crate::state::staking::{self, Validator};
 use crate::state::{bank, Delta, StateRead};
 
 /// Bech32 prefix of consensus addresses.
 pub const VALCONS_PREFIX: &str = "proofvalcons";
-
-fn decode<M: Message + Default>(data: &[u8]) -> Result<M, QueryError> {
-    M::decode(data).map_err(|e| QueryError::InvalidArgument(format!("cannot decode request: {e}")))
-}
 
 fn json_req<'a, T: Deserialize<'a>>(data: &'a [u8]) -> Result<T, QueryError> {
     let data: &[u8] = if data.is_empty() { b"{}" } else { data };
@@ -41,11 +37,6 @@ fn json_req<'a, T: Deserialize<'a>>(data: &'a [u8]) -> Result<T, QueryError> {
 
 fn json<T: serde::Serialize>(v: &T) -> Result<Vec<u8>, QueryError> {
     serde_json::to_vec(v).map_err(|e| QueryError::Internal(e.to_string()))
-}
-
-fn account(s: &str) -> Result<Address, QueryError> {
-    s.parse()
-        .map_err(|e: proof_sdk::address::AddressError| QueryError::InvalidArgument(e.to_string()))
 }
 
 fn valoper(s: &str) -> Result<Address, QueryError> {
@@ -189,7 +180,7 @@ pub fn route(view: &dyn StateRead, path: &str, data: &[u8]) -> Result<Option<Vec
         }
         "/cosmos.staking.v1beta1.Query/Delegation" => {
             let r: QueryDelegationRequest = decode(data)?;
-            let del = account(&r.delegator_addr)?;
+            let del = parse_addr(&r.delegator_addr)?;
             let v = must_validator(view, &valoper(&r.validator_addr)?)?;
             let mut d = Delta::new(view);
             let shares = staking::delegation_shares(&mut d, &del, &v.operator())?;
@@ -206,7 +197,7 @@ pub fn route(view: &dyn StateRead, path: &str, data: &[u8]) -> Result<Option<Vec
         }
         "/cosmos.staking.v1beta1.Query/DelegatorDelegations" => {
             let r: QueryDelegatorDelegationsRequest = decode(data)?;
-            let del = account(&r.delegator_addr)?;
+            let del = parse_addr(&r.delegator_addr)?;
             let denom = denom()?;
             let mut out = Vec::new();
             for (op, shares) in staking::delegations_of(view, &del)? {
@@ -235,7 +226,7 @@ pub fn route(view: &dyn StateRead, path: &str, data: &[u8]) -> Result<Option<Vec
         }
         "/cosmos.staking.v1beta1.Query/UnbondingDelegation" => {
             let r: QueryUnbondingDelegationRequest = decode(data)?;
-            let del = account(&r.delegator_addr)?;
+            let del = parse_addr(&r.delegator_addr)?;
             let op = valoper(&r.validator_addr)?;
             let entries = staking::unbonding_of(view, &del, &op)?;
             if entries.is_empty() {

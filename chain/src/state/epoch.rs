@@ -518,9 +518,7 @@ pub fn maybe_checkpoint(
         return Ok(None);
     };
     let p = EpochParams::load(kv)?;
-    let due = st
-        .start_time_ns
-        .saturating_add((p.epoch_secs as i64).saturating_mul(NS));
+    let due = super::after_secs(st.start_time_ns, p.epoch_secs);
     if now_ns < due || height <= st.start_height {
         return Ok(None);
     }

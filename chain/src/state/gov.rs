@@ -134,6 +134,15 @@ fn gov_account() -> Address {
     Address::module(GOV_MODULE)
 }
 
+/// Parameters only genesis sets: the denom the pools and fees are held in (a change would strand
+/// them, or halt the chain at the next pool transfer) and the block gas cap, which CometBFT
+/// learned from its genesis and is not sent updates.
+const FIXED_AT_GENESIS: [(&str, &str); 3] = [
+    ("chain", "fee_denom"),
+    ("chain", "max_block_gas"),
+    ("staking", "bond_denom"),
+];
+
 /// Applies parameter changes (all or nothing: every section is re-validated before any write).
 pub fn apply_changes(kv: &mut dyn PosKv, changes: &[ParamChange]) -> Result<(), StakingError> {
     let sections: [(&str, &[u8]); 5] = [
@@ -159,6 +168,9 @@ pub fn apply_changes(kv: &mut dyn PosKv, changes: &[ParamChange]) -> Result<(), 
         .map_err(|e| bad(e.to_string()))?;
         let mut obj = current;
         for c in mine {
+            if FIXED_AT_GENESIS.contains(&(c.subspace.as_str(), c.key.as_str())) {
+                return Err(bad(format!("{}.{} is fixed at genesis", c.subspace, c.key)));
+            }
             let slot = obj
                 .get_mut(&c.key)
                 .ok_or_else(|| bad(format!("{}.{}: no such parameter", c.subspace, c.key)))?;
@@ -231,8 +243,7 @@ fn add_deposit(
     }
     if p.status == Status::DepositPeriod && p.deposit >= gp.min_deposit {
         p.status = Status::VotingPeriod;
-        p.voting_end_ns =
-            now_ns.saturating_add((gp.voting_secs as i64).saturating_mul(1_000_000_000));
+        p.voting_end_ns = super::after_secs(now_ns, gp.voting_secs);
     }
     Ok(())
 }
@@ -267,8 +278,7 @@ pub fn submit(
         changes,
         deposit: 0,
         status: Status::DepositPeriod,
-        deposit_end_ns: now_ns
-            .saturating_add((gp.max_deposit_secs as i64).saturating_mul(1_000_000_000)),
+        deposit_end_ns: super::after_secs(now_ns, gp.max_deposit_secs),
         voting_end_ns: 0,
         tally: [0; 4],
     };
@@ -349,6 +359,10 @@ pub fn end_block(kv: &mut dyn PosKv, now_ns: i64) -> Result<Vec<(u64, Status)>, 
                 // Stake-weighted tally over the active set.
                 let set = staking::last_set(kv.as_read())?;
                 let bonded: u128 = set.iter().map(|(v, _)| v.tokens).sum();
+                // A voter's power: its delegations to validators in the active set (looked up
+                // through the voter's own delegation index, not every validator per vote).
+                let active: std::collections::BTreeMap<Address, &staking::Validator> =
+                    set.iter().map(|(v, _)| (v.operator(), v)).collect();
                 let prefix = [VOTE_PREFIX, &id.to_be_bytes()].concat();
                 let votes = kv.scan(&prefix)?;
                 let mut tally = [0u128; 4];
@@ -356,9 +370,10 @@ pub fn end_block(kv: &mut dyn PosKv, now_ns: i64) -> Result<Vec<(u64, Status)>, 
                     let voter =
                         Address::from_bytes(&vk[prefix.len()..]).map_err(|e| corrupt(vk, e))?;
                     let mut power = 0u128;
-                    for (v, _) in &set {
-                        let shares = staking::delegation_shares(kv, &voter, &v.operator())?;
-                        power += v.tokens_for(shares)?;
+                    for (op, shares) in staking::delegations_of(kv.as_read(), &voter)? {
+                        if let Some(v) = active.get(&op) {
+                            power += v.tokens_for(shares)?;
+                        }
                     }
                     let i = (opt.first().copied().unwrap_or(1).clamp(1, 4) - 1) as usize;
                     tally[i] += power;
@@ -374,16 +389,11 @@ pub fn end_block(kv: &mut dyn PosKv, now_ns: i64) -> Result<Vec<(u64, Status)>, 
                     && yes * BPS > mul_div(yes + no + veto, gp.threshold_bps as u128, 1)?;
                 settle_deposits(kv, id, !vetoed)?;
                 p.status = if passed {
-                    // All or nothing: apply on a scratch layer first.
-                    let ok = {
-                        let mut scratch = super::Delta::new(kv.as_read());
-                        apply_changes(&mut scratch, &p.changes).is_ok()
-                    };
-                    if ok {
-                        apply_changes(kv, &p.changes)?;
-                        Status::Passed
-                    } else {
-                        Status::Failed
+                    // All or nothing: `apply_changes` validates every section before writing.
+                    match apply_changes(kv, &p.changes) {
+                        Ok(()) => Status::Passed,
+                        Err(StakingError::State(e)) => return Err(StakingError::State(e)),
+                        Err(_) => Status::Failed,
                     }
                 } else {
                     Status::Rejected

@@ -48,6 +48,16 @@ impl StateRead for Store {
     }
 }
 
+/// Block time `secs` seconds after `now_ns` (nanoseconds), saturating: a duration too large
+/// for the clock (e.g. a parameter set to 2^63 s) means "never", not a wrap into the past.
+pub fn after_secs(now_ns: i64, secs: u64) -> i64 {
+    now_ns.saturating_add(
+        i64::try_from(secs)
+            .unwrap_or(i64::MAX)
+            .saturating_mul(1_000_000_000),
+    )
+}
+
 /// Pending writes over a parent layer.
 pub struct Delta<'a> {
     parent: &'a dyn StateRead,

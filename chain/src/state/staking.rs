@@ -28,7 +28,7 @@ use super::{Delta, Kv, Metered, StateError, StateRead};
 /// uxyz per unit of CometBFT voting power.
 pub const POWER_REDUCTION: u128 = 1_000_000;
 /// Bech32 prefix of validator operator addresses (the operator's account bytes).
-pub const VALOPER_PREFIX: &str = "proofvaloper";
+pub use proof_sdk::staking::{bps_dec as bps_to_dec, valoper, VALOPER_PREFIX};
 pub const BONDED_POOL: &str = "bonded_tokens_pool";
 pub const NOT_BONDED_POOL: &str = "not_bonded_tokens_pool";
 /// Fractions are in basis points.
@@ -355,10 +355,6 @@ pub fn bonded_pool() -> Address {
 
 pub fn not_bonded_pool() -> Address {
     Address::module(NOT_BONDED_POOL)
-}
-
-pub fn valoper(a: &Address) -> String {
-    a.to_bech32(VALOPER_PREFIX)
 }
 
 pub fn parse_valoper(s: &str) -> Result<Address, proof_sdk::address::AddressError> {
@@ -765,8 +761,7 @@ pub fn undelegate(
     let shares = shares_for_amount(&v, amount, have)?;
     let tokens = remove_stake(kv, &mut v, del, shares)?;
     set_validator(kv, &v)?;
-    let completion =
-        now_ns.saturating_add((p.unbonding_time_secs as i64).saturating_mul(1_000_000_000));
+    let completion = super::after_secs(now_ns, p.unbonding_time_secs);
     if tokens > 0 {
         bank::send(
             kv,
@@ -833,8 +828,7 @@ pub fn redelegate(
     set_validator(kv, &vs)?;
     let shares_dst = add_stake(kv, &mut vd, del, tokens)?;
     set_validator(kv, &vd)?;
-    let completion =
-        now_ns.saturating_add((p.unbonding_time_secs as i64).saturating_mul(1_000_000_000));
+    let completion = super::after_secs(now_ns, p.unbonding_time_secs);
     entries.push(RedelegationEntry {
         creation_height: height,
         completion_ns: completion,
@@ -1040,6 +1034,7 @@ pub fn jail(kv: &mut dyn PosKv, op: &Address) -> Result<(), StakingError> {
 }
 
 /// A double-sign (or light-client attack) reported by CometBFT.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Evidence {
     pub cons_address: [u8; 20],
     pub height: u64,
@@ -1141,8 +1136,7 @@ pub fn handle_votes(
                 sp.slash_fraction_downtime_bps,
             )?;
             jail(kv, &op)?;
-            info.jailed_until_ns =
-                now_ns.saturating_add((sp.downtime_jail_secs as i64).saturating_mul(1_000_000_000));
+            info.jailed_until_ns = super::after_secs(now_ns, sp.downtime_jail_secs);
             info.missed_blocks_counter = 0;
             info.index_offset = 0;
             info.missed_bitmap = vec![0; bytes];
@@ -1259,11 +1253,6 @@ pub fn parse_dec_bps(s: &str) -> Result<u32, String> {
         return Err(format!("{s:?} is finer than one basis point"));
     }
     u32::try_from(atomics / per_bps).map_err(|_| format!("decimal {s:?} too large"))
-}
-
-/// Basis points as a Cosmos `Dec` in atomics form (18 decimals), as protobuf carries it.
-pub fn bps_to_dec(bps: u32) -> String {
-    (bps as u128 * (1_000_000_000_000_000_000 / BPS)).to_string()
 }
 
 /// Shares as a Cosmos `Dec` in atomics form (one share = 10^18 atomics).

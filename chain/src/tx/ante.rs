@@ -97,12 +97,7 @@ pub fn run(
         )));
     }
     kv.gas.charge(gas::TX_SIZE_PER_BYTE * tx.len as u64)?;
-    let mut fee_amount: u128 = tx
-        .fee
-        .iter()
-        .filter(|c| c.denom == ctx.params.fee_denom)
-        .try_fold(0u128, |acc, c| acc.checked_add(c.amount))
-        .ok_or_else(|| TxError::InvalidCoins("fee amount overflows".into()))?;
+    let mut fee_amount = tx.fee_amount();
     if ctx.mode != Mode::Simulate {
         let min = crate::state::fees::min_tx_fee(ctx.params, tx.gas_limit);
         if fee_amount < min {

@@ -192,6 +192,12 @@ impl DecodedTx {
     pub fn fee_payer(&self) -> &Address {
         &self.signers[0].address
     }
+
+    /// The fee in the fee denom: decoding merged duplicate denoms and refused any other denom,
+    /// so there is at most one coin.
+    pub fn fee_amount(&self) -> u128 {
+        self.fee.first().map_or(0, |c| c.amount)
+    }
 }
 
 /// Decodes `raw` and runs every stateless check. `simulate` relaxes only the signature and fee

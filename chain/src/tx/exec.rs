@@ -88,7 +88,12 @@ pub(crate) fn run_msg(
             Ok(proof_sdk::msgs::to_any(&MsgMultiSendResponse {}))
         }
         Msg::Wasm(m) => wasm::run_msg(kv, wasm_ctx, m, depth, events),
-        Msg::Staking(m) => super::staking::execute(kv, m, msg_index, events),
-        Msg::Gov(m, denom) => super::gov::execute(kv, m, denom, msg_index, events),
+        Msg::Staking(m) => {
+            let at = (wasm_ctx.height, wasm_ctx.now_ns());
+            super::staking::execute(kv, m, at, msg_index, events)
+        }
+        Msg::Gov(m, denom) => {
+            super::gov::execute(kv, m, denom, wasm_ctx.now_ns(), msg_index, events)
+        }
     }
 }

@@ -11,9 +11,10 @@ use proof_sdk::{Address, Coin};
 use prost::{Message, Name};
 use tendermint::abci::Event;
 
+use super::decode::parse_addr;
 use super::{events, TxError};
 use crate::state::gov::{self, ParamChange};
-use crate::state::{keys, staking, Metered, StateRead};
+use crate::state::{staking, Metered};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum GovMsg {
@@ -52,11 +53,6 @@ impl GovMsg {
     }
 }
 
-fn account(s: &str) -> Result<Address, TxError> {
-    s.parse()
-        .map_err(|e: proof_sdk::address::AddressError| TxError::InvalidAddress(e.to_string()))
-}
-
 /// Deposits are in the bond denom only (checked at execution against the params).
 fn amount(
     coins: &[cosmos_sdk_proto::cosmos::base::v1beta1::Coin],
@@ -89,7 +85,7 @@ pub fn decode(any: &Any) -> Result<Option<(GovMsg, String)>, TxError> {
         let (denom, deposit) = amount(&m.initial_deposit)?;
         (
             GovMsg::Submit {
-                proposer: account(&m.proposer)?,
+                proposer: parse_addr(&m.proposer)?,
                 title: c.title,
                 changes: c
                     .changes
@@ -109,7 +105,7 @@ pub fn decode(any: &Any) -> Result<Option<(GovMsg, String)>, TxError> {
         let (denom, amount) = amount(&m.amount)?;
         (
             GovMsg::Deposit {
-                depositor: account(&m.depositor)?,
+                depositor: parse_addr(&m.depositor)?,
                 id: m.proposal_id,
                 amount,
             },
@@ -119,7 +115,7 @@ pub fn decode(any: &Any) -> Result<Option<(GovMsg, String)>, TxError> {
         let m = MsgVote::decode(any.value.as_slice()).map_err(de)?;
         (
             GovMsg::Vote {
-                voter: account(&m.voter)?,
+                voter: parse_addr(&m.voter)?,
                 id: m.proposal_id,
                 option: m.option,
             },
@@ -130,22 +126,11 @@ pub fn decode(any: &Any) -> Result<Option<(GovMsg, String)>, TxError> {
     }))
 }
 
-fn now(state: &dyn StateRead) -> Result<i64, TxError> {
-    let raw = state
-        .get_raw(keys::BLOCK_INFO)?
-        .ok_or_else(|| TxError::Internal("no block info".into()))?;
-    let ns = raw
-        .get(8..24)
-        .and_then(|b| <[u8; 16]>::try_from(b).ok())
-        .map(i128::from_be_bytes)
-        .ok_or_else(|| TxError::Internal("corrupt block info".into()))?;
-    Ok(i64::try_from(ns).unwrap_or(i64::MAX))
-}
-
 pub fn execute(
     kv: &mut Metered<'_, '_>,
     msg: &GovMsg,
     denom: &str,
+    t: i64,
     index: usize,
     evs: &mut Vec<Event>,
 ) -> Result<Any, TxError> {
@@ -155,7 +140,6 @@ pub fn execute(
         "gov",
         index,
     ));
-    let t = now(&kv.delta)?;
     if !denom.is_empty() && denom != staking::params(&kv.delta)?.bond_denom {
         return Err(TxError::InvalidCoins(format!(
             "deposits are in the bond denom, not {denom}"

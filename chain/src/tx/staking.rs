@@ -13,9 +13,10 @@ use proof_sdk::{Address, Coin, PublicKey};
 use prost::{Message, Name};
 use tendermint::abci::Event;
 
+use super::decode::parse_addr;
 use super::{events, TxError};
 use crate::state::staking::{self, NewValidator, StakingError};
-use crate::state::{keys, Metered, StateRead};
+use crate::state::Metered;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum StakingMsg {
@@ -77,11 +78,6 @@ fn invalid(msg: impl Into<String>) -> TxError {
     TxError::InvalidRequest(msg.into())
 }
 
-fn account(s: &str) -> Result<Address, TxError> {
-    s.parse()
-        .map_err(|e: proof_sdk::address::AddressError| TxError::InvalidAddress(e.to_string()))
-}
-
 fn valoper(s: &str) -> Result<Address, TxError> {
     staking::parse_valoper(s).map_err(|e| TxError::InvalidAddress(e.to_string()))
 }
@@ -104,7 +100,7 @@ pub fn decode(any: &Any) -> Result<Option<StakingMsg>, TxError> {
         let m = MsgCreateValidator::decode(bytes).map_err(decode_err)?;
         let operator = valoper(&m.validator_address)?;
         #[allow(deprecated)]
-        if !m.delegator_address.is_empty() && account(&m.delegator_address)? != operator {
+        if !m.delegator_address.is_empty() && parse_addr(&m.delegator_address)? != operator {
             return Err(invalid("delegator_address must be the operator's account"));
         }
         let pk = m
@@ -148,21 +144,21 @@ pub fn decode(any: &Any) -> Result<Option<StakingMsg>, TxError> {
     } else if url == MsgDelegate::type_url() {
         let m = MsgDelegate::decode(bytes).map_err(decode_err)?;
         StakingMsg::Delegate {
-            delegator: account(&m.delegator_address)?,
+            delegator: parse_addr(&m.delegator_address)?,
             validator: valoper(&m.validator_address)?,
             amount: positive_coin(m.amount.as_ref())?,
         }
     } else if url == MsgUndelegate::type_url() {
         let m = MsgUndelegate::decode(bytes).map_err(decode_err)?;
         StakingMsg::Undelegate {
-            delegator: account(&m.delegator_address)?,
+            delegator: parse_addr(&m.delegator_address)?,
             validator: valoper(&m.validator_address)?,
             amount: positive_coin(m.amount.as_ref())?,
         }
     } else if url == MsgBeginRedelegate::type_url() {
         let m = MsgBeginRedelegate::decode(bytes).map_err(decode_err)?;
         StakingMsg::Redelegate {
-            delegator: account(&m.delegator_address)?,
+            delegator: parse_addr(&m.delegator_address)?,
             src: valoper(&m.validator_src_address)?,
             dst: valoper(&m.validator_dst_address)?,
             amount: positive_coin(m.amount.as_ref())?,
@@ -200,18 +196,6 @@ fn timestamp(ns: i64) -> tendermint_proto::google::protobuf::Timestamp {
 }
 
 /// Height and time of the block being executed (written by the executor's begin-block).
-fn block_info(state: &dyn StateRead) -> Result<(u64, i64), TxError> {
-    let raw = state
-        .get_raw(keys::BLOCK_INFO)?
-        .ok_or_else(|| TxError::Internal("no block info".into()))?;
-    if raw.len() != 24 {
-        return Err(TxError::Internal("corrupt block info".into()));
-    }
-    let height = u64::from_be_bytes(raw[..8].try_into().unwrap_or_default());
-    let ns = i128::from_be_bytes(raw[8..].try_into().unwrap_or_default());
-    Ok((height, i64::try_from(ns).unwrap_or(i64::MAX)))
-}
-
 fn check_denom(kv: &Metered<'_, '_>, c: &Coin) -> Result<(), TxError> {
     let want = staking::params(&kv.delta)?.bond_denom;
     if c.denom != want {
@@ -224,13 +208,14 @@ fn check_denom(kv: &Metered<'_, '_>, c: &Coin) -> Result<(), TxError> {
 }
 
 /// Executes one staking message, appending its events, and returns the response `Any`.
+/// Runs `msg` at block `height`, block time `now` (ns).
 pub fn execute(
     kv: &mut Metered<'_, '_>,
     msg: &StakingMsg,
+    (height, now): (u64, i64),
     index: usize,
     evs: &mut Vec<Event>,
 ) -> Result<Any, TxError> {
-    let (height, now) = block_info(&kv.delta)?;
     evs.push(events::message(
         &msg.type_url(),
         &msg.signer(),

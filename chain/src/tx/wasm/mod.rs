@@ -126,6 +126,11 @@ impl WasmCtx<'_> {
         }
     }
 
+    /// The block time as the chain's modules keep it (ns, saturating into i64).
+    pub fn now_ns(&self) -> i64 {
+        i64::try_from(self.time_nanos).unwrap_or(i64::MAX)
+    }
+
     pub(crate) fn env(&self, contract: &Address) -> Vec<u8> {
         to_json(&vmt::Env {
             block: vmt::BlockInfo {
