@@ -17,7 +17,7 @@
 //!    match), and a transfer's receiver must hold a key (a curve point).
 
 use crate::gadgets::*;
-use crate::hash::{hash4, hash4_gadget, Domain};
+use crate::hash::{hash4_gadget, Domain};
 use crate::ops::{
     PublicOp, AMOUNT_MANTISSA_BITS, EXP_BITS, FEE_MANTISSA_BITS, KIND_DEPOSIT, KIND_TRANSFER,
     KIND_WITHDRAW, WORD_BITS,
@@ -423,18 +423,6 @@ fn synthesize_slot<CS: ConstraintSystem<F>>(
     enforce_eq(cs, "mid root", &rb_old, &ra_new);
 
     Ok((rb_new, acc2, count2, fees2))
-}
-
-/// The native transition of one slot on `z` (what the circuit outputs), for the prover.
-pub fn native_acc(acc: F, op: &PublicOp) -> F {
-    if op.kind == crate::ops::KIND_NOOP {
-        acc
-    } else {
-        hash4(
-            Domain::Accumulator,
-            [acc, op.word(), op.extra[0], op.extra[1]],
-        )
-    }
 }
 
 /// Synthesize one step on `z` into a test constraint system: whether every constraint holds, the

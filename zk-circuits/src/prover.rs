@@ -269,28 +269,35 @@ pub fn build_steps(
     tree: &mut AccountTree,
     ops: &[Op],
 ) -> Result<(Vec<RollupStep>, BatchData), ZkError> {
+    let mut work = tree.clone();
+    let built = build_steps_on(ops_per_step, &mut work, ops)?;
+    *tree = work;
+    Ok(built)
+}
+
+/// [`build_steps`] applying the ops to `work` directly; on an error `work` is partly updated, so
+/// callers pass a copy they can drop.
+fn build_steps_on(
+    ops_per_step: usize,
+    work: &mut AccountTree,
+    ops: &[Op],
+) -> Result<(Vec<RollupStep>, BatchData), ZkError> {
     if ops.is_empty() {
         return Err(ZkError::EmptyBatch);
     }
     let data = BatchData::from_ops(ops)?;
-    let mut work = tree.clone();
     let mut slots = Vec::with_capacity(ops.len().div_ceil(ops_per_step) * ops_per_step);
     for (index, (op, p)) in ops.iter().zip(&data.ops).enumerate() {
-        validate(&work, op, p).map_err(|source| ZkError::Op { index, source })?;
-        slots.push(SlotWitness::apply(
-            &mut work,
-            p,
-            op.signature().map(|s| s.0),
-        ));
+        validate(work, op, p).map_err(|source| ZkError::Op { index, source })?;
+        slots.push(SlotWitness::apply(work, p, op.signature().map(|s| s.0)));
     }
     while slots.len() % ops_per_step != 0 {
-        slots.push(SlotWitness::noop(&mut work));
+        slots.push(SlotWitness::noop(work));
     }
     let steps = slots
         .chunks(ops_per_step)
         .map(|c| RollupStep { slots: c.to_vec() })
         .collect();
-    *tree = work;
     Ok((steps, data))
 }
 
@@ -338,8 +345,9 @@ pub fn prove_batch(
     ops: &[Op],
 ) -> Result<BatchProof, ZkError> {
     let old_root = tree.root();
+    // One copy of the tree: it becomes the state only once the batch is proven.
     let mut work = tree.clone();
-    let (steps, data) = build_steps(params.ops_per_step, &mut work, ops)?;
+    let (steps, data) = build_steps_on(params.ops_per_step, &mut work, ops)?;
     let (proof, zn, times) = prove_steps(params, old_root, &steps)?;
     let data_hash = data.data_hash();
     if zn[0] != work.root() || zn[1] != data_hash {
@@ -443,6 +451,9 @@ impl Verifier {
 
 /// Verify a batch proof from bytes: the verifier key (checked against `vk_digest`), the public
 /// inputs and the proof. This is the host-function entry point.
+///
+/// Decoding a verifier key costs seconds (it is 50-160 MB), so the decoded keys are kept per
+/// process by digest: a digest seen before skips hashing and decoding `vk_bytes`.
 pub fn verify(
     vk_digest: &[u8; 32],
     vk_bytes: &[u8],
@@ -451,5 +462,28 @@ pub fn verify(
     data_hash: &F,
     proof: &[u8],
 ) -> Result<Verified, ZkError> {
-    Verifier::new(vk_bytes, vk_digest)?.verify(old_root, new_root, data_hash, proof)
+    verifier_for(vk_digest, vk_bytes)?.verify(old_root, new_root, data_hash, proof)
+}
+
+/// How many decoded verifier keys `verify` keeps (a handful of rollups, each large).
+const KEPT_VERIFIERS: usize = 4;
+
+fn verifier_for(vk_digest: &[u8; 32], vk_bytes: &[u8]) -> Result<Arc<Verifier>, ZkError> {
+    type Kept = std::sync::Mutex<Vec<Arc<Verifier>>>;
+    static KEPT: std::sync::OnceLock<Kept> = std::sync::OnceLock::new();
+    let kept = KEPT.get_or_init(Default::default);
+    let lock = || {
+        kept.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    if let Some(v) = lock().iter().find(|v| v.vk_digest == *vk_digest) {
+        return Ok(v.clone());
+    }
+    let v = Arc::new(Verifier::new(vk_bytes, vk_digest)?);
+    let mut list = lock();
+    if list.len() >= KEPT_VERIFIERS {
+        list.remove(0);
+    }
+    list.push(v.clone());
+    Ok(v)
 }
