@@ -405,19 +405,26 @@ wait_for_height() {
 
 CONTRACTS_MANIFEST="$REPO_ROOT/localnet/system-contracts.json"
 
-# Stores and instantiates every contract of the manifest (first start only: DIR/contracts.json
-# records what was deployed, so restarts keep the same addresses).
+# Stores and instantiates every contract of the manifest that DIR/contracts.json does not list
+# yet, recording each as soon as it is instantiated: restarts keep the addresses, and a start that
+# failed half-way resumes with the contracts still missing.
 deploy_system_contracts() {
-  local out="$DIR/contracts.json" n i name artifact label init wasm res code_id addr deployed="[]"
-  if [[ -f "$out" ]]; then
-    log "==> system contracts deployed earlier ($out)"
+  local out="$DIR/contracts.json" entries entry name artifact label init res code_id addr
+  entries="$(jq -c '.contracts[]' "$CONTRACTS_MANIFEST")" || die "cannot read $CONTRACTS_MANIFEST"
+  [[ -f "$out" ]] || printf '{"contracts":[]}\n' >"$out"
+  local todo=()
+  while IFS= read -r entry; do
+    [[ -n "$entry" ]] || continue
+    name="$(jq -r '.name' <<<"$entry")"
+    jq -e --arg n "$name" '.contracts | any(.name == $n)' "$out" >/dev/null || todo+=("$entry")
+  done <<<"$entries"
+  if ((${#todo[@]} == 0)); then
+    log "==> system contracts deployed ($out)"
     return
   fi
-  n="$(jq '.contracts | length' "$CONTRACTS_MANIFEST")" || die "cannot read $CONTRACTS_MANIFEST"
-  ((n > 0)) || return 0
   local artifacts="$REPO_ROOT/contracts/artifacts" missing=0
-  for ((i = 0; i < n; i++)); do
-    [[ -f "$artifacts/$(jq -r ".contracts[$i].artifact" "$CONTRACTS_MANIFEST")" ]] || missing=1
+  for entry in "${todo[@]}"; do
+    [[ -f "$artifacts/$(jq -r '.artifact' <<<"$entry")" ]] || missing=1
   done
   if ((missing)); then
     ((NO_BUILD)) && die "contract artifacts missing in $artifacts (run bash contracts/build.sh, or start without --no-build)"
@@ -427,14 +434,13 @@ deploy_system_contracts() {
   local faucet tx_args
   faucet="$(faucet_address)"
   tx_args=(--from "$FAUCET_NAME" --keyring-dir "$KEYS_DIR" --node "$(rpc_url 0)" --chain-id "$CHAIN_ID" -o json)
-  log "==> deploying $n system contract(s) from the faucet"
-  for ((i = 0; i < n; i++)); do
-    name="$(jq -r ".contracts[$i].name" "$CONTRACTS_MANIFEST")"
-    artifact="$(jq -r ".contracts[$i].artifact" "$CONTRACTS_MANIFEST")"
-    label="$(jq -r ".contracts[$i].label" "$CONTRACTS_MANIFEST")"
-    init="$(jq -c --arg f "$faucet" ".contracts[$i].init | walk(if . == \"\$FAUCET\" then \$f else . end)" "$CONTRACTS_MANIFEST")"
-    wasm="$artifacts/$artifact"
-    res="$("$PROOF" tx wasm store "$wasm" "${tx_args[@]}" </dev/null)" || die "storing $name ($wasm) failed"
+  log "==> deploying ${#todo[@]} system contract(s) from the faucet"
+  for entry in "${todo[@]}"; do
+    name="$(jq -r '.name' <<<"$entry")"
+    artifact="$(jq -r '.artifact' <<<"$entry")"
+    label="$(jq -r '.label' <<<"$entry")"
+    init="$(jq -c --arg f "$faucet" '.init | walk(if . == "$FAUCET" then $f else . end)' <<<"$entry")"
+    res="$("$PROOF" tx wasm store "$artifacts/$artifact" "${tx_args[@]}" </dev/null)" || die "storing $name ($artifact) failed"
     code_id="$(jq -r '.code_id' <<<"$res")"
     [[ "$code_id" =~ ^[0-9]+$ ]] || die "storing $name: no code id in $res"
     res="$("$PROOF" tx wasm instantiate "$code_id" "$init" --label "$label" --admin "$faucet" \
@@ -442,10 +448,10 @@ deploy_system_contracts() {
     addr="$(jq -r '.contract_address' <<<"$res")"
     [[ "$addr" == proof1* ]] || die "instantiating $name: no contract address in $res"
     log "    $name: code $code_id, contract $addr"
-    deployed="$(jq -c --arg n "$name" --arg a "$addr" --argjson c "$code_id" --arg l "$label" \
-      '. + [{name: $n, code_id: $c, address: $a, label: $l}]' <<<"$deployed")"
+    jq --arg n "$name" --arg a "$addr" --argjson c "$code_id" --arg l "$label" \
+      '.contracts += [{name: $n, code_id: $c, address: $a, label: $l}]' "$out" >"$out.tmp" &&
+      mv "$out.tmp" "$out"
   done
-  jq '{contracts: .}' <<<"$deployed" >"$out.tmp" && mv "$out.tmp" "$out"
 }
 
 print_summary() {
