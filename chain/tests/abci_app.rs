@@ -346,7 +346,7 @@ fn failed_message_still_pays_fee_and_bumps_sequence_out_of_gas_changes_nothing_e
         )
         .unwrap();
     let limit = r.gas_info.unwrap().gas_used - 3000;
-    let fee = (limit as u128 * 25).div_ceil(1000);
+    let fee = proof_sdk::tx::min_gas_fee(limit);
     let tight = TxParams {
         gas_limit: limit,
         fee: vec![Coin::new(fee, "uxyz")],

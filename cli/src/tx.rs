@@ -98,13 +98,10 @@ pub async fn run(ctx: &Ctx, cmd: TxCmd) -> Result<()> {
     }
 }
 
-/// The chain's minimum gas price (docs/INTERFACES.md), as a fraction: 25/1000 uxyz per gas.
-const MIN_GAS_PRICE_NUM: u128 = 25;
-const MIN_GAS_PRICE_DEN: u128 = 1000;
-
-/// Smallest fee the chain accepts for `gas`: gas * 0.025 uxyz, rounded up.
+/// Smallest fee the chain accepts for `gas` at its default gas price (the chain's own log says
+/// more when genesis or governance set another price, or a fixed per-tx fee).
 pub fn min_fee(gas: u64) -> u128 {
-    (u128::from(gas) * MIN_GAS_PRICE_NUM).div_ceil(MIN_GAS_PRICE_DEN)
+    proof_sdk::tx::min_gas_fee(gas)
 }
 
 /// `--gas`: a fixed limit or `auto` (simulate, then multiply by the adjustment).
@@ -248,7 +245,7 @@ fn hint(
         11 => format!("out of gas: raise --gas (was {gas})"),
         12 => "memo too large: shorten --memo".into(),
         13 => format!(
-            "fee too low: the chain needs at least gas * 0.025 {BASE_DENOM}; for --gas {gas} pass --fees {}{BASE_DENOM} or more",
+            "fee too low: the message above gives the chain's minimum (at the default 0.025 {BASE_DENOM} per gas, --gas {gas} needs --fees {}{BASE_DENOM})",
             min_fee(gas)
         ),
         21 => "transaction too large (for contract code: optimise the wasm with `bash contracts/build.sh`)".into(),
@@ -373,9 +370,13 @@ pub async fn submit(
     progress: &mut Progress,
 ) -> Result<Option<Committed>> {
     let rpc = ctx.rpc()?;
-    let chain_id = chain_id(&rpc, spec.chain_id.clone()).await?;
     let from = &spec.from;
-    let Some(account) = fetch_account(&rpc, from, None).await? else {
+    // Two independent round trips: overlap them.
+    let (chain_id, account) = tokio::try_join!(
+        chain_id(&rpc, spec.chain_id.clone()),
+        fetch_account(&rpc, from, None)
+    )?;
+    let Some(account) = account else {
         bail!(
             "account {from} (key {:?}) does not exist on chain {chain_id} yet: it must receive funds first, \
              e.g. `proof tx bank send FUNDED_KEY {from} 1000000{BASE_DENOM}`",

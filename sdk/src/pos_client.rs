@@ -41,13 +41,15 @@ pub async fn consensus_validators(
         let list = r["validators"]
             .as_array()
             .context("validators: no list in reply")?;
-        out.extend(list.iter().map(|v| ConsensusValidator {
-            address: v["address"].as_str().unwrap_or_default().to_string(),
-            pub_key: v["pub_key"]["value"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-            power: num(&v["voting_power"]),
+        out.extend(list.iter().map(|v| {
+            ConsensusValidator {
+                address: v["address"].as_str().unwrap_or_default().to_string(),
+                pub_key: v["pub_key"]["value"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                power: num(&v["voting_power"]),
+            }
         }));
         if list.is_empty() || out.len() as u64 >= num(&r["total"]) {
             break;

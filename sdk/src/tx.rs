@@ -29,6 +29,17 @@ pub fn sign_doc_bytes(
 }
 
 /// CometBFT's transaction hash: uppercase hex of sha256 over the raw bytes.
+/// The chain's default minimum gas price, as a fraction: 25/1000 uxyz per gas (genesis may set
+/// another; governance may change it).
+pub const DEFAULT_MIN_GAS_PRICE_NUM: u64 = 25;
+pub const DEFAULT_MIN_GAS_PRICE_DEN: u64 = 1000;
+
+/// The smallest fee for `gas` at the default minimum gas price, rounded up.
+pub fn min_gas_fee(gas: u64) -> u128 {
+    (u128::from(gas) * u128::from(DEFAULT_MIN_GAS_PRICE_NUM))
+        .div_ceil(u128::from(DEFAULT_MIN_GAS_PRICE_DEN))
+}
+
 pub fn tx_hash(tx: &[u8]) -> [u8; 32] {
     Sha256::digest(tx).into()
 }

@@ -35,7 +35,7 @@ async fn submit(
         }],
         &TxParams {
             gas_limit: gas,
-            fee: vec![Coin::new((gas as u128 * 25).div_ceil(1000), "uxyz")],
+            fee: vec![Coin::new(proof_sdk::tx::min_gas_fee(gas), "uxyz")],
             include_pubkey: true,
             ..Default::default()
         },

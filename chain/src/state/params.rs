@@ -32,8 +32,8 @@ pub const DEFAULT_MAX_BLOCK_GAS: u64 = 1_000_000_000;
 impl Default for Params {
     fn default() -> Self {
         Self {
-            min_gas_price_num: 25,
-            min_gas_price_den: 1000,
+            min_gas_price_num: proof_sdk::tx::DEFAULT_MIN_GAS_PRICE_NUM,
+            min_gas_price_den: proof_sdk::tx::DEFAULT_MIN_GAS_PRICE_DEN,
             // CometBFT's own mempool limit; contract uploads (hundreds of KB) must fit.
             max_tx_bytes: 1024 * 1024,
             max_memo_chars: 256,

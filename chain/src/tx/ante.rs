@@ -217,15 +217,10 @@ pub fn run(
         ));
         evs.push(events::event(
             "tx",
-            &[("signature", base64_encode(&slot.signature))],
+            &[("signature", super::b64(&slot.signature))],
         ));
         acc.sequence += 1;
         auth::set_account(kv, &acc)?;
     }
     Ok(evs)
-}
-
-fn base64_encode(b: &[u8]) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(b)
 }

@@ -103,20 +103,13 @@ impl Msg {
     }
 }
 
-pub(super) fn wasm_err(code: u32, msg: &str) -> TxError {
-    TxError::Wasm {
-        code,
-        msg: msg.to_string(),
-    }
-}
-
 /// A contract message must be valid JSON (as wasmd's `RawContractMessage` requires).
 pub(super) fn json_valid(msg: Vec<u8>) -> Result<Vec<u8>, TxError> {
     match serde_json::from_slice::<serde::de::IgnoredAny>(&msg) {
         Ok(_) => Ok(msg),
-        Err(e) => Err(wasm_err(
+        Err(e) => Err(super::wasm::werr(
             10,
-            &format!("contract message is not valid JSON: {e}"),
+            format!("contract message is not valid JSON: {e}"),
         )),
     }
 }

@@ -12,3 +12,9 @@ pub mod wasm;
 
 pub use decode::{DecodedTx, Msg};
 pub use error::TxError;
+
+/// Standard base64, as events and contract JSON carry bytes.
+pub(crate) fn b64(data: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(data)
+}

@@ -172,7 +172,7 @@ impl Localnet {
         let acc = account(self.rpc(0), &key.address()).await;
         let params = TxParams {
             gas_limit: gas,
-            fee: vec![Coin::new((gas as u128 * 25).div_ceil(1000), "uxyz")],
+            fee: vec![Coin::new(proof_sdk::tx::min_gas_fee(gas), "uxyz")],
             include_pubkey: true,
             ..Default::default()
         };

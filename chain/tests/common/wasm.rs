@@ -36,8 +36,6 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
     e.finish().unwrap()
 }
 
-pub const FEE_PER_GAS_NUM: u128 = 25;
-
 pub struct User {
     pub key: PrivateKey,
     pub num: u64,
@@ -50,7 +48,7 @@ impl User {
     }
     /// Signs `msgs` with `gas` and the minimum fee, bumping the local sequence.
     pub fn tx(&mut self, msgs: Vec<Any>, gas: u64) -> Vec<u8> {
-        let fee = (gas as u128 * FEE_PER_GAS_NUM).div_ceil(1000);
+        let fee = fee(gas);
         let tx = sign_tx(
             msgs,
             &[Signer {
@@ -72,7 +70,7 @@ impl User {
 }
 
 pub fn fee(gas: u64) -> u128 {
-    (gas as u128 * FEE_PER_GAS_NUM).div_ceil(1000)
+    proof_sdk::tx::min_gas_fee(gas)
 }
 
 pub fn setup() -> (App, User, User) {

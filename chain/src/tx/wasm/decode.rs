@@ -9,7 +9,8 @@ use cosmos_sdk_proto::Any;
 use proof_sdk::{Address, Coin};
 use prost::{Message, Name};
 
-use crate::tx::decode::{json_valid, parse_addr, parse_funds, wasm_err};
+use super::werr;
+use crate::tx::decode::{json_valid, parse_addr, parse_funds};
 use crate::tx::TxError;
 
 /// Longest salt of `MsgInstantiateContract2` (wasmd's `MaxSaltSize`).
@@ -123,10 +124,7 @@ impl WasmMsg {
         } else if url == MsgInstantiateContract2::type_url() {
             let m = MsgInstantiateContract2::decode(bytes).map_err(decode_err)?;
             if m.salt.is_empty() || m.salt.len() > MAX_SALT_SIZE {
-                return Err(wasm_err(
-                    14,
-                    &format!("salt must be 1 to {MAX_SALT_SIZE} bytes"),
-                ));
+                return Err(werr(14, format!("salt must be 1 to {MAX_SALT_SIZE} bytes")));
             }
             instantiate(
                 &m.sender,
@@ -151,7 +149,7 @@ impl WasmMsg {
         } else if url == MsgMigrateContract::type_url() {
             let m = MsgMigrateContract::decode(bytes).map_err(decode_err)?;
             if m.code_id == 0 {
-                return Err(wasm_err(10, "code id is required"));
+                return Err(werr(10, "code id is required"));
             }
             WasmMsg::Migrate {
                 sender: parse_addr(&m.sender)?,
@@ -191,12 +189,12 @@ fn instantiate(
     scheme: AddressScheme,
 ) -> Result<WasmMsg, TxError> {
     if code_id == 0 {
-        return Err(wasm_err(10, "code id is required"));
+        return Err(werr(10, "code id is required"));
     }
     if label.trim().is_empty() || label.len() > MAX_LABEL_SIZE {
-        return Err(wasm_err(
+        return Err(werr(
             10,
-            &format!("label must be 1 to {MAX_LABEL_SIZE} bytes"),
+            format!("label must be 1 to {MAX_LABEL_SIZE} bytes"),
         ));
     }
     Ok(WasmMsg::Instantiate {
@@ -223,14 +221,14 @@ fn access_config(p: AccessConfig) -> Result<AccessConfig, TxError> {
             for a in &p.addresses {
                 let addr = parse_addr(a)?;
                 if !seen.insert(addr) {
-                    return Err(wasm_err(15, &format!("duplicate address {a}")));
+                    return Err(werr(15, format!("duplicate address {a}")));
                 }
             }
             Ok(p)
         }
-        _ => Err(wasm_err(
+        _ => Err(werr(
             14,
-            &format!(
+            format!(
                 "invalid instantiate permission: type {} with {} addresses",
                 p.permission,
                 p.addresses.len()

@@ -27,13 +27,13 @@ use proof_sdk::Address;
 use serde_json::{json, Value};
 use tendermint::abci::Event;
 
-use super::host::{b64, code_checksum, contract_event};
+use super::host::{code_checksum, contract_event};
 use super::msgs::{run_entry, Entry};
 use super::{werr, WasmCtx, MAX_CALL_DEPTH};
 use crate::state::gas::GasMeter;
 use crate::state::{wasm, Delta, Metered};
 use crate::tx::decode::Msg;
-use crate::tx::TxError;
+use crate::tx::{b64, TxError};
 
 /// When a submessage's result goes back to the contract's `reply`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,8 +4,6 @@
 
 use std::sync::mpsc;
 
-use base64::Engine as _;
-
 use cosmos_sdk_proto::cosmwasm::wasm::v1::CodeInfo;
 use proof_sdk::{Address, Coin};
 use proof_vm::backend::{BackendResult, Record};
@@ -260,10 +258,6 @@ impl Querier for Direct {
     fn query_raw(&self, request: &[u8], gas_limit: u64) -> BackendResult<(Vec<u8>, u64)> {
         self.ops().query(request, gas_limit)
     }
-}
-
-pub(super) fn b64(data: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(data)
 }
 
 /// Runs one VM call against `kv`: a top-level call on this thread, a nested one on a helper

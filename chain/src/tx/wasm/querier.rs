@@ -7,9 +7,10 @@ use proof_vm::backend::BackendResult;
 use proof_vm::{BackendError, VmError};
 use serde_json::{json, Value};
 
-use super::host::{b64, call_contract, code_checksum, state_err, Host};
+use super::host::{call_contract, code_checksum, state_err, Host};
 use super::MAX_CALL_DEPTH;
 use crate::state::{bank, keys, wasm, Metered};
+use crate::tx::b64;
 
 impl Host<'_, '_> {
     /// Answers a contract's `QueryRequest`: bank balance/all balances, wasm smart/raw/contract
