@@ -14,6 +14,7 @@ use wasmtime::Linker;
 
 use super::{alloc_write, charge, host_call, limits, read, trap, write, Ctx, HostCtx};
 use crate::error::{VmError, VmResult};
+use crate::gas::GasSchedule;
 use crate::imports::storage::decode_sections;
 
 const VALID: u32 = 0;
@@ -41,67 +42,45 @@ fn code(r: Result<bool, u32>) -> u32 {
 
 // ---- ECDSA ----
 
-fn ecdsa_k1(hash: &[u8], sig: &[u8], pk: &[u8]) -> Result<bool, u32> {
-    use k256::ecdsa::signature::hazmat::PrehashVerifier;
-    if hash.len() != 32 {
-        return Err(BAD_HASH);
-    }
-    if sig.len() != 64 {
-        return Err(BAD_SIG);
-    }
-    let vk = k256::ecdsa::VerifyingKey::from_sec1_bytes(pk).map_err(|_| BAD_PUBKEY)?;
-    let sig = k256::ecdsa::Signature::from_slice(sig).map_err(|_| GENERIC)?;
-    let sig = sig.normalize_s().unwrap_or(sig);
-    Ok(vk.verify_prehash(hash, &sig).is_ok())
+/// Prehash verification and public-key recovery on one curve crate (`k256`, `p256`): the two
+/// curves differ only in the crate, so one body serves both.
+macro_rules! ecdsa_on {
+    ($curve:ident, $verify:ident, $recover:ident) => {
+        fn $verify(hash: &[u8], sig: &[u8], pk: &[u8]) -> Result<bool, u32> {
+            use $curve::ecdsa::signature::hazmat::PrehashVerifier;
+            if hash.len() != 32 {
+                return Err(BAD_HASH);
+            }
+            if sig.len() != 64 {
+                return Err(BAD_SIG);
+            }
+            let vk = $curve::ecdsa::VerifyingKey::from_sec1_bytes(pk).map_err(|_| BAD_PUBKEY)?;
+            let sig = $curve::ecdsa::Signature::from_slice(sig).map_err(|_| GENERIC)?;
+            let sig = sig.normalize_s().unwrap_or(sig);
+            Ok(vk.verify_prehash(hash, &sig).is_ok())
+        }
+
+        fn $recover(hash: &[u8], sig: &[u8], param: u32) -> Result<Vec<u8>, u32> {
+            if hash.len() != 32 {
+                return Err(BAD_HASH);
+            }
+            if sig.len() != 64 {
+                return Err(BAD_SIG);
+            }
+            let id = u8::try_from(param)
+                .ok()
+                .and_then(ecdsa::RecoveryId::from_byte)
+                .ok_or(BAD_RECOVERY)?;
+            let sig = $curve::ecdsa::Signature::from_slice(sig).map_err(|_| GENERIC)?;
+            let vk = $curve::ecdsa::VerifyingKey::recover_from_prehash(hash, &sig, id)
+                .map_err(|_| GENERIC)?;
+            Ok(vk.to_encoded_point(false).as_bytes().to_vec())
+        }
+    };
 }
 
-fn ecdsa_r1(hash: &[u8], sig: &[u8], pk: &[u8]) -> Result<bool, u32> {
-    use p256::ecdsa::signature::hazmat::PrehashVerifier;
-    if hash.len() != 32 {
-        return Err(BAD_HASH);
-    }
-    if sig.len() != 64 {
-        return Err(BAD_SIG);
-    }
-    let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(pk).map_err(|_| BAD_PUBKEY)?;
-    let sig = p256::ecdsa::Signature::from_slice(sig).map_err(|_| GENERIC)?;
-    let sig = sig.normalize_s().unwrap_or(sig);
-    Ok(vk.verify_prehash(hash, &sig).is_ok())
-}
-
-fn recover_k1(hash: &[u8], sig: &[u8], param: u32) -> Result<Vec<u8>, u32> {
-    if hash.len() != 32 {
-        return Err(BAD_HASH);
-    }
-    if sig.len() != 64 {
-        return Err(BAD_SIG);
-    }
-    let id = u8::try_from(param)
-        .ok()
-        .and_then(k256::ecdsa::RecoveryId::from_byte)
-        .ok_or(BAD_RECOVERY)?;
-    let sig = k256::ecdsa::Signature::from_slice(sig).map_err(|_| GENERIC)?;
-    let vk =
-        k256::ecdsa::VerifyingKey::recover_from_prehash(hash, &sig, id).map_err(|_| GENERIC)?;
-    Ok(vk.to_encoded_point(false).as_bytes().to_vec())
-}
-
-fn recover_r1(hash: &[u8], sig: &[u8], param: u32) -> Result<Vec<u8>, u32> {
-    if hash.len() != 32 {
-        return Err(BAD_HASH);
-    }
-    if sig.len() != 64 {
-        return Err(BAD_SIG);
-    }
-    let id = u8::try_from(param)
-        .ok()
-        .and_then(ecdsa::RecoveryId::from_byte)
-        .ok_or(BAD_RECOVERY)?;
-    let sig = p256::ecdsa::Signature::from_slice(sig).map_err(|_| GENERIC)?;
-    let vk =
-        p256::ecdsa::VerifyingKey::recover_from_prehash(hash, &sig, id).map_err(|_| GENERIC)?;
-    Ok(vk.to_encoded_point(false).as_bytes().to_vec())
-}
+ecdsa_on!(k256, ecdsa_k1, recover_k1);
+ecdsa_on!(p256, ecdsa_r1, recover_r1);
 
 type Verify = fn(&[u8], &[u8], &[u8]) -> Result<bool, u32>;
 
@@ -115,6 +94,8 @@ fn ecdsa_verify(c: &mut Ctx<'_>, h: u32, s: u32, p: u32, cost: u64, f: Verify) -
 }
 
 type Recover = fn(&[u8], &[u8], u32) -> Result<Vec<u8>, u32>;
+/// Which field of the gas schedule prices an import.
+type CostOf = fn(&GasSchedule) -> u64;
 
 fn ecdsa_recover(
     c: &mut Ctx<'_>,
@@ -381,42 +362,44 @@ fn pq_verify(c: &mut Ctx<'_>, m: u32, s: u32, p: u32, hybrid: bool) -> VmResult<
 }
 
 pub(super) fn register(l: &mut Linker<HostCtx>) {
-    l.func_wrap(
-        "env",
-        "secp256k1_verify",
-        |mut c: Ctx<'_>, h: u32, s: u32, p: u32| {
-            let cost = c.data().schedule.secp256k1_verify;
-            trap(ecdsa_verify(&mut c, h, s, p, cost, ecdsa_k1))
-        },
-    )
-    .unwrap();
-    l.func_wrap(
-        "env",
-        "secp256r1_verify",
-        |mut c: Ctx<'_>, h: u32, s: u32, p: u32| {
-            let cost = c.data().schedule.secp256r1_verify;
-            trap(ecdsa_verify(&mut c, h, s, p, cost, ecdsa_r1))
-        },
-    )
-    .unwrap();
-    l.func_wrap(
-        "env",
-        "secp256k1_recover_pubkey",
-        |mut c: Ctx<'_>, h: u32, s: u32, param: u32| {
-            let cost = c.data().schedule.secp256k1_recover_pubkey;
-            trap(ecdsa_recover(&mut c, h, s, param, cost, recover_k1))
-        },
-    )
-    .unwrap();
-    l.func_wrap(
-        "env",
-        "secp256r1_recover_pubkey",
-        |mut c: Ctx<'_>, h: u32, s: u32, param: u32| {
-            let cost = c.data().schedule.secp256r1_recover_pubkey;
-            trap(ecdsa_recover(&mut c, h, s, param, cost, recover_r1))
-        },
-    )
-    .unwrap();
+    let verifies: [(&str, CostOf, Verify); 2] = [
+        ("secp256k1_verify", |g| g.secp256k1_verify, ecdsa_k1),
+        ("secp256r1_verify", |g| g.secp256r1_verify, ecdsa_r1),
+    ];
+    for (name, cost_of, f) in verifies {
+        l.func_wrap(
+            "env",
+            name,
+            move |mut c: Ctx<'_>, h: u32, s: u32, p: u32| {
+                let cost = cost_of(&c.data().schedule);
+                trap(ecdsa_verify(&mut c, h, s, p, cost, f))
+            },
+        )
+        .unwrap();
+    }
+    let recovers: [(&str, CostOf, Recover); 2] = [
+        (
+            "secp256k1_recover_pubkey",
+            |g| g.secp256k1_recover_pubkey,
+            recover_k1,
+        ),
+        (
+            "secp256r1_recover_pubkey",
+            |g| g.secp256r1_recover_pubkey,
+            recover_r1,
+        ),
+    ];
+    for (name, cost_of, f) in recovers {
+        l.func_wrap(
+            "env",
+            name,
+            move |mut c: Ctx<'_>, h: u32, s: u32, param: u32| {
+                let cost = cost_of(&c.data().schedule);
+                trap(ecdsa_recover(&mut c, h, s, param, cost, f))
+            },
+        )
+        .unwrap();
+    }
     l.func_wrap(
         "env",
         "ed25519_verify",
