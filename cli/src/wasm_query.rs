@@ -19,10 +19,10 @@ use cosmos_sdk_proto::cosmwasm::wasm::v1::{
     QuerySmartContractStateResponse,
 };
 use proof_sdk::rpc::RpcClient;
-use prost::Message;
 use serde_json::{json, Value};
 
 use crate::output::{fields, table};
+use crate::query::grpc;
 use crate::util::parse_address;
 use crate::Ctx;
 
@@ -189,29 +189,6 @@ pub async fn run(ctx: &Ctx, rpc: &RpcClient, cmd: WasmQuery) -> Result<()> {
             }
         },
     }
-}
-
-/// Runs one query; errors name the path and carry the node's message (e.g. `rpc error: code =
-/// NotFound ...`), with a hint when the node does not know the path at all.
-async fn grpc<Req: Message, Resp: Message + Default>(
-    rpc: &RpcClient,
-    path: &str,
-    req: &Req,
-    height: Option<u64>,
-) -> Result<(Resp, u64)> {
-    let r = rpc
-        .abci_query(path, &req.encode_to_vec(), height, false)
-        .await?;
-    if r.code != 0 {
-        let mut msg = format!("{path} failed (code {}): {}", r.code, r.log);
-        if r.log.to_ascii_lowercase().contains("unknown query path") {
-            msg.push_str("\nhint: this node does not answer this query (yet)");
-        }
-        bail!(msg);
-    }
-    let resp = Resp::decode(r.value.as_slice())
-        .with_context(|| format!("{path}: cannot decode the reply"))?;
-    Ok((resp, r.height))
 }
 
 fn contract_address(s: &str) -> Result<String> {
