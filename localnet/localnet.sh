@@ -431,10 +431,12 @@ deploy_system_contracts() {
     log "==> bash contracts/build.sh"
     bash "$REPO_ROOT/contracts/build.sh" || die "contracts/build.sh failed"
   fi
-  local faucet tx_args
+  local faucet gov tx_args
   faucet="$(faucet_address)"
+  # System contracts are governed: only a passed proposal can migrate them.
+  gov="$("$PROOF" query gov module-address)" || die "cannot compute the gov module address"
   tx_args=(--from "$FAUCET_NAME" --keyring-dir "$KEYS_DIR" --node "$(rpc_url 0)" --chain-id "$CHAIN_ID" -o json)
-  log "==> deploying ${#todo[@]} system contract(s) from the faucet"
+  log "==> deploying ${#todo[@]} system contract(s) from the faucet (admin: governance, $gov)"
   for entry in "${todo[@]}"; do
     name="$(jq -r '.name' <<<"$entry")"
     artifact="$(jq -r '.artifact' <<<"$entry")"
@@ -443,7 +445,7 @@ deploy_system_contracts() {
     res="$("$PROOF" tx wasm store "$artifacts/$artifact" "${tx_args[@]}" </dev/null)" || die "storing $name ($artifact) failed"
     code_id="$(jq -r '.code_id' <<<"$res")"
     [[ "$code_id" =~ ^[0-9]+$ ]] || die "storing $name: no code id in $res"
-    res="$("$PROOF" tx wasm instantiate "$code_id" "$init" --label "$label" --admin "$faucet" \
+    res="$("$PROOF" tx wasm instantiate "$code_id" "$init" --label "$label" --admin "$gov" \
       "${tx_args[@]}" </dev/null)" || die "instantiating $name (code $code_id) failed"
     addr="$(jq -r '.contract_address' <<<"$res")"
     [[ "$addr" == proof1* ]] || die "instantiating $name: no contract address in $res"

@@ -164,7 +164,10 @@ fn main() -> Result<()> {
                 .thread_stack_size(16 << 20)
                 .enable_all()
                 .build()?;
-            rt.block_on(node::start::run(&home, cometbft.as_deref()))?;
+            let result = rt.block_on(node::start::run(&home, cometbft.as_deref()));
+            // A halt for an upgrade leaves the consensus handler parked: don't wait for it.
+            rt.shutdown_timeout(std::time::Duration::from_secs(5));
+            result?;
         }
         Cmd::Version => println!("proofd {}", env!("CARGO_PKG_VERSION")),
     }

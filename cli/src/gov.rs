@@ -1,7 +1,12 @@
-//! `proof tx gov ...` and `proof query gov ...`: parameter-change proposals and votes.
+//! `proof tx gov ...` and `proof query gov ...`: proposals (parameter changes, contract
+//! migrations, software upgrades), deposits and votes; `proof query gov plan|applied`.
 
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
+use cosmos_sdk_proto::cosmos::upgrade::v1beta1::{
+    QueryAppliedPlanRequest, QueryAppliedPlanResponse, QueryCurrentPlanRequest,
+    QueryCurrentPlanResponse,
+};
 use proof_sdk::gov;
 use serde_json::Value;
 
@@ -25,6 +30,40 @@ pub enum GovTx {
         #[command(flatten)]
         common: TxArgs,
     },
+    /// Propose migrating a contract whose admin is governance (e.g. a system contract)
+    MigrateContract {
+        from: String,
+        contract: String,
+        code_id: u64,
+        /// The contract's migrate message (JSON)
+        msg: String,
+        #[command(flatten)]
+        proposal: ProposalArgs,
+        #[command(flatten)]
+        common: TxArgs,
+    },
+    /// Propose a software upgrade: at HEIGHT every node halts unless its binary has NAME
+    SoftwareUpgrade {
+        from: String,
+        name: String,
+        #[arg(long)]
+        height: u64,
+        /// For operators: where to get the new binary, checksums, ...
+        #[arg(long, default_value = "")]
+        info: String,
+        #[command(flatten)]
+        proposal: ProposalArgs,
+        #[command(flatten)]
+        common: TxArgs,
+    },
+    /// Propose cancelling the scheduled software upgrade
+    CancelUpgrade {
+        from: String,
+        #[command(flatten)]
+        proposal: ProposalArgs,
+        #[command(flatten)]
+        common: TxArgs,
+    },
     /// Add to a proposal's deposit
     Deposit {
         from: String,
@@ -44,10 +83,42 @@ pub enum GovTx {
     },
 }
 
+/// What every gov v1 proposal carries besides its messages.
+#[derive(clap::Args)]
+pub struct ProposalArgs {
+    #[arg(long)]
+    title: String,
+    #[arg(long, default_value = "")]
+    summary: String,
+    /// Initial deposit, e.g. 10000000000uxyz
+    #[arg(long)]
+    deposit: String,
+}
+
 #[derive(Subcommand)]
 pub enum GovQuery {
-    /// A proposal: changes, deposit, status and (once tallied) the stake-weighted tally
+    /// A proposal: changes, messages, deposit, status and (once tallied) the stake-weighted tally
     Proposal { id: u64 },
+    /// The scheduled software upgrade, if any
+    Plan,
+    /// The height an upgrade was applied at
+    Applied { name: String },
+    /// The gov module account: make it a contract's admin to put the contract under governance
+    ModuleAddress,
+}
+
+/// Submits a gov v1 proposal running `messages`.
+async fn propose(
+    ctx: &Ctx,
+    from: &str,
+    messages: Vec<cosmos_sdk_proto::Any>,
+    p: &ProposalArgs,
+    common: &TxArgs,
+) -> Result<()> {
+    let proposer = key_address(ctx, from)?;
+    let deposit = parse_one_coin(&p.deposit, "deposit")?;
+    let msg = gov::submit_proposal(&proposer, &p.title, &p.summary, messages, &deposit);
+    broadcast(ctx, from, msg, common).await
 }
 
 pub async fn tx(ctx: &Ctx, cmd: GovTx) -> Result<()> {
@@ -85,6 +156,37 @@ pub async fn tx(ctx: &Ctx, cmd: GovTx) -> Result<()> {
             );
             broadcast(ctx, &from, msg, &common).await
         }
+        GovTx::MigrateContract {
+            from,
+            contract,
+            code_id,
+            msg,
+            proposal,
+            common,
+        } => {
+            let contract: proof_sdk::Address = contract
+                .parse()
+                .with_context(|| format!("contract address {contract:?}"))?;
+            serde_json::from_str::<Value>(&msg).context("the migrate message must be JSON")?;
+            let m = gov::migrate_contract(&contract, code_id, msg.as_bytes());
+            propose(ctx, &from, vec![m], &proposal, &common).await
+        }
+        GovTx::SoftwareUpgrade {
+            from,
+            name,
+            height,
+            info,
+            proposal,
+            common,
+        } => {
+            let m = gov::software_upgrade(&name, height, &info);
+            propose(ctx, &from, vec![m], &proposal, &common).await
+        }
+        GovTx::CancelUpgrade {
+            from,
+            proposal,
+            common,
+        } => propose(ctx, &from, vec![gov::cancel_upgrade()], &proposal, &common).await,
         GovTx::Deposit {
             from,
             id,
@@ -133,6 +235,42 @@ pub async fn query(ctx: &Ctx, cmd: GovQuery) -> Result<()> {
                 serde_json::from_slice(&r.value).context("cannot decode the proposal")?;
             ctx.output
                 .emit(&v, || serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+        GovQuery::Plan => {
+            let r: QueryCurrentPlanResponse = rpc
+                .grpc_query(
+                    "/cosmos.upgrade.v1beta1.Query/CurrentPlan",
+                    &QueryCurrentPlanRequest {},
+                    None,
+                )
+                .await?;
+            let v = match &r.plan {
+                Some(p) => serde_json::json!({"name": p.name, "height": p.height, "info": p.info}),
+                None => Value::Null,
+            };
+            ctx.output.emit(&v, || match &r.plan {
+                Some(p) => format!("upgrade {:?} at height {}: {}", p.name, p.height, p.info),
+                None => "no upgrade scheduled".into(),
+            });
+        }
+        GovQuery::ModuleAddress => {
+            let a = gov::module_address().to_string();
+            ctx.output
+                .emit(&serde_json::json!({ "address": a }), || a.clone());
+        }
+        GovQuery::Applied { name } => {
+            let r: QueryAppliedPlanResponse = rpc
+                .grpc_query(
+                    "/cosmos.upgrade.v1beta1.Query/AppliedPlan",
+                    &QueryAppliedPlanRequest { name: name.clone() },
+                    None,
+                )
+                .await?;
+            let v = serde_json::json!({"name": name, "height": r.height});
+            ctx.output.emit(&v, || match r.height {
+                0 => format!("upgrade {name:?} has not been applied"),
+                h => format!("upgrade {name:?} was applied at height {h}"),
+            });
         }
     }
     Ok(())

@@ -1,7 +1,11 @@
-//! Constructors for governance messages (`cosmos.gov.v1beta1` with parameter-change content).
+//! Constructors for governance messages: `cosmos.gov.v1beta1` with parameter-change content, and
+//! `cosmos.gov.v1` proposals carrying messages (contract migrations, software upgrades).
 
+use cosmos_sdk_proto::cosmos::gov::v1;
 use cosmos_sdk_proto::cosmos::gov::v1beta1::{MsgDeposit, MsgSubmitProposal, MsgVote};
 use cosmos_sdk_proto::cosmos::params::v1beta1::{ParamChange, ParameterChangeProposal};
+use cosmos_sdk_proto::cosmos::upgrade::v1beta1::{MsgCancelUpgrade, MsgSoftwareUpgrade, Plan};
+use cosmos_sdk_proto::cosmwasm::wasm::v1::MsgMigrateContract;
 use cosmos_sdk_proto::Any;
 
 use crate::address::Address;
@@ -54,5 +58,64 @@ pub fn vote(voter: &Address, id: u64, option: i32) -> Any {
         proposal_id: id,
         voter: voter.to_string(),
         option,
+    })
+}
+
+/// The governance module's account: it holds deposits, and proposals' messages name it as their
+/// signer (e.g. as a contract's admin, or as the authority of an upgrade).
+pub fn module_address() -> Address {
+    Address::module("gov")
+}
+
+/// A `cosmos.gov.v1` proposal running `messages` (each signed by [`module_address`]) if it passes.
+pub fn submit_proposal(
+    proposer: &Address,
+    title: &str,
+    summary: &str,
+    messages: Vec<Any>,
+    deposit: &Coin,
+) -> Any {
+    to_any(&v1::MsgSubmitProposal {
+        messages,
+        initial_deposit: vec![deposit.to_proto()],
+        proposer: proposer.to_string(),
+        metadata: String::new(),
+        title: title.to_string(),
+        summary: summary.to_string(),
+        expedited: false,
+    })
+}
+
+/// A proposal message migrating `contract` (whose admin must be governance) to `code_id`.
+pub fn migrate_contract(contract: &Address, code_id: u64, msg: &[u8]) -> Any {
+    to_any(&MsgMigrateContract {
+        sender: module_address().to_string(),
+        contract: contract.to_string(),
+        code_id,
+        msg: msg.to_vec(),
+    })
+}
+
+/// A proposal message scheduling the software upgrade `name` at `height`: nodes halt there
+/// unless their binary has the upgrade.
+pub fn software_upgrade(name: &str, height: u64, info: &str) -> Any {
+    #[allow(deprecated)]
+    let plan = Plan {
+        name: name.to_string(),
+        time: None,
+        height: height as i64,
+        info: info.to_string(),
+        upgraded_client_state: None,
+    };
+    to_any(&MsgSoftwareUpgrade {
+        authority: module_address().to_string(),
+        plan: Some(plan),
+    })
+}
+
+/// A proposal message cancelling the scheduled upgrade.
+pub fn cancel_upgrade() -> Any {
+    to_any(&MsgCancelUpgrade {
+        authority: module_address().to_string(),
     })
 }

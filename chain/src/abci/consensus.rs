@@ -15,7 +15,8 @@ use super::genesis::AppGenesis;
 use super::mempool::MempoolState;
 use super::pos::PosInput;
 use crate::node::metrics::Metrics;
-use crate::state::{Delta, StateRead};
+use crate::state::upgrade::Plan;
+use crate::state::{Delta, StateError, StateRead};
 use crate::store::{CommitBatch, TxRecord};
 
 pub struct ConsensusState {
@@ -26,7 +27,13 @@ pub struct ConsensusState {
     cached: Option<BlockOutcome>,
     /// FinalizeBlock's result waiting for Commit.
     pending: Option<CommitBatch>,
+    /// Called when a block needs a software upgrade this binary lacks. The node's hook halts it
+    /// and does not return (see `node::start`); without one the request fails.
+    on_upgrade_needed: Option<UpgradeHook>,
 }
+
+/// What the node does when a block needs an upgrade this binary lacks.
+pub type UpgradeHook = Box<dyn Fn(&Plan) + Send>;
 
 impl ConsensusState {
     pub fn new(exec: Arc<Executor>, mempool: Arc<MempoolState>, metrics: Arc<Metrics>) -> Self {
@@ -36,10 +43,29 @@ impl ConsensusState {
             metrics,
             cached: None,
             pending: None,
+            on_upgrade_needed: None,
         }
     }
 
+    pub fn on_upgrade_needed(mut self, hook: impl Fn(&Plan) + Send + 'static) -> Self {
+        self.on_upgrade_needed = Some(Box::new(hook));
+        self
+    }
+
     pub fn handle(&mut self, req: ConsensusRequest) -> anyhow::Result<ConsensusResponse> {
+        let result = self.dispatch(req);
+        if let Err(e) = &result {
+            if let Some(StateError::UpgradeNeeded(plan)) = e.downcast_ref::<StateError>() {
+                error!(name = %plan.name, height = plan.height, info = %plan.info, "UPGRADE NEEDED: halting; restart on a binary that has this upgrade");
+                if let Some(hook) = &self.on_upgrade_needed {
+                    hook(plan);
+                }
+            }
+        }
+        result
+    }
+
+    fn dispatch(&mut self, req: ConsensusRequest) -> anyhow::Result<ConsensusResponse> {
         Ok(match req {
             ConsensusRequest::InitChain(r) => ConsensusResponse::InitChain(self.init_chain(r)?),
             ConsensusRequest::PrepareProposal(r) => {
@@ -192,6 +218,10 @@ impl ConsensusState {
     ) -> anyhow::Result<response::FinalizeBlock> {
         let started = Instant::now();
         let height = req.height.value();
+        // Before anything of the block: a binary without the scheduled upgrade stops here.
+        self.exec
+            .upgrades
+            .check_finalize(&*self.exec.store, height)?;
         let key =
             BlockKey::new(height, req.time, req.proposer_address.as_bytes(), &req.txs).with_pos(
                 PosInput::from_commit(&req.decided_last_commit, &req.misbehavior),

@@ -12,8 +12,10 @@ use tendermint::abci::types::ExecTxResult;
 use tendermint::abci::{Code, Event};
 
 use super::pos::{self, PosInput};
+use super::upgrade::Upgrades;
 use crate::state::epoch;
 use crate::state::gas::GasMeter;
+use crate::state::gov::{self, Proposal};
 use crate::state::params::Params;
 use crate::state::staking::StakingError;
 use crate::state::{keys, Delta, Metered, StateError, StateRead};
@@ -98,6 +100,8 @@ pub struct Executor {
     pub sig_cache: Arc<SigCache>,
     /// The contract VM (its cache lives in `<home>/data/wasm-cache`).
     pub vm: Arc<proof_vm::Vm>,
+    /// The software upgrades this binary can apply.
+    pub upgrades: Upgrades,
 }
 
 /// Proof-of-stake bookkeeping cannot fail on valid state: anything but a storage error means the
@@ -295,6 +299,8 @@ impl Executor {
         let store: &dyn StateRead = &*self.store;
         let params = Params::load(store)?;
         let mut block = Delta::new(store);
+        // A scheduled upgrade's migration comes first (`abci::upgrade`).
+        let upgrade_events = self.upgrades.begin_block(&mut block, key.height)?;
         Self::begin_block(&mut block, key.height, key.time_nanos);
         // The previous block's app hash (committed, so every node has it) for the checkpoint.
         if key.height > 1 {
@@ -302,8 +308,10 @@ impl Executor {
                 epoch::record_block_hash(&mut block, key.height - 1, &prev);
             }
         }
-        let mut events =
-            pos::begin_block(&mut block, key.height, key.time_nanos, &key.pos).map_err(pos_err)?;
+        let mut events = upgrade_events;
+        events.extend(
+            pos::begin_block(&mut block, key.height, key.time_nanos, &key.pos).map_err(pos_err)?,
+        );
         let capped = params.max_block_gas > 0;
         let (mut bytes, mut gas) = (0i64, 0u64);
         let mut included = Vec::with_capacity(txs.len());
@@ -354,8 +362,18 @@ impl Executor {
                 "proposal left out transactions"
             );
         }
-        let end = pos::end_block(&mut block, &self.chain_id, key.height, key.time_nanos)
-            .map_err(pos_err)?;
+        let mut proposal_events = Vec::new();
+        let end = pos::end_block(
+            &mut block,
+            &self.chain_id,
+            key.height,
+            key.time_nanos,
+            &mut |child: &mut Delta<'_>, p: &Proposal| {
+                self.run_proposal(child, p, key.height, key.time_nanos, &mut proposal_events)
+            },
+        )
+        .map_err(pos_err)?;
+        events.extend(proposal_events);
         events.extend(end.events);
         let outcome = BlockOutcome {
             key,
@@ -368,6 +386,66 @@ impl Executor {
             events,
         };
         Ok((outcome, included))
+    }
+
+    /// Runs a passed proposal's messages on `child`, with the gov module account as their only
+    /// signer and `max_execution_gas` between them. Any failure fails the proposal (the caller
+    /// drops `child`), except a node-local or storage failure, which stops the node.
+    fn run_proposal(
+        &self,
+        child: &mut Delta<'_>,
+        p: &Proposal,
+        height: u64,
+        time_nanos: i128,
+        events: &mut Vec<Event>,
+    ) -> Result<(), StakingError> {
+        let mut gas = GasMeter::new(gov::params(child)?.max_execution_gas);
+        let ctx = WasmCtx {
+            vm: &self.vm,
+            api: crate::tx::wasm::chain_api(),
+            chain_id: self.chain_id.clone(),
+            height,
+            time_nanos,
+            tx_hash: None,
+            tx_index: 0,
+        };
+        let mut evs = Vec::new();
+        let writes = {
+            let mut m = Metered::new(&*child, &mut gas);
+            for (i, pm) in p.messages.iter().enumerate() {
+                let any = cosmos_sdk_proto::Any {
+                    type_url: pm.type_url.clone(),
+                    value: pm.value.clone(),
+                };
+                let ran = crate::tx::gov::check_proposal_msg(&any)
+                    .and_then(|msg| exec::run_msg(&mut m, &ctx, &msg, 0, i, &mut evs));
+                match ran {
+                    Ok(_) => {}
+                    Err(TxError::NodeResource(r)) => {
+                        panic!(
+                            "node resource exhausted while executing proposal {}: {r}",
+                            p.id
+                        )
+                    }
+                    Err(TxError::Internal(r)) => {
+                        return Err(StakingError::State(StateError::Corrupt {
+                            key: format!("gov/proposal/{}", p.id),
+                            reason: r,
+                        }))
+                    }
+                    Err(e) => {
+                        return Err(StakingError::Invalid(format!(
+                            "message {i} ({}): {e}",
+                            pm.type_url
+                        )))
+                    }
+                }
+            }
+            m.delta.into_writes()
+        };
+        child.absorb(writes);
+        events.extend(evs);
+        Ok(())
     }
 
     /// Block-level bookkeeping. Writing the header info every block also guarantees each

@@ -14,3 +14,4 @@ pub mod pos_query;
 pub mod query;
 mod query_wasm;
 pub mod server;
+pub mod upgrade;

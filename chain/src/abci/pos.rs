@@ -236,12 +236,14 @@ pub struct EndBlock {
     pub checkpoint: Option<StoredCheckpoint>,
 }
 
-/// Matures unbondings, sends the validator-set diff, and closes the epoch when due.
+/// Matures unbondings, closes proposals (running passed ones' messages with `run_proposal`),
+/// sends the validator-set diff, and closes the epoch when due.
 pub fn end_block(
     block: &mut Delta<'_>,
     chain_id: &str,
     height: u64,
     time_nanos: i128,
+    run_proposal: &mut crate::state::gov::RunMessages<'_>,
 ) -> Result<EndBlock, StakingError> {
     let now = ns(time_nanos);
     let mut evs = Vec::new();
@@ -255,7 +257,7 @@ pub fn end_block(
         ));
     }
     // Governance first: a passed parameter change applies to this block's validator set.
-    for (id, status) in crate::state::gov::end_block(block, now)? {
+    for (id, status) in crate::state::gov::end_block(block, now, run_proposal)? {
         evs.push(events::event(
             "proposal_result",
             &[

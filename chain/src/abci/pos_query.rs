@@ -16,6 +16,9 @@ use cosmos_sdk_proto::cosmos::staking::v1beta1::{
     QueryValidatorsRequest, QueryValidatorsResponse, UnbondingDelegation, UnbondingDelegationEntry,
     Validator as ProtoValidator,
 };
+use cosmos_sdk_proto::cosmos::upgrade::v1beta1::{
+    Plan as ProtoPlan, QueryAppliedPlanRequest, QueryAppliedPlanResponse, QueryCurrentPlanResponse,
+};
 use proof_sdk::checkpoint::{self, BlockProof, CheckpointResponse};
 use proof_sdk::{Address, PublicKey};
 use prost::Message;
@@ -24,7 +27,7 @@ use serde::Deserialize;
 use super::query::{decode, parse_addr, QueryError};
 use crate::state::epoch::{self, EpochParams, StoredCheckpoint};
 use crate::state::staking::{self, Validator};
-use crate::state::{bank, Delta, StateRead};
+use crate::state::{bank, upgrade, Delta, StateRead};
 
 /// Bech32 prefix of consensus addresses.
 pub const VALCONS_PREFIX: &str = "proofvalcons";
@@ -320,6 +323,22 @@ pub fn route(view: &dyn StateRead, path: &str, data: &[u8]) -> Result<Option<Vec
             let p = crate::state::gov::proposal(&mut d, r.id)?
                 .ok_or_else(|| QueryError::NotFound(format!("proposal {} not found", r.id)))?;
             json(&p)?
+        }
+        "/cosmos.upgrade.v1beta1.Query/CurrentPlan" => {
+            #[allow(deprecated)]
+            let plan = upgrade::plan(view)?.map(|p| ProtoPlan {
+                name: p.name,
+                time: None,
+                height: p.height as i64,
+                info: p.info,
+                upgraded_client_state: None,
+            });
+            QueryCurrentPlanResponse { plan }.encode_to_vec()
+        }
+        "/cosmos.upgrade.v1beta1.Query/AppliedPlan" => {
+            let r: QueryAppliedPlanRequest = decode(data)?;
+            let height = upgrade::applied(view, &r.name)?.unwrap_or(0) as i64;
+            QueryAppliedPlanResponse { height }.encode_to_vec()
         }
         "/proof.epoch.v1.Query/Params" => json(&EpochParams::load(view)?)?,
         "/proof.epoch.v1.Query/Current" => {

@@ -16,8 +16,13 @@ use crate::abci::executor::Executor;
 use crate::abci::mempool::MempoolState;
 use crate::abci::query::QueryHandler;
 use crate::abci::server::{ConsensusService, InfoService, MempoolService, SnapshotService};
+use crate::abci::upgrade::{write_upgrade_info, Upgrades};
+use crate::state::upgrade::Plan;
 use crate::store::Store;
 use crate::tx::ante::SigCache;
+
+/// How long a node halting for an upgrade keeps CometBFT's networking up (see `run`).
+const HALT_GRACE: Duration = Duration::from_secs(5);
 
 pub async fn run(home: &Path, cometbft_bin: Option<&Path>) -> Result<()> {
     let cfg = AppConfig::load(home)?;
@@ -43,13 +48,30 @@ pub async fn run(home: &Path, cometbft_bin: Option<&Path>) -> Result<()> {
         chain_id: cfg.chain_id.clone(),
         sig_cache: Arc::new(SigCache::new(cfg.sig_cache_entries)),
         vm: Arc::new(vm),
+        upgrades: Upgrades::from_env(),
     });
     let mempool = Arc::new(MempoolState::new(exec.clone(), metrics.clone()));
-    let consensus = ConsensusService(Arc::new(Mutex::new(ConsensusState::new(
-        exec.clone(),
-        mempool.clone(),
-        metrics.clone(),
-    ))));
+    // A block that needs an upgrade this binary lacks: record it for cosmovisor, then stop.
+    let (halt_tx, mut halt_rx) = tokio::sync::mpsc::unbounded_channel::<Plan>();
+    let data_dir = home.join("data");
+    let consensus = ConsensusService(Arc::new(Mutex::new(
+        ConsensusState::new(exec.clone(), mempool.clone(), metrics.clone()).on_upgrade_needed(
+            move |plan| {
+                if let Err(e) = write_upgrade_info(&data_dir, plan) {
+                    error!(error = %e, "cannot write upgrade-info.json");
+                }
+                let _ = halt_tx.send(plan.clone());
+                // Never answer the request. An error would break the ABCI connection, which
+                // CometBFT treats as fatal: it would exit at once, before its peers have this
+                // block's last votes. Unanswered, it keeps gossiping until `run` stops it.
+                // (`block_in_place` hands this worker's duties to another thread, so timers and
+                // I/O keep running.)
+                tokio::task::block_in_place(|| loop {
+                    std::thread::park();
+                });
+            },
+        ),
+    )));
     let info = InfoService(Arc::new(QueryHandler {
         exec: exec.clone(),
         moniker: cfg.moniker.clone(),
@@ -92,6 +114,13 @@ pub async fn run(home: &Path, cometbft_bin: Option<&Path>) -> Result<()> {
     let outcome = tokio::select! {
         _ = tokio::signal::ctrl_c() => { info!("interrupt: shutting down"); Ok(()) }
         _ = sigterm.recv() => { info!("SIGTERM: shutting down"); Ok(()) }
+        Some(plan) = halt_rx.recv() => {
+            // CometBFT has stopped consensus, but its peers may still lack this block's last
+            // precommits: keep gossiping a moment so they can decide the block and halt too.
+            info!(grace_secs = HALT_GRACE.as_secs(), "upgrade halt: letting peers receive the block's votes");
+            tokio::time::sleep(HALT_GRACE).await;
+            Err(anyhow::anyhow!("UPGRADE {:?} NEEDED at height {}: {} (halted; restart on the new binary)", plan.name, plan.height, plan.info))
+        }
         why = give_up_rx.recv() => { let why = why.unwrap_or_default(); error!(%why, "giving up"); Err(anyhow::anyhow!(why)) }
         r = abci => { let e = r.map_err(anyhow::Error::from).and_then(|x| x).err(); Err(e.unwrap_or_else(|| anyhow::anyhow!("ABCI server stopped"))) }
     };

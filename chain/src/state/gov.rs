@@ -1,11 +1,17 @@
-//! Governance: parameter-change proposals with a deposit and stake-weighted voting.
+//! Governance: proposals with a deposit and stake-weighted voting. A proposal carries parameter
+//! changes (`cosmos.gov.v1beta1` ParameterChangeProposal, or v1's MsgExecLegacyContent wrapping
+//! one) and/or messages (`cosmos.gov.v1`) that run with the gov module account as their only
+//! signer: migrating or re-administering contracts whose admin is governance, scheduling or
+//! cancelling a software upgrade.
 //!
 //! A proposal enters voting once its deposits reach `min_deposit` (within `max_deposit_secs`, else
 //! it is dropped and refunded). When `voting_secs` of block time have passed it is tallied: a
 //! voter weighs the tokens its delegations to validators in the active set are worth. It passes
 //! if the turnout reaches `quorum_bps` of the bonded stake, NoWithVeto stays at or below
 //! `veto_bps` of the turnout and Yes exceeds `threshold_bps` of the non-abstaining votes; then its
-//! changes are applied (each re-validated; if any is invalid, none is applied). Deposits are
+//! changes are applied and its messages run, all or nothing: on a child state layer kept only if
+//! every change validates and every message succeeds (else the proposal is `Failed` with the
+//! reason, and nothing changed). Deposits are
 //! refunded unless vetoed (then they go to the development fund: nothing is burned).
 //! Deposits sit in the `gov` module account.
 
@@ -35,6 +41,8 @@ pub struct GovParams {
     pub quorum_bps: u32,
     pub threshold_bps: u32,
     pub veto_bps: u32,
+    /// Gas a passed proposal's messages may use together (contract migrations run on it).
+    pub max_execution_gas: u64,
 }
 
 impl Default for GovParams {
@@ -46,6 +54,7 @@ impl Default for GovParams {
             quorum_bps: 3340,
             threshold_bps: 5000,
             veto_bps: 3340,
+            max_execution_gas: 100_000_000,
         }
     }
 }
@@ -54,6 +63,9 @@ impl GovParams {
     pub fn validate(&self) -> Result<(), String> {
         if self.voting_secs == 0 || self.max_deposit_secs == 0 {
             return Err("gov periods must be positive".into());
+        }
+        if self.max_execution_gas == 0 {
+            return Err("max_execution_gas must be positive".into());
         }
         for b in [self.quorum_bps, self.threshold_bps, self.veto_bps] {
             if b as u128 > BPS {
@@ -83,19 +95,40 @@ pub struct ParamChange {
     pub value: String,
 }
 
+/// A message a proposal runs when it passes, as submitted (decoded and checked again then).
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+pub struct ProposalMsg {
+    pub type_url: String,
+    #[serde(serialize_with = "base64_bytes")]
+    pub value: Vec<u8>,
+}
+
+fn base64_bytes<S: serde::Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    use base64::Engine as _;
+    s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(v))
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
 pub struct Proposal {
     pub id: u64,
     pub proposer: String,
     pub title: String,
     pub changes: Vec<ParamChange>,
+    pub messages: Vec<ProposalMsg>,
     pub deposit: u128,
     pub status: Status,
     pub deposit_end_ns: i64,
     pub voting_end_ns: i64,
     /// Yes, abstain, no, no-with-veto (uxyz of stake), filled in at the tally.
     pub tally: [u128; 4],
+    /// Why a passed proposal could not be applied (status `Failed`).
+    pub failed_reason: String,
 }
+
+/// Runs a passed proposal's messages on the given layer (which already holds its parameter
+/// changes). `Err(StakingError::State)` stops the node; any other error fails the proposal.
+pub type RunMessages<'r> =
+    dyn FnMut(&mut super::Delta<'_>, &Proposal) -> Result<(), StakingError> + 'r;
 
 fn corrupt(key: &[u8], reason: impl ToString) -> StateError {
     StateError::Corrupt {
@@ -130,7 +163,8 @@ fn save(kv: &mut dyn PosKv, p: &Proposal) -> Result<(), StateError> {
     kv.kv_put(proposal_key(p.id), b)
 }
 
-fn gov_account() -> Address {
+/// The governance module's account: holds deposits, and is the authority proposals act as.
+pub fn gov_account() -> Address {
     Address::module(GOV_MODULE)
 }
 
@@ -248,16 +282,27 @@ fn add_deposit(
     Ok(())
 }
 
+/// What a proposal asks for.
+pub struct Content {
+    pub title: String,
+    pub changes: Vec<ParamChange>,
+    pub messages: Vec<ProposalMsg>,
+}
+
 pub fn submit(
     kv: &mut dyn PosKv,
     proposer: &Address,
-    title: String,
-    changes: Vec<ParamChange>,
+    content: Content,
     deposit: u128,
     now_ns: i64,
 ) -> Result<u64, StakingError> {
-    if changes.is_empty() {
-        return Err(bad("a proposal needs at least one change"));
+    let Content {
+        title,
+        changes,
+        messages,
+    } = content;
+    if changes.is_empty() && messages.is_empty() {
+        return Err(bad("a proposal needs at least one change or message"));
     }
     // Refuse changes that could never apply (unknown field, wrong type, invalid value) now, on a
     // scratch layer, rather than after a vote.
@@ -276,11 +321,13 @@ pub fn submit(
         proposer: proposer.to_string(),
         title,
         changes,
+        messages,
         deposit: 0,
         status: Status::DepositPeriod,
         deposit_end_ns: super::after_secs(now_ns, gp.max_deposit_secs),
         voting_end_ns: 0,
         tally: [0; 4],
+        failed_reason: String::new(),
     };
     add_deposit(kv, &mut p, proposer, deposit, now_ns, &gp)?;
     save(kv, &p)?;
@@ -339,8 +386,35 @@ fn settle_deposits(kv: &mut dyn PosKv, id: u64, refund: bool) -> Result<(), Stak
     Ok(())
 }
 
+/// Applies a passed proposal on a child layer, written back only if everything succeeds.
+fn apply_proposal(
+    kv: &mut dyn PosKv,
+    p: &Proposal,
+    run: &mut RunMessages<'_>,
+) -> Result<(), StakingError> {
+    let writes = {
+        let mut child = super::Delta::new(kv.as_read());
+        apply_changes(&mut child, &p.changes)?;
+        if !p.messages.is_empty() {
+            run(&mut child, p)?;
+        }
+        child.into_writes()
+    };
+    for (k, v) in writes {
+        match v {
+            Some(v) => kv.kv_put(k, v)?,
+            None => kv.kv_delete(k)?,
+        }
+    }
+    Ok(())
+}
+
 /// Closes proposals whose deposit or voting period is over. Returns (id, status) of each.
-pub fn end_block(kv: &mut dyn PosKv, now_ns: i64) -> Result<Vec<(u64, Status)>, StakingError> {
+pub fn end_block(
+    kv: &mut dyn PosKv,
+    now_ns: i64,
+    run: &mut RunMessages<'_>,
+) -> Result<Vec<(u64, Status)>, StakingError> {
     let gp = params(kv)?;
     let mut out = Vec::new();
     for k in kv.scan(ACTIVE_PREFIX)?.into_keys() {
@@ -389,11 +463,13 @@ pub fn end_block(kv: &mut dyn PosKv, now_ns: i64) -> Result<Vec<(u64, Status)>, 
                     && yes * BPS > mul_div(yes + no + veto, gp.threshold_bps as u128, 1)?;
                 settle_deposits(kv, id, !vetoed)?;
                 p.status = if passed {
-                    // All or nothing: `apply_changes` validates every section before writing.
-                    match apply_changes(kv, &p.changes) {
+                    match apply_proposal(kv, &p, run) {
                         Ok(()) => Status::Passed,
                         Err(StakingError::State(e)) => return Err(StakingError::State(e)),
-                        Err(_) => Status::Failed,
+                        Err(e) => {
+                            p.failed_reason = e.to_string();
+                            Status::Failed
+                        }
                     }
                 } else {
                     Status::Rejected

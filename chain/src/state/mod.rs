@@ -13,6 +13,7 @@ pub mod gov;
 pub mod keys;
 pub mod params;
 pub mod staking;
+pub mod upgrade;
 pub mod wasm;
 
 use std::collections::BTreeMap;
@@ -30,6 +31,12 @@ pub enum StateError {
     OutOfGas(#[from] OutOfGas),
     #[error("corrupt state at {key}: {reason}")]
     Corrupt { key: String, reason: String },
+    /// The block is a scheduled upgrade's and this binary has no migration for it: halt.
+    #[error("UPGRADE {:?} NEEDED at height: {}: {}", .0.name, .0.height, .0.info)]
+    UpgradeNeeded(Box<upgrade::Plan>),
+    /// This binary knows a scheduled upgrade whose height is still ahead: it was switched early.
+    #[error("BINARY UPDATED BEFORE TRIGGER! upgrade {:?} is scheduled at height {}: run the old binary until then", .0.name, .0.height)]
+    UpgradedTooEarly(Box<upgrade::Plan>),
 }
 
 /// Read access to some layer of state.

@@ -29,6 +29,8 @@ pub enum Msg {
     Staking(crate::tx::staking::StakingMsg),
     /// Governance messages (`tx::gov`) with the deposit's denom.
     Gov(crate::tx::gov::GovMsg, String),
+    /// Software upgrade plans (`tx::upgrade`); only governance may send them.
+    Upgrade(crate::tx::upgrade::UpgradeMsg),
 }
 
 impl Msg {
@@ -39,6 +41,7 @@ impl Msg {
             Msg::Wasm(m) => m.type_url(),
             Msg::Staking(m) => m.type_url(),
             Msg::Gov(m, _) => m.type_url(),
+            Msg::Upgrade(m) => m.type_url(),
         }
     }
 
@@ -50,6 +53,7 @@ impl Msg {
             Msg::Wasm(m) => vec![m.sender().clone()],
             Msg::Staking(m) => vec![m.signer()],
             Msg::Gov(m, _) => vec![m.signer()],
+            Msg::Upgrade(m) => vec![m.signer()],
         }
     }
 
@@ -97,6 +101,8 @@ impl Msg {
             Ok(Msg::Staking(m))
         } else if let Some((m, denom)) = crate::tx::gov::decode(any)? {
             Ok(Msg::Gov(m, denom))
+        } else if let Some(m) = crate::tx::upgrade::decode(any)? {
+            Ok(Msg::Upgrade(m))
         } else {
             Err(TxError::UnknownRequest(any.type_url.clone()))
         }

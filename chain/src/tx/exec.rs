@@ -30,6 +30,7 @@ pub fn execute(
         let module = match msg {
             Msg::Send { .. } | Msg::MultiSend { .. } => Some("bank"),
             Msg::Wasm(_) => Some("wasm"),
+            Msg::Upgrade(_) => Some("upgrade"),
             Msg::Staking(_) | Msg::Gov(..) => None,
         };
         if let (Some(module), Some(signer)) = (module, msg.signers().first()) {
@@ -95,5 +96,6 @@ pub(crate) fn run_msg(
         Msg::Gov(m, denom) => {
             super::gov::execute(kv, m, denom, wasm_ctx.now_ns(), msg_index, events)
         }
+        Msg::Upgrade(m) => super::upgrade::execute(kv, m, wasm_ctx.height, events),
     }
 }

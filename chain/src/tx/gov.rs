@@ -1,6 +1,13 @@
-//! Governance messages: the Cosmos SDK's `cosmos.gov.v1beta1` MsgSubmitProposal (with a
-//! `cosmos.params.v1beta1.ParameterChangeProposal` content), MsgDeposit and MsgVote.
+//! Governance messages, in both of the Cosmos SDK's versions:
+//! - `cosmos.gov.v1beta1` MsgSubmitProposal with a `cosmos.params.v1beta1.ParameterChangeProposal`
+//!   content, MsgDeposit and MsgVote;
+//! - `cosmos.gov.v1` MsgSubmitProposal with messages, MsgDeposit and MsgVote. A proposal's
+//!   messages must name the gov module account as their only signer, and may not move the gov
+//!   account's funds (it holds every open proposal's deposits): allowed are wasm messages without
+//!   funds (store, instantiate, execute, migrate, update/clear admin), `MsgSoftwareUpgrade`,
+//!   `MsgCancelUpgrade`, and `MsgExecLegacyContent` wrapping a parameter change.
 
+use cosmos_sdk_proto::cosmos::gov::v1 as gov1;
 use cosmos_sdk_proto::cosmos::gov::v1beta1::{
     MsgDeposit, MsgDepositResponse, MsgSubmitProposal, MsgSubmitProposalResponse, MsgVote,
     MsgVoteResponse,
@@ -11,9 +18,10 @@ use proof_sdk::{Address, Coin};
 use prost::{Message, Name};
 use tendermint::abci::Event;
 
-use super::decode::parse_addr;
+use super::decode::{parse_addr, Msg};
+use super::wasm::WasmMsg;
 use super::{events, TxError};
-use crate::state::gov::{self, ParamChange};
+use crate::state::gov::{self, Content, ParamChange, ProposalMsg};
 use crate::state::{staking, Metered};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -22,25 +30,33 @@ pub enum GovMsg {
         proposer: Address,
         title: String,
         changes: Vec<ParamChange>,
+        messages: Vec<ProposalMsg>,
         deposit: u128,
+        /// Which `MsgSubmitProposal` it came as (the response type follows it).
+        v1: bool,
     },
     Deposit {
         depositor: Address,
         id: u64,
         amount: u128,
+        v1: bool,
     },
     Vote {
         voter: Address,
         id: u64,
         option: i32,
+        v1: bool,
     },
 }
 
 impl GovMsg {
     pub fn type_url(&self) -> String {
         match self {
+            GovMsg::Submit { v1: true, .. } => gov1::MsgSubmitProposal::type_url(),
             GovMsg::Submit { .. } => MsgSubmitProposal::type_url(),
+            GovMsg::Deposit { v1: true, .. } => gov1::MsgDeposit::type_url(),
             GovMsg::Deposit { .. } => MsgDeposit::type_url(),
+            GovMsg::Vote { v1: true, .. } => gov1::MsgVote::type_url(),
             GovMsg::Vote { .. } => MsgVote::type_url(),
         }
     }
@@ -67,6 +83,89 @@ fn amount(
     }
 }
 
+fn param_changes(content: &Any) -> Result<(String, Vec<ParamChange>), TxError> {
+    if content.type_url != ParameterChangeProposal::type_url() {
+        return Err(TxError::InvalidRequest(format!(
+            "unsupported proposal content {} (only parameter changes; use gov v1 messages for the rest)",
+            content.type_url
+        )));
+    }
+    let c = ParameterChangeProposal::decode(content.value.as_slice())
+        .map_err(|e| TxError::Decode(format!("{}: {e}", content.type_url)))?;
+    let changes = c
+        .changes
+        .into_iter()
+        .map(|p| ParamChange {
+            subspace: p.subspace,
+            key: p.key,
+            value: p.value,
+        })
+        .collect();
+    Ok((c.title, changes))
+}
+
+/// A gov v1 proposal message: decoded and checked as it would be in a transaction, signed by the
+/// gov account only, and not spending the gov account's funds.
+pub fn check_proposal_msg(any: &Any) -> Result<Msg, TxError> {
+    let msg = Msg::from_any(any)?;
+    let gov = gov::gov_account();
+    if msg.signers() != [gov.clone()] {
+        return Err(TxError::Unauthorized(format!(
+            "proposal message {}: its signer must be the gov module account {gov}",
+            any.type_url
+        )));
+    }
+    let allowed = match &msg {
+        Msg::Wasm(WasmMsg::Instantiate { funds, .. } | WasmMsg::Execute { funds, .. }) => {
+            funds.is_empty()
+        }
+        Msg::Wasm(_) | Msg::Upgrade(_) => true,
+        Msg::Send { .. } | Msg::MultiSend { .. } | Msg::Staking(_) | Msg::Gov(..) => false,
+    };
+    if !allowed {
+        return Err(TxError::InvalidRequest(format!(
+            "{} cannot be a proposal message: the gov account holds proposal deposits, which \
+             proposals may not spend",
+            any.type_url
+        )));
+    }
+    Ok(msg)
+}
+
+/// The content of a gov v1 proposal: legacy parameter changes and messages to run.
+fn v1_content(
+    m: gov1::MsgSubmitProposal,
+) -> Result<(String, Vec<ParamChange>, Vec<ProposalMsg>), TxError> {
+    let (mut changes, mut messages) = (Vec::new(), Vec::new());
+    for any in &m.messages {
+        if any.type_url == gov1::MsgExecLegacyContent::type_url() {
+            let legacy = gov1::MsgExecLegacyContent::decode(any.value.as_slice())
+                .map_err(|e| TxError::Decode(format!("{}: {e}", any.type_url)))?;
+            if parse_addr(&legacy.authority)? != gov::gov_account() {
+                return Err(TxError::Unauthorized(
+                    "MsgExecLegacyContent's authority must be the gov module account".into(),
+                ));
+            }
+            let content = legacy
+                .content
+                .ok_or_else(|| TxError::InvalidRequest("legacy content is required".into()))?;
+            changes.extend(param_changes(&content)?.1);
+        } else {
+            check_proposal_msg(any)?;
+            messages.push(ProposalMsg {
+                type_url: any.type_url.clone(),
+                value: any.value.clone(),
+            });
+        }
+    }
+    if changes.is_empty() && messages.is_empty() {
+        return Err(TxError::InvalidRequest(
+            "a proposal needs at least one message".into(),
+        ));
+    }
+    Ok((m.title, changes, messages))
+}
+
 pub fn decode(any: &Any) -> Result<Option<(GovMsg, String)>, TxError> {
     let url = any.type_url.as_str();
     let de = |e: prost::DecodeError| TxError::Decode(format!("{url}: {e}"));
@@ -75,49 +174,67 @@ pub fn decode(any: &Any) -> Result<Option<(GovMsg, String)>, TxError> {
         let content = m
             .content
             .ok_or_else(|| TxError::InvalidRequest("proposal content is required".into()))?;
-        if content.type_url != ParameterChangeProposal::type_url() {
-            return Err(TxError::InvalidRequest(format!(
-                "unsupported proposal content {} (only parameter changes so far)",
-                content.type_url
-            )));
-        }
-        let c = ParameterChangeProposal::decode(content.value.as_slice()).map_err(de)?;
+        let (title, changes) = param_changes(&content)?;
         let (denom, deposit) = amount(&m.initial_deposit)?;
+        let proposer = parse_addr(&m.proposer)?;
+        let messages = Vec::new();
         (
             GovMsg::Submit {
-                proposer: parse_addr(&m.proposer)?,
-                title: c.title,
-                changes: c
-                    .changes
-                    .into_iter()
-                    .map(|p| ParamChange {
-                        subspace: p.subspace,
-                        key: p.key,
-                        value: p.value,
-                    })
-                    .collect(),
+                proposer,
+                title,
+                changes,
+                messages,
                 deposit,
+                v1: false,
             },
             denom,
         )
-    } else if url == MsgDeposit::type_url() {
+    } else if url == gov1::MsgSubmitProposal::type_url() {
+        let m = gov1::MsgSubmitProposal::decode(any.value.as_slice()).map_err(de)?;
+        if m.expedited {
+            return Err(TxError::InvalidRequest(
+                "expedited proposals are not supported".into(),
+            ));
+        }
+        let (denom, deposit) = amount(&m.initial_deposit)?;
+        let proposer = parse_addr(&m.proposer)?;
+        let (title, changes, messages) = v1_content(m)?;
+        (
+            GovMsg::Submit {
+                proposer,
+                title,
+                changes,
+                messages,
+                deposit,
+                v1: true,
+            },
+            denom,
+        )
+    } else if url == MsgDeposit::type_url() || url == gov1::MsgDeposit::type_url() {
+        // The two versions' MsgDeposit and MsgVote share field numbers and types.
         let m = MsgDeposit::decode(any.value.as_slice()).map_err(de)?;
         let (denom, amount) = amount(&m.amount)?;
+        let depositor = parse_addr(&m.depositor)?;
+        let v1 = url == gov1::MsgDeposit::type_url();
         (
             GovMsg::Deposit {
-                depositor: parse_addr(&m.depositor)?,
+                depositor,
                 id: m.proposal_id,
                 amount,
+                v1,
             },
             denom,
         )
-    } else if url == MsgVote::type_url() {
+    } else if url == MsgVote::type_url() || url == gov1::MsgVote::type_url() {
         let m = MsgVote::decode(any.value.as_slice()).map_err(de)?;
+        let voter = parse_addr(&m.voter)?;
+        let v1 = url == gov1::MsgVote::type_url();
         (
             GovMsg::Vote {
-                voter: parse_addr(&m.voter)?,
+                voter,
                 id: m.proposal_id,
                 option: m.option,
+                v1,
             },
             String::new(),
         )
@@ -150,28 +267,49 @@ pub fn execute(
             proposer,
             title,
             changes,
+            messages,
             deposit,
+            v1,
         } => {
-            let id = gov::submit(kv, proposer, title.clone(), changes.clone(), *deposit, t)?;
+            let content = Content {
+                title: title.clone(),
+                changes: changes.clone(),
+                messages: messages.clone(),
+            };
+            let id = gov::submit(kv, proposer, content, *deposit, t)?;
             evs.push(events::event(
                 "submit_proposal",
                 &[("proposal_id", id.to_string())],
             ));
-            proof_sdk::msgs::to_any(&MsgSubmitProposalResponse { proposal_id: id })
+            if *v1 {
+                proof_sdk::msgs::to_any(&gov1::MsgSubmitProposalResponse { proposal_id: id })
+            } else {
+                proof_sdk::msgs::to_any(&MsgSubmitProposalResponse { proposal_id: id })
+            }
         }
         GovMsg::Deposit {
             depositor,
             id,
             amount,
+            v1,
         } => {
             gov::deposit(kv, *id, depositor, *amount, t)?;
             evs.push(events::event(
                 "proposal_deposit",
                 &[("proposal_id", id.to_string())],
             ));
-            proof_sdk::msgs::to_any(&MsgDepositResponse {})
+            if *v1 {
+                proof_sdk::msgs::to_any(&gov1::MsgDepositResponse {})
+            } else {
+                proof_sdk::msgs::to_any(&MsgDepositResponse {})
+            }
         }
-        GovMsg::Vote { voter, id, option } => {
+        GovMsg::Vote {
+            voter,
+            id,
+            option,
+            v1,
+        } => {
             gov::vote(kv, *id, voter, *option)?;
             evs.push(events::event(
                 "proposal_vote",
@@ -180,7 +318,11 @@ pub fn execute(
                     ("option", option.to_string()),
                 ],
             ));
-            proof_sdk::msgs::to_any(&MsgVoteResponse {})
+            if *v1 {
+                proof_sdk::msgs::to_any(&gov1::MsgVoteResponse {})
+            } else {
+                proof_sdk::msgs::to_any(&MsgVoteResponse {})
+            }
         }
     })
 }

@@ -8,6 +8,7 @@ pub mod events;
 pub mod exec;
 pub mod gov;
 pub mod staking;
+pub mod upgrade;
 pub mod wasm;
 
 pub use decode::{DecodedTx, Msg};

@@ -4,8 +4,8 @@
 //!
 //! Keep every port below 32768 (node index <= 60): Linux hands out ephemeral ports from 32768 up,
 //! and an outgoing connection of another node can take a listen port before its node binds it.
-//! Indices in use: 20-23 pos_localnet, 30-33 + 38 pos_double_sign, 40-43 e2e_localnet,
-//! 50-53 e2e_wasm.
+//! Indices in use: 20-23 pos_localnet, 24-25 upgrade_localnet, 30-33 + 38 pos_double_sign,
+//! 40-43 e2e_localnet, 50-53 e2e_wasm.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -30,6 +30,11 @@ pub struct Node {
 impl Node {
     /// Starts `proofd` (appending to `proofd.log`, so a restart keeps the earlier log).
     pub fn start(&mut self) {
+        self.start_with_env(&[]);
+    }
+
+    /// Starts `proofd` with extra environment variables.
+    pub fn start_with_env(&mut self, env: &[(&str, &str)]) {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -38,11 +43,29 @@ impl Node {
         let child = Command::new(env!("CARGO_BIN_EXE_proofd"))
             .args(["start", "--home"])
             .arg(&self.home)
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
             .expect("start proofd");
         self.child = Some(child);
+    }
+
+    /// Waits up to `timeout` for `proofd` to exit by itself; returns its status if it did.
+    pub async fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let start = std::time::Instant::now();
+        while start.elapsed() < timeout {
+            if let Some(status) = self.child.as_mut()?.try_wait().unwrap() {
+                self.child = None;
+                return Some(status);
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        None
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.home.join("proofd.log")).unwrap_or_default()
     }
 
     /// The node's consensus key (base64) and its operator key (the same ed25519 key, which

@@ -15,6 +15,7 @@ use proof_chain::abci::executor::Executor;
 use proof_chain::abci::genesis::{AppGenesis, GenesisAccount};
 use proof_chain::abci::mempool::MempoolState;
 use proof_chain::abci::query::QueryHandler;
+use proof_chain::abci::upgrade::Upgrades;
 use proof_chain::node::metrics::Metrics;
 use proof_chain::store::{Pruning, Store};
 use proof_chain::tx::ante::SigCache;
@@ -109,29 +110,13 @@ impl App {
     pub fn with_genesis(genesis: &AppGenesis) -> (Self, response::InitChain) {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(Store::open(&dir.path().join("db"), Pruning::default()).unwrap());
-        let vm = proof_vm::Vm::new(proof_vm::VmConfig {
-            cache_dir: Some(dir.path().join("wasm-cache")),
-            ..Default::default()
-        })
-        .unwrap();
-        let exec = Arc::new(Executor {
-            store: store.clone(),
-            chain_id: CHAIN.into(),
-            sig_cache: Arc::new(SigCache::new(1000)),
-            vm: Arc::new(vm),
-        });
-        let metrics = Metrics::new();
-        let mempool = Arc::new(MempoolState::new(exec.clone(), metrics.clone()));
-        let consensus = Mutex::new(ConsensusState::new(exec.clone(), mempool.clone(), metrics));
+        let (consensus, mempool, query) = Self::services(&dir, &store, Upgrades::builtin());
         let app = Self {
             _dir: dir,
             store,
             consensus,
             mempool,
-            query: QueryHandler {
-                exec,
-                moniker: "t".into(),
-            },
+            query,
             height: 0,
         };
         let r = app.consensus(ConsensusRequest::InitChain(request::InitChain {
@@ -148,8 +133,49 @@ impl App {
         (app, init)
     }
 
+    /// The node's services over `store`, as `proofd start` wires them.
+    fn services(
+        dir: &tempfile::TempDir,
+        store: &Arc<Store>,
+        upgrades: Upgrades,
+    ) -> (Mutex<ConsensusState>, Arc<MempoolState>, QueryHandler) {
+        let vm = proof_vm::Vm::new(proof_vm::VmConfig {
+            cache_dir: Some(dir.path().join("wasm-cache")),
+            ..Default::default()
+        })
+        .unwrap();
+        let exec = Arc::new(Executor {
+            store: store.clone(),
+            chain_id: CHAIN.into(),
+            sig_cache: Arc::new(SigCache::new(1000)),
+            vm: Arc::new(vm),
+            upgrades,
+        });
+        let metrics = Metrics::new();
+        let mempool = Arc::new(MempoolState::new(exec.clone(), metrics.clone()));
+        let consensus = Mutex::new(ConsensusState::new(exec.clone(), mempool.clone(), metrics));
+        let query = QueryHandler {
+            exec,
+            moniker: "t".into(),
+        };
+        (consensus, mempool, query)
+    }
+
+    /// Stops the node and starts it again on the same state with a binary that knows `upgrades`.
+    pub fn restart_with(&mut self, upgrades: Upgrades) {
+        let (consensus, mempool, query) = Self::services(&self._dir, &self.store, upgrades);
+        self.consensus = consensus;
+        self.mempool = mempool;
+        self.query = query;
+    }
+
     pub fn consensus(&self, req: ConsensusRequest) -> ConsensusResponse {
         self.consensus.lock().handle(req).unwrap()
+    }
+
+    /// Like [`Self::consensus`], returning the app's error instead of panicking on it.
+    pub fn try_consensus(&self, req: ConsensusRequest) -> anyhow::Result<ConsensusResponse> {
+        self.consensus.lock().handle(req)
     }
 
     pub fn check(&self, tx: &[u8]) -> response::CheckTx {
@@ -165,6 +191,29 @@ impl App {
         self.block_with(txs, vec![], vec![], t)
     }
 
+    /// The FinalizeBlock request of block `height`.
+    pub fn finalize_request(
+        height: u64,
+        txs: Vec<Bytes>,
+        votes: Vec<tendermint::abci::types::VoteInfo>,
+        misbehavior: Vec<tendermint::abci::types::Misbehavior>,
+        t: tendermint::Time,
+    ) -> ConsensusRequest {
+        ConsensusRequest::FinalizeBlock(request::FinalizeBlock {
+            txs,
+            decided_last_commit: tendermint::abci::types::CommitInfo {
+                round: 0u8.into(),
+                votes,
+            },
+            misbehavior,
+            hash: Default::default(),
+            height: height.try_into().unwrap(),
+            time: t,
+            next_validators_hash: Default::default(),
+            proposer_address: proposer(),
+        })
+    }
+
     /// FinalizeBlock + Commit with the last commit's votes, evidence and a block time.
     pub fn block_with(
         &mut self,
@@ -174,19 +223,8 @@ impl App {
         t: tendermint::Time,
     ) -> response::FinalizeBlock {
         self.height += 1;
-        let fb = match self.consensus(ConsensusRequest::FinalizeBlock(request::FinalizeBlock {
-            txs,
-            decided_last_commit: tendermint::abci::types::CommitInfo {
-                round: 0u8.into(),
-                votes,
-            },
-            misbehavior,
-            hash: Default::default(),
-            height: self.height.try_into().unwrap(),
-            time: t,
-            next_validators_hash: Default::default(),
-            proposer_address: proposer(),
-        })) {
+        let req = Self::finalize_request(self.height, txs, votes, misbehavior, t);
+        let fb = match self.consensus(req) {
             ConsensusResponse::FinalizeBlock(f) => f,
             other => panic!("{other:?}"),
         };

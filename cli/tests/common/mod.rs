@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod mock;
+pub mod tx;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
