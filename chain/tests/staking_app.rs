@@ -1111,3 +1111,96 @@ fn governance_veto_burns_nothing_and_changes_nothing() {
     assert_eq!(app.balance(&Address::module("development_fund")), 1000);
     assert_eq!(total_supply(&app), supply);
 }
+
+#[test]
+fn edit_validator_changes_commission_within_its_limits_once_a_day() {
+    let a = Val::new();
+    let g = genesis(
+        &[(&a.op, 10 * M)],
+        &[(&a, 3 * M, 1000)],
+        staking_params(10, 100),
+    );
+    let (mut app, _) = App::with_genesis(&g);
+    let query = |app: &App| {
+        let r: cosmos_sdk_proto::cosmos::staking::v1beta1::QueryValidatorResponse = app
+            .grpc(
+                "/cosmos.staking.v1beta1.Query/Validator",
+                &cosmos_sdk_proto::cosmos::staking::v1beta1::QueryValidatorRequest {
+                    validator_addr: smsg::valoper(&a.addr()),
+                },
+            )
+            .unwrap();
+        let v = r.validator.unwrap();
+        (
+            v.description.unwrap().moniker,
+            v.commission.unwrap().commission_rates.unwrap().rate,
+            v.min_self_delegation,
+        )
+    };
+    let edit = |app: &App, moniker, rate, min| {
+        tx(
+            app,
+            &a.op,
+            vec![smsg::edit_validator(&a.addr(), moniker, rate, min)],
+        )
+    };
+    let day = 24 * 3600;
+    let at = |app: &App, secs: u64| time(app.height + 1 + secs);
+    let run = |app: &mut App, t: Bytes, when| app.block_with(vec![t], vec![], vec![], when);
+
+    // The moniker may change any time; the commission not within a day of creation.
+    let t = edit(&app, Some("renamed"), None, None);
+    let w = at(&app, 0);
+    ok(&run(&mut app, t, w));
+    assert_eq!(query(&app).0, "renamed");
+    let t = edit(&app, None, Some(1050), None);
+    let w = at(&app, 0);
+    let fb = run(&mut app, t, w);
+    assert!(
+        fb.tx_results[0].log.contains("once per 24 hours"),
+        "{}",
+        fb.tx_results[0].log
+    );
+
+    // A day later: at most max_change (100 bps) at a time, within [min, max_rate].
+    let t = edit(&app, None, Some(1200), None);
+    let w = at(&app, day);
+    let fb = run(&mut app, t, w);
+    assert!(
+        fb.tx_results[0].log.contains("at most 100 bps"),
+        "{}",
+        fb.tx_results[0].log
+    );
+    let t = edit(&app, None, Some(1100), None);
+    let w = at(&app, day + 1);
+    ok(&run(&mut app, t, w));
+    assert_eq!(query(&app).1, smsg::bps_dec(1100));
+    // ...and then not again for a day.
+    let t = edit(&app, None, Some(1050), None);
+    let w = at(&app, day + 2);
+    let fb = run(&mut app, t, w);
+    assert!(
+        fb.tx_results[0].log.contains("once per 24 hours"),
+        "{}",
+        fb.tx_results[0].log
+    );
+
+    // The minimum self-delegation only rises, and never above the operator's own stake.
+    for (min, why) in [(1, "only increase"), (3 * M + 1, "self-delegation")] {
+        let t = edit(&app, None, None, Some(min));
+        let w = at(&app, 3 * day);
+        let fb = run(&mut app, t, w);
+        assert!(
+            fb.tx_results[0].log.contains(why),
+            "{min}: {}",
+            fb.tx_results[0].log
+        );
+    }
+    let t = edit(&app, None, None, Some(2 * M));
+    let w = at(&app, 3 * day);
+    ok(&run(&mut app, t, w));
+    assert_eq!(
+        query(&app),
+        ("renamed".into(), smsg::bps_dec(1100), (2 * M).to_string())
+    );
+}

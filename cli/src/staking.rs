@@ -79,6 +79,20 @@ pub enum StakingTx {
     Redelegate(RedelegateArgs),
     /// Create a validator operated by key FROM
     CreateValidator(CreateValidatorArgs),
+    /// Change the moniker, commission (once per 24 h, within max-change) or raise the minimum
+    /// self-delegation of the validator operated by key FROM
+    EditValidator {
+        from: String,
+        #[arg(long)]
+        moniker: Option<String>,
+        /// New commission in basis points (e.g. 500 = 5%)
+        #[arg(long)]
+        commission_bps: Option<u32>,
+        #[arg(long)]
+        min_self_delegation: Option<u128>,
+        #[command(flatten)]
+        common: TxArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -542,6 +556,23 @@ pub async fn tx_staking(ctx: &Ctx, cmd: StakingTx) -> Result<()> {
                 &single(&a.amount)?,
             );
             broadcast(ctx, &a.from, msg, &a.common).await
+        }
+        StakingTx::EditValidator {
+            from,
+            moniker,
+            commission_bps,
+            min_self_delegation,
+            common,
+        } => {
+            if moniker.is_none() && commission_bps.is_none() && min_self_delegation.is_none() {
+                anyhow::bail!(
+                    "nothing to edit: give --moniker, --commission-bps or --min-self-delegation"
+                );
+            }
+            let op = key_address(ctx, &from)?;
+            let msg =
+                smsg::edit_validator(&op, moniker.as_deref(), commission_bps, min_self_delegation);
+            broadcast(ctx, &from, msg, &common).await
         }
         StakingTx::CreateValidator(a) => {
             let from = key_address(ctx, &a.from)?;

@@ -4,7 +4,7 @@
 use cosmos_sdk_proto::cosmos::slashing::v1beta1::MsgUnjail;
 use cosmos_sdk_proto::cosmos::staking::v1beta1::{
     CommissionRates, Description, MsgBeginRedelegate, MsgCreateValidator, MsgDelegate,
-    MsgUndelegate,
+    MsgEditValidator, MsgUndelegate,
 };
 use cosmos_sdk_proto::Any;
 
@@ -87,6 +87,29 @@ pub fn redelegate(delegator: &Address, src: &Address, dst: &Address, amount: &Co
         validator_src_address: valoper(src),
         validator_dst_address: valoper(dst),
         amount: Some(amount.to_proto()),
+    })
+}
+
+/// `MsgEditValidator`: `None` leaves a field as it is.
+pub fn edit_validator(
+    validator: &Address,
+    moniker: Option<&str>,
+    commission_bps: Option<u32>,
+    min_self_delegation: Option<u128>,
+) -> Any {
+    to_any(&MsgEditValidator {
+        description: Some(Description {
+            moniker: moniker.unwrap_or("[do-not-modify]").to_string(),
+            identity: "[do-not-modify]".into(),
+            website: "[do-not-modify]".into(),
+            security_contact: "[do-not-modify]".into(),
+            details: "[do-not-modify]".into(),
+        }),
+        validator_address: valoper(validator),
+        commission_rate: commission_bps.map(bps_dec).unwrap_or_default(),
+        min_self_delegation: min_self_delegation
+            .map(|m| m.to_string())
+            .unwrap_or_default(),
     })
 }
 

@@ -91,7 +91,7 @@ impl PosGenesis {
             crate::state::auth::get_or_create_account(state, &operator)?;
             staking::create_validator(
                 state,
-                first_height,
+                (first_height, genesis_ns),
                 NewValidator {
                     operator,
                     cons_pubkey,

@@ -184,6 +184,8 @@ pub struct Validator {
     /// In the active set the app last sent to CometBFT.
     pub bonded: bool,
     pub creation_height: u64,
+    /// Block time (ns) of the last commission change (creation counts as one).
+    pub commission_updated_ns: i64,
 }
 
 impl Validator {
@@ -647,7 +649,7 @@ pub struct NewValidator {
 /// operator's balance to the bonded pool unless `minted` (genesis mints it there directly).
 pub fn create_validator(
     kv: &mut dyn PosKv,
-    height: u64,
+    (height, now_ns): (u64, i64),
     nv: NewValidator,
     minted: bool,
 ) -> Result<(), StakingError> {
@@ -698,6 +700,7 @@ pub fn create_validator(
         jailed: false,
         bonded: false,
         creation_height: height,
+        commission_updated_ns: now_ns,
     };
     add_stake(kv, &mut v, &nv.operator, nv.self_stake)?;
     set_validator(kv, &v)?;
@@ -848,6 +851,69 @@ pub fn redelegate(
         vec![],
     )?;
     Ok(completion)
+}
+
+/// What `MsgEditValidator` changes; `None` keeps the current value.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ValidatorEdit {
+    pub moniker: Option<String>,
+    pub commission_bps: Option<u32>,
+    pub min_self_delegation: Option<u128>,
+}
+
+/// A commission rate may change once per day (of block time), as in the Cosmos SDK.
+pub const COMMISSION_CHANGE_SECS: u64 = 24 * 3600;
+
+/// The SDK's `MsgEditValidator` rules: the commission stays within `[chain minimum, max_rate]`,
+/// moves by at most `max_change_rate`, at most once per 24 h; the minimum self-delegation may only
+/// rise, and never above what the operator has staked.
+pub fn edit_validator(
+    kv: &mut dyn PosKv,
+    now_ns: i64,
+    op: &Address,
+    edit: &ValidatorEdit,
+) -> Result<(), StakingError> {
+    let mut v = must_validator(kv, op)?;
+    if let Some(m) = &edit.moniker {
+        v.moniker = m.clone();
+    }
+    if let Some(rate) = edit.commission_bps {
+        let p = params(kv.as_read())?;
+        let since = super::after_secs(v.commission_updated_ns, COMMISSION_CHANGE_SECS);
+        if now_ns < since {
+            return Err(StakingError::Commission(
+                "the commission can change once per 24 hours".into(),
+            ));
+        }
+        if rate > v.max_commission_bps || rate < p.min_commission_bps {
+            return Err(StakingError::Commission(format!(
+                "rate must be within [{}, {}] bps",
+                p.min_commission_bps, v.max_commission_bps
+            )));
+        }
+        if rate.abs_diff(v.commission_bps) > v.max_change_bps {
+            return Err(StakingError::Commission(format!(
+                "rate may change by at most {} bps at a time",
+                v.max_change_bps
+            )));
+        }
+        v.commission_bps = rate;
+        v.commission_updated_ns = now_ns;
+    }
+    if let Some(min) = edit.min_self_delegation {
+        if min <= v.min_self_delegation {
+            return Err(StakingError::InvalidAmount(
+                "the minimum self-delegation can only increase".into(),
+            ));
+        }
+        let own = v.tokens_for(delegation_shares(kv, op, op)?)?;
+        if min > own {
+            return Err(StakingError::SelfDelegationTooLow(own, min));
+        }
+        v.min_self_delegation = min;
+    }
+    set_validator(kv, &v)?;
+    Ok(())
 }
 
 /// Lets a jailed (not tombstoned) validator back once its jail time is over. Its downtime window

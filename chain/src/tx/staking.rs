@@ -6,7 +6,8 @@ use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 use cosmos_sdk_proto::cosmos::slashing::v1beta1::{MsgUnjail, MsgUnjailResponse};
 use cosmos_sdk_proto::cosmos::staking::v1beta1::{
     MsgBeginRedelegate, MsgBeginRedelegateResponse, MsgCreateValidator, MsgCreateValidatorResponse,
-    MsgDelegate, MsgDelegateResponse, MsgUndelegate, MsgUndelegateResponse,
+    MsgDelegate, MsgDelegateResponse, MsgEditValidator, MsgEditValidatorResponse, MsgUndelegate,
+    MsgUndelegateResponse,
 };
 use cosmos_sdk_proto::Any;
 use proof_sdk::{Address, Coin, PublicKey};
@@ -49,6 +50,10 @@ pub enum StakingMsg {
     Unjail {
         validator: Address,
     },
+    Edit {
+        validator: Address,
+        edit: staking::ValidatorEdit,
+    },
 }
 
 impl StakingMsg {
@@ -59,6 +64,7 @@ impl StakingMsg {
             StakingMsg::Undelegate { .. } => MsgUndelegate::type_url(),
             StakingMsg::Redelegate { .. } => MsgBeginRedelegate::type_url(),
             StakingMsg::Unjail { .. } => MsgUnjail::type_url(),
+            StakingMsg::Edit { .. } => MsgEditValidator::type_url(),
         }
     }
 
@@ -69,7 +75,9 @@ impl StakingMsg {
             StakingMsg::Delegate { delegator, .. }
             | StakingMsg::Undelegate { delegator, .. }
             | StakingMsg::Redelegate { delegator, .. } => delegator.clone(),
-            StakingMsg::Unjail { validator } => validator.clone(),
+            StakingMsg::Unjail { validator } | StakingMsg::Edit { validator, .. } => {
+                validator.clone()
+            }
         }
     }
 }
@@ -89,6 +97,43 @@ fn positive_coin(c: Option<&ProtoCoin>) -> Result<Coin, TxError> {
         return Err(TxError::InvalidCoins("amount must be positive".into()));
     }
     Ok(coin)
+}
+
+/// The SDK leaves a description field unchanged when it is "[do-not-modify]" (or empty here);
+/// empty rate and min self-delegation strings mean "unchanged" too.
+fn decode_edit(m: MsgEditValidator) -> Result<staking::ValidatorEdit, TxError> {
+    const KEEP: &str = "[do-not-modify]";
+    let moniker = m
+        .description
+        .map(|d| d.moniker)
+        .filter(|s| !s.is_empty() && s != KEEP);
+    if moniker
+        .as_ref()
+        .is_some_and(|s| s.trim().is_empty() || s.len() > 70)
+    {
+        return Err(invalid("moniker must be 1 to 70 bytes"));
+    }
+    let commission_bps = match m.commission_rate.as_str() {
+        "" => None,
+        r => Some(staking::parse_dec_bps(r).map_err(|e| invalid(format!("commission rate: {e}")))?),
+    };
+    let min_self_delegation = match m.min_self_delegation.as_str() {
+        "" => None,
+        s => Some(
+            s.parse::<u128>()
+                .ok()
+                .filter(|v| *v > 0)
+                .ok_or_else(|| invalid("min_self_delegation must be a positive integer"))?,
+        ),
+    };
+    if moniker.is_none() && commission_bps.is_none() && min_self_delegation.is_none() {
+        return Err(invalid("nothing to edit"));
+    }
+    Ok(staking::ValidatorEdit {
+        moniker,
+        commission_bps,
+        min_self_delegation,
+    })
 }
 
 /// Decodes a staking or slashing message; `None` if the type URL is not one of ours.
@@ -163,6 +208,12 @@ pub fn decode(any: &Any) -> Result<Option<StakingMsg>, TxError> {
             dst: valoper(&m.validator_dst_address)?,
             amount: positive_coin(m.amount.as_ref())?,
         }
+    } else if url == MsgEditValidator::type_url() {
+        let m = MsgEditValidator::decode(bytes).map_err(decode_err)?;
+        StakingMsg::Edit {
+            validator: valoper(&m.validator_address)?,
+            edit: decode_edit(m)?,
+        }
     } else if url == MsgUnjail::type_url() {
         let m = MsgUnjail::decode(bytes).map_err(decode_err)?;
         StakingMsg::Unjail {
@@ -236,7 +287,7 @@ pub fn execute(
             check_denom(kv, value)?;
             staking::create_validator(
                 kv,
-                height,
+                (height, now),
                 NewValidator {
                     operator: operator.clone(),
                     cons_pubkey: *cons_pubkey,
@@ -318,6 +369,19 @@ pub fn execute(
             proof_sdk::msgs::to_any(&MsgBeginRedelegateResponse {
                 completion_time: Some(timestamp(done)),
             })
+        }
+        StakingMsg::Edit { validator, edit } => {
+            staking::edit_validator(kv, now, validator, edit)?;
+            let mut attrs = vec![("validator", staking::valoper(validator))];
+            if let Some(rate) = edit.commission_bps {
+                let rate = format!("{}.{:04}", rate / 10_000, rate % 10_000);
+                attrs.push(("commission_rate", rate));
+            }
+            if let Some(min) = edit.min_self_delegation {
+                attrs.push(("min_self_delegation", min.to_string()));
+            }
+            evs.push(events::event("edit_validator", &attrs));
+            proof_sdk::msgs::to_any(&MsgEditValidatorResponse {})
         }
         StakingMsg::Unjail { validator } => {
             staking::unjail(kv, height, now, validator)?;
