@@ -10,9 +10,7 @@ use cosmos_sdk_proto::cosmos::upgrade::v1beta1::{
     QueryAppliedPlanRequest, QueryAppliedPlanResponse, QueryCurrentPlanRequest,
     QueryCurrentPlanResponse,
 };
-use cosmos_sdk_proto::cosmwasm::wasm::v1::{
-    MsgInstantiateContract, QueryContractInfoRequest, QueryContractInfoResponse,
-};
+use cosmos_sdk_proto::cosmwasm::wasm::v1::MsgInstantiateContract;
 use cosmos_sdk_proto::Any;
 use proof_chain::abci::genesis::{AppGenesis, GenesisAccount};
 use proof_chain::abci::pos::{GenesisValidator, PosGenesis};
@@ -22,7 +20,7 @@ use proof_sdk::{gov, msgs, Address, Coin, KeyType, PrivateKey, PublicKey};
 use serde_json::{json, Value};
 use tendermint::v0_38::abci::ConsensusRequest;
 
-use common::wasm::{artifact, attr, gzip, run, smart, store_msg, User};
+use common::wasm::{artifact, attr, code_and_admin, gzip, run, smart, store_msg, User};
 use common::{time, App};
 
 const M: u128 = 1_000_000;
@@ -106,19 +104,6 @@ fn pass(app: &mut App, a: &mut User, messages: Vec<Any>) -> Value {
         }
     }
     panic!("proposal {id} was never tallied");
-}
-
-fn code_and_admin(app: &App, contract: &Address) -> (u64, String) {
-    let r: QueryContractInfoResponse = app
-        .grpc(
-            "/cosmwasm.wasm.v1.Query/ContractInfo",
-            &QueryContractInfoRequest {
-                address: contract.to_string(),
-            },
-        )
-        .unwrap();
-    let info = r.contract_info.unwrap();
-    (info.code_id, info.admin)
 }
 
 fn upload(app: &mut App, who: &mut User, name: &str) -> u64 {

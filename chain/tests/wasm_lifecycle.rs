@@ -14,8 +14,8 @@ use cosmos_sdk_proto::cosmwasm::wasm::v1::{
     MsgExecuteContractResponse, MsgInstantiateContract, MsgInstantiateContract2,
     MsgMigrateContract, MsgStoreCode, MsgUpdateAdmin, QueryAllContractStateRequest,
     QueryAllContractStateResponse, QueryCodesRequest, QueryCodesResponse,
-    QueryContractHistoryRequest, QueryContractHistoryResponse, QueryContractInfoRequest,
-    QueryContractInfoResponse, QueryContractsByCodeRequest, QueryContractsByCodeResponse,
+    QueryContractHistoryRequest, QueryContractHistoryResponse, QueryContractsByCodeRequest,
+    QueryContractsByCodeResponse,
 };
 use cosmos_sdk_proto::Any;
 use proof_chain::state::wasm::predictable_address;
@@ -69,19 +69,6 @@ fn tester(app: &mut App, who: &mut User, admin: Option<&Address>) -> (u64, Addre
 fn get(app: &App, contract: &Address, key: &str) -> Option<String> {
     let v = smart(app, contract, json!({"get": {"key": key}})).unwrap();
     v.as_str().map(str::to_string)
-}
-
-fn code_and_admin(app: &App, contract: &Address) -> (u64, String) {
-    let r: QueryContractInfoResponse = app
-        .grpc(
-            "/cosmwasm.wasm.v1.Query/ContractInfo",
-            &QueryContractInfoRequest {
-                address: contract.to_string(),
-            },
-        )
-        .unwrap();
-    let info = r.contract_info.unwrap();
-    (info.code_id, info.admin)
 }
 
 fn codespace_code(r: &ExecTxResult) -> (String, u32) {

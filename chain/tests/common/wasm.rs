@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use bytes::Bytes;
 use cosmos_sdk_proto::cosmwasm::wasm::v1::{
-    MsgExecuteContract, MsgInstantiateContract, MsgStoreCode, QuerySmartContractStateRequest,
-    QuerySmartContractStateResponse,
+    MsgExecuteContract, MsgInstantiateContract, MsgStoreCode, QueryContractInfoRequest,
+    QueryContractInfoResponse, QuerySmartContractStateRequest, QuerySmartContractStateResponse,
 };
 use cosmos_sdk_proto::Any;
 use proof_chain::state::params::Params;
@@ -209,4 +209,18 @@ pub fn unb64(s: &Value) -> Vec<u8> {
     base64::engine::general_purpose::STANDARD
         .decode(s.as_str().unwrap())
         .unwrap()
+}
+
+/// A contract's code id and admin (empty if none), from the ContractInfo query.
+pub fn code_and_admin(app: &App, contract: &Address) -> (u64, String) {
+    let r: QueryContractInfoResponse = app
+        .grpc(
+            "/cosmwasm.wasm.v1.Query/ContractInfo",
+            &QueryContractInfoRequest {
+                address: contract.to_string(),
+            },
+        )
+        .unwrap();
+    let info = r.contract_info.unwrap();
+    (info.code_id, info.admin)
 }
