@@ -17,7 +17,7 @@
 //!    match), and a transfer's receiver must hold a key (a curve point).
 
 use crate::gadgets::*;
-use crate::hash::{hash4_gadget, Domain};
+use crate::hash::{hash4_gadget, Domain, NODE_ARITY};
 use crate::ops::{
     PublicOp, AMOUNT_MANTISSA_BITS, EXP_BITS, FEE_MANTISSA_BITS, KIND_DEPOSIT, KIND_TRANSFER,
     KIND_WITHDRAW, WORD_BITS,
@@ -76,9 +76,9 @@ pub struct SlotWitness {
     /// For unsigned kinds (deposit, no-op) a signature by the key `1` (public key = `G`).
     pub sig: Signature,
     pub acct_a: Account,
-    pub children_a: Vec<[F; 4]>,
+    pub children_a: Vec<[F; NODE_ARITY]>,
     pub acct_b: Account,
-    pub children_b: Vec<[F; 4]>,
+    pub children_b: Vec<[F; NODE_ARITY]>,
 }
 
 impl SlotWitness {

@@ -1,14 +1,14 @@
 //! Exit proofs: a user proves their account (and so their balance) against the last verified
 //! root with a Merkle path, so the verifier contract can pay them if the operator disappears.
-//! Verification is native Rust (12 Poseidon hashes, ~0.1 ms), suitable for a host function.
+//! Verification is native Rust (8 Poseidon node hashes, ~0.1 ms), suitable for a host function.
 //!
-//! Bytes (`ExitProof::to_bytes`, 1236 bytes): `index u32 LE | pk.x [32] | pk.y [32] |
-//! balance u64 LE | nonce u64 LE | 12 levels × 3 siblings × [32]` (field elements little-endian,
+//! Bytes (`ExitProof::to_bytes`, 1876 bytes): `index u32 LE | pk.x [32] | pk.y [32] |
+//! balance u64 LE | nonce u64 LE | 8 levels × 7 siblings × [32]` (field elements little-endian,
 //! canonical; siblings leaves first, in child order skipping the account's own position).
 
 use crate::error::ZkError;
 use crate::schnorr::PublicKey;
-use crate::tree::{root_from_path, Account, AccountTree, CAPACITY, DEPTH};
+use crate::tree::{root_from_path, Account, AccountTree, CAPACITY, DEPTH, SIBLINGS};
 use crate::{f_from_bytes, f_to_bytes, F};
 
 /// An account with its Merkle path.
@@ -16,11 +16,11 @@ use crate::{f_from_bytes, f_to_bytes, F};
 pub struct ExitProof {
     pub index: u32,
     pub account: Account,
-    pub siblings: Vec<[F; 3]>,
+    pub siblings: Vec<[F; SIBLINGS]>,
 }
 
 /// Length of an encoded exit proof.
-pub const EXIT_PROOF_BYTES: usize = 4 + 64 + 16 + DEPTH * 3 * 32;
+pub const EXIT_PROOF_BYTES: usize = 4 + 64 + 16 + DEPTH * SIBLINGS * 32;
 
 /// Build the exit proof of `index` from the operator's (or any full node's) tree.
 pub fn exit_proof(tree: &AccountTree, index: u32) -> Result<ExitProof, ZkError> {
@@ -88,8 +88,11 @@ impl ExitProof {
         };
         let mut siblings = Vec::with_capacity(DEPTH);
         for l in 0..DEPTH {
-            let o = 84 + l * 96;
-            siblings.push([f(o)?, f(o + 32)?, f(o + 64)?]);
+            let mut level = [F::from(0u64); SIBLINGS];
+            for (k, s) in level.iter_mut().enumerate() {
+                *s = f(84 + (l * SIBLINGS + k) * 32)?;
+            }
+            siblings.push(level);
         }
         Ok(ExitProof {
             index: u32::from_le_bytes(idx),

@@ -1,17 +1,21 @@
 //! Circuit gadgets: bits and range checks, selection, Vesta affine arithmetic (native to the
 //! circuit field), fixed-base windowed and signed-digit variable-base scalar multiplication, and
-//! the arity-4 Merkle update. Witness values are computed lazily from the inputs' values, so the
+//! the arity-8 Merkle update. Witness values are computed lazily from the inputs' values, so the
 //! same code synthesizes the shape (no values) and the witness.
 
-use crate::hash::{hash4_gadget, Domain};
+use crate::hash::{hash_node_gadget, NODE_ARITY};
+use crate::tree::ARITY_BITS;
 use crate::F;
 use ff::{Field, PrimeField};
 use nova_snark::frontend::{
-    num::AllocatedNum, ConstraintSystem, LinearCombination, SynthesisError,
+    gadgets::poseidon::Elt, num, num::AllocatedNum, ConstraintSystem, LinearCombination,
+    SynthesisError,
 };
 use std::sync::OnceLock;
 
 pub type Num = AllocatedNum<F>;
+/// A linear combination with its value (no variable of its own).
+type LcNum = num::Num<F>;
 type Res<T> = Result<T, SynthesisError>;
 
 pub(crate) fn val(a: &Num) -> Res<F> {
@@ -368,13 +372,72 @@ pub fn fixed_base_mul<CS: ConstraintSystem<F>>(
     Ok(acc)
 }
 
-/// `c·P` for the signed-digit scalar `c = Σ (2 b_i − 1) 2^i` (bits little-endian):
-/// `acc = ±P; acc = 2·acc ± P` per bit (9 constraints per bit). Partial scalars are odd and
-/// smaller than the group order, so `2·acc` never equals `±P`: no exceptional case.
+/// `2a + t` in one step (Eisenträger–Lauter–Montgomery: `(a + t) + a` without the middle `y`;
+/// 5 constraints instead of 8 for a doubling then an addition). Requires `a.x != t.x` and
+/// `(a + t).x != a.x`; callers guarantee both for every assignment, which makes every slope, and
+/// so the result, unique: unlike [`add`] there is no inverse check.
+pub fn double_add<CS: ConstraintSystem<F>>(mut cs: CS, a: &Pt, t: &Pt) -> Res<Pt> {
+    // a zero denominator (impossible for callers' inputs) leaves the constraint unsatisfied
+    let inv = |x: F| -> Res<F> { Ok(Option::from(x.invert()).unwrap_or(F::ZERO)) };
+    let l1 = alloc(cs.namespace(|| "lambda1"), || {
+        Ok((val(&t.y)? - val(&a.y)?) * inv(val(&t.x)? - val(&a.x)?)?)
+    })?;
+    cs.enforce(
+        || "slope1",
+        |l| l + l1.get_variable(),
+        |l| l + t.x.get_variable() - a.x.get_variable(),
+        |l| l + t.y.get_variable() - a.y.get_variable(),
+    );
+    let x3 = alloc(cs.namespace(|| "x3"), || {
+        Ok(val(&l1)?.square() - val(&a.x)? - val(&t.x)?)
+    })?;
+    cs.enforce(
+        || "x3 eq",
+        |l| l + l1.get_variable(),
+        |l| l + l1.get_variable(),
+        |l| l + x3.get_variable() + a.x.get_variable() + t.x.get_variable(),
+    );
+    // slope from (a + t) back to a: 2·a.y / (a.x − x3) − lambda1
+    let l2 = alloc(cs.namespace(|| "lambda2"), || {
+        Ok(val(&a.y)?.double() * inv(val(&a.x)? - val(&x3)?)? - val(&l1)?)
+    })?;
+    cs.enforce(
+        || "slope2",
+        |l| l + l1.get_variable() + l2.get_variable(),
+        |l| l + a.x.get_variable() - x3.get_variable(),
+        |l| l + (F::from(2u64), a.y.get_variable()),
+    );
+    let x4 = alloc(cs.namespace(|| "x4"), || {
+        Ok(val(&l2)?.square() - val(&x3)? - val(&a.x)?)
+    })?;
+    cs.enforce(
+        || "x4 eq",
+        |l| l + l2.get_variable(),
+        |l| l + l2.get_variable(),
+        |l| l + x4.get_variable() + x3.get_variable() + a.x.get_variable(),
+    );
+    let y4 = alloc(cs.namespace(|| "y4"), || {
+        Ok(val(&l2)? * (val(&a.x)? - val(&x4)?) - val(&a.y)?)
+    })?;
+    cs.enforce(
+        || "y4 eq",
+        |l| l + l2.get_variable(),
+        |l| l + a.x.get_variable() - x4.get_variable(),
+        |l| l + y4.get_variable() + a.y.get_variable(),
+    );
+    Ok(Pt { x: x4, y: y4 })
+}
+
+/// `c·P` for `c = 3·2^n + Σ (2 b_i − 1) 2^i` (`n` bits little-endian; the signed digits below
+/// two fixed `+1` digits, see `schnorr::challenge_scalar`): `acc = 3P` (a checked doubling and
+/// addition), then `acc = 2·acc ± P` per bit with [`double_add`] (6 constraints per bit with the
+/// sign). The fixed digits are what makes `double_add` safe: every partial scalar `k` is odd with
+/// `3 ≤ |k| < 2^(n+2)`, far below the group order, so neither `acc = ±P` nor `acc ± P = −acc` can
+/// hold for any assignment of the bits (with a leading `±1` instead, `k = ±1` could repeat).
 pub fn signed_var_base_mul<CS: ConstraintSystem<F>>(cs: &mut CS, bits: &[Num], p: &Pt) -> Res<Pt> {
-    let n = bits.len();
-    let signed = |cs: &mut CS, i: usize| -> Res<Pt> {
-        let b = &bits[i];
+    let d = double(cs.namespace(|| "2P"), p)?;
+    let mut acc = add(cs.namespace(|| "3P"), &d, p)?;
+    for (i, b) in bits.iter().enumerate().rev() {
         let y = alloc(cs.namespace(|| format!("ty{i}")), || {
             let s = if val(b)? == F::ONE { F::ONE } else { -F::ONE };
             Ok(s * val(&p.y)?)
@@ -385,105 +448,111 @@ pub fn signed_var_base_mul<CS: ConstraintSystem<F>>(cs: &mut CS, bits: &[Num], p
             |l| l + p.y.get_variable(),
             |l| l + y.get_variable(),
         );
-        Ok(Pt { x: p.x.clone(), y })
-    };
-    let mut acc = signed(cs, n - 1)?;
-    for i in (0..n - 1).rev() {
-        let d = double(cs.namespace(|| format!("dbl{i}")), &acc)?;
-        let t = signed(cs, i)?;
-        acc = add(cs.namespace(|| format!("add{i}")), &d, &t)?;
+        let t = Pt { x: p.x.clone(), y };
+        acc = double_add(cs.namespace(|| format!("dbl-add{i}")), &acc, &t)?;
     }
     Ok(acc)
 }
 
-/// One leaf update along an arity-4 path: proves `leaf_old` is at `index` under the returned old
-/// root and computes the root with `leaf_new` there instead. `children[l]` are the four
-/// children at level `l` (witness); the constraint `Σ eq_j·c_j = cur` pins the current node at
-/// its position, and the new children differ from the old only there. 9 constraints per level
-/// plus two Poseidon hashes.
+/// Enforce `cur == children[digit]` where `digit` has the little-endian `bits`, with a tree of
+/// selections (`m = a + b·(c − a)`, bit 0 on adjacent pairs first): `NODE_ARITY − 1` constraints,
+/// the last one checked against `cur` instead of allocated.
+fn enforce_child_at<CS: ConstraintSystem<F>>(
+    cs: &mut CS,
+    bits: &[Num],
+    children: &[Num],
+    cur: &Num,
+) -> Res<()> {
+    let mut layer = children.to_vec();
+    for (t, bit) in bits.iter().enumerate() {
+        let last = t + 1 == bits.len();
+        let mut next = Vec::with_capacity(layer.len() / 2);
+        for (k, pair) in layer.chunks(2).enumerate() {
+            let (a, b) = (&pair[0], &pair[1]);
+            let m = if last {
+                cur.clone()
+            } else {
+                alloc(cs.namespace(|| format!("mux{t}.{k}")), || {
+                    Ok(if val(bit)? == F::ONE {
+                        val(b)?
+                    } else {
+                        val(a)?
+                    })
+                })?
+            };
+            cs.enforce(
+                || format!("mux{t}.{k} eq"),
+                |l| l + bit.get_variable(),
+                |l| l + b.get_variable() - a.get_variable(),
+                |l| l + m.get_variable() - a.get_variable(),
+            );
+            next.push(m);
+        }
+        layer = next;
+    }
+    Ok(())
+}
+
+/// `eq_j · delta` for every child position `j` (`eq_j` = 1 at the digit with the little-endian
+/// `bits`, else 0): `delta` is split by the top bit, each half by the next, and so on
+/// (`NODE_ARITY − 1` products; the other half of each split is linear).
+fn split_by_digit<CS: ConstraintSystem<F>>(
+    cs: &mut CS,
+    bits: &[Num],
+    delta: LcNum,
+) -> Res<Vec<LcNum>> {
+    let mut pieces = vec![delta];
+    for (t, bit) in bits.iter().enumerate().rev() {
+        let mut next = Vec::with_capacity(2 * pieces.len());
+        for (h, p) in pieces.into_iter().enumerate() {
+            let hi = alloc(cs.namespace(|| format!("split{t}.{h}")), || {
+                Ok(val(bit)? * p.get_value().ok_or(SynthesisError::AssignmentMissing)?)
+            })?;
+            cs.enforce(
+                || format!("split{t}.{h} eq"),
+                |l| l + bit.get_variable(),
+                |_| p.lc(F::ONE),
+                |l| l + hi.get_variable(),
+            );
+            let hi = LcNum::from(hi);
+            next.push(p.add(&hi.clone().scale(-F::ONE)));
+            next.push(hi);
+        }
+        pieces = next;
+    }
+    Ok(pieces)
+}
+
+/// One leaf update along a path of [`NODE_ARITY`]-ary nodes: proves `leaf_old` is at the index
+/// with little-endian `index_bits` under the returned old root and computes the root with
+/// `leaf_new` there instead. `children[l]` are the node's children at level `l` (witness). Per
+/// level: the current node is pinned at its position among the children (7 constraints), the new
+/// children are the old ones plus `eq_j·(new − old)` (7 constraints; linear combinations, not
+/// allocated), and two node hashes.
 pub fn merkle_update<CS: ConstraintSystem<F>>(
     cs: &mut CS,
     index_bits: &[Num],
     leaf_old: Num,
     leaf_new: Num,
-    children: &[[F; 4]],
+    children: &[[F; NODE_ARITY]],
 ) -> Res<(Num, Num)> {
     let (mut cur_old, mut cur_new) = (leaf_old, leaf_new);
     for (l, ch) in children.iter().enumerate() {
         let mut cs = cs.namespace(|| format!("level{l}"));
-        let (b0, b1) = (&index_bits[2 * l], &index_bits[2 * l + 1]);
-        let b01 = b0.mul(cs.namespace(|| "b01"), b1)?;
-        let one = CS::one();
-        let eq = |j: usize| -> LinearCombination<F> {
-            let z = LinearCombination::zero();
-            match j {
-                0 => z + one - b0.get_variable() - b1.get_variable() + b01.get_variable(),
-                1 => z + b0.get_variable() - b01.get_variable(),
-                2 => z + b1.get_variable() - b01.get_variable(),
-                _ => z + b01.get_variable(),
-            }
-        };
-        let eq_val = |j: usize| -> Res<F> {
-            let (x0, x1) = (val(b0)?, val(b1)?);
-            Ok(match j {
-                0 => (F::ONE - x0) * (F::ONE - x1),
-                1 => x0 * (F::ONE - x1),
-                2 => (F::ONE - x0) * x1,
-                _ => x0 * x1,
-            })
-        };
-        let c: Vec<Num> = (0..4)
-            .map(|j| alloc(cs.namespace(|| format!("c{j}")), || Ok(ch[j])))
+        let bits = &index_bits[ARITY_BITS * l..ARITY_BITS * (l + 1)];
+        let c: Vec<Num> = ch
+            .iter()
+            .enumerate()
+            .map(|(j, v)| alloc(cs.namespace(|| format!("c{j}")), || Ok(*v)))
             .collect::<Res<_>>()?;
-        let mut prods = Vec::with_capacity(3);
-        for (j, cj) in c.iter().enumerate().take(3) {
-            let p = alloc(cs.namespace(|| format!("p{j}")), || {
-                Ok(eq_val(j)? * val(cj)?)
-            })?;
-            cs.enforce(
-                || format!("p{j} eq"),
-                |l| l + &eq(j),
-                |l| l + cj.get_variable(),
-                |l| l + p.get_variable(),
-            );
-            prods.push(p);
-        }
-        cs.enforce(
-            || "position",
-            |l| l + b01.get_variable(),
-            |l| l + c[3].get_variable(),
-            |l| {
-                l + cur_old.get_variable()
-                    - prods[0].get_variable()
-                    - prods[1].get_variable()
-                    - prods[2].get_variable()
-            },
-        );
-        let mut c_new = Vec::with_capacity(4);
-        for (j, cj) in c.iter().enumerate() {
-            let n = alloc(cs.namespace(|| format!("n{j}")), || {
-                Ok(val(cj)? + eq_val(j)? * (val(&cur_new)? - val(&cur_old)?))
-            })?;
-            cs.enforce(
-                || format!("n{j} eq"),
-                |l| l + &eq(j),
-                |l| l + cur_new.get_variable() - cur_old.get_variable(),
-                |l| l + n.get_variable() - cj.get_variable(),
-            );
-            c_new.push(n);
-        }
-        let ho = hash4_gadget(
-            &mut cs.namespace(|| "old"),
-            Domain::Node,
-            [&c[0], &c[1], &c[2], &c[3]],
-        )?;
-        let hn = hash4_gadget(
-            &mut cs.namespace(|| "new"),
-            Domain::Node,
-            [&c_new[0], &c_new[1], &c_new[2], &c_new[3]],
-        )?;
-        cur_old = ho;
-        cur_new = hn;
+        enforce_child_at(&mut cs, bits, &c, &cur_old)?;
+        let delta = LcNum::from(cur_new.clone()).add(&LcNum::from(cur_old.clone()).scale(-F::ONE));
+        let pieces = split_by_digit(&mut cs, bits, delta)?;
+        let old: [Elt<F>; NODE_ARITY] = std::array::from_fn(|j| Elt::Allocated(c[j].clone()));
+        let new: [Elt<F>; NODE_ARITY] =
+            std::array::from_fn(|j| Elt::Num(LcNum::from(c[j].clone()).add(&pieces[j])));
+        cur_old = hash_node_gadget(&mut cs.namespace(|| "old"), &old)?;
+        cur_new = hash_node_gadget(&mut cs.namespace(|| "new"), &new)?;
     }
     Ok((cur_old, cur_new))
 }
@@ -522,14 +591,23 @@ mod tests {
 
         let p = SecretKey::from_seed(&[6; 32]).public_key();
         let pp = pt(&mut cs, "P", p);
-        let low: u128 = 0x1234_5678_9abc_def0_0fed_cba9_8765_4321;
-        let lb: Vec<bool> = (0..128).map(|i| (low >> i) & 1 == 1).collect();
-        let kb = alloc_bits(&mut cs.namespace(|| "k"), 128, Some(lb)).unwrap();
-        let cp = signed_var_base_mul(&mut cs.namespace(|| "cP"), &kb, &pp).unwrap();
-        let two128 = Fr::from_u128(u128::MAX) + Fr::ONE;
-        let c = Fr::from_u128(low).double() + Fr::ONE - two128;
-        let native = p.to_point().unwrap() * c;
-        assert_eq!(value(&cp), PublicKey::from_point(&native));
+        // includes the digit patterns that keep a plain signed-digit ladder at ±P (10000…, 01111…)
+        let lows: [u128; 5] = [
+            0x1234_5678_9abc_def0_0fed_cba9_8765_4321,
+            0,
+            u128::MAX,
+            1 << 127,
+            (1 << 127) - 1,
+        ];
+        for (n, low) in lows.into_iter().enumerate() {
+            let lb: Vec<bool> = (0..128).map(|i| (low >> i) & 1 == 1).collect();
+            let kb = alloc_bits(&mut cs.namespace(|| format!("k{n}")), 128, Some(lb)).unwrap();
+            let cp = signed_var_base_mul(&mut cs.namespace(|| format!("cP{n}")), &kb, &pp).unwrap();
+            let two128 = Fr::from_u128(u128::MAX) + Fr::ONE;
+            let c = Fr::from_u128(low).double() + Fr::ONE + two128.double();
+            let native = p.to_point().unwrap() * c;
+            assert_eq!(value(&cp), PublicKey::from_point(&native), "low {low:#x}");
+        }
         assert!(cs.is_satisfied());
     }
 
@@ -558,6 +636,48 @@ mod tests {
         let pp = p.to_point().unwrap();
         assert_eq!(value(&d), PublicKey::from_point(&(pp + pp)));
         assert!(cs.is_satisfied());
+    }
+
+    /// The Merkle update reproduces the native old and new roots at every digit position, and
+    /// a witness with the wrong position or a forged sibling does not reach the old root.
+    #[test]
+    fn merkle_update_matches_native_tree() {
+        use crate::tree::{Account, AccountTree, INDEX_BITS};
+        let pk = SecretKey::from_seed(&[8; 32]).public_key();
+        let mut t = AccountTree::new();
+        let filled = [0u32, 1, 7, 8, 63, 64, 4095, 0xfff_fff];
+        for (i, idx) in filled.iter().enumerate() {
+            let a = Account {
+                pubkey: pk,
+                balance: 10 + i as u64,
+                nonce: 0,
+            };
+            t.set(*idx, a);
+        }
+        let run = |t: &AccountTree, index: u32, bits_of: u32, children: Vec<[F; NODE_ARITY]>| {
+            let old = t.get(index);
+            let mut new_t = t.clone();
+            let mut a = old;
+            a.balance += 1;
+            new_t.set(index, a);
+            let mut cs = TestConstraintSystem::<F>::new();
+            let bits: Vec<bool> = (0..INDEX_BITS).map(|i| (bits_of >> i) & 1 == 1).collect();
+            let b = alloc_bits(&mut cs.namespace(|| "idx"), INDEX_BITS, Some(bits)).unwrap();
+            let lo = alloc(cs.namespace(|| "lo"), || Ok(old.hash())).unwrap();
+            let ln = alloc(cs.namespace(|| "ln"), || Ok(a.hash())).unwrap();
+            let (ro, rn) = merkle_update(&mut cs, &b, lo, ln, &children).unwrap();
+            let ok = cs.is_satisfied() && ro.get_value() == Some(t.root());
+            (ok, rn.get_value() == Some(new_t.root()))
+        };
+        for idx in filled.iter().chain(&[5u32, 0x123_456]) {
+            assert_eq!(run(&t, *idx, *idx, t.children(*idx)), (true, true), "{idx}");
+        }
+        // the path of index 7 claimed at position 6 (same siblings)
+        assert!(!run(&t, 7, 6, t.children(7)).0);
+        // a forged sibling
+        let mut forged = t.children(64);
+        forged[2][5] += F::ONE;
+        assert!(!run(&t, 64, 64, forged).0);
     }
 
     #[test]

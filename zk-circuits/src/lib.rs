@@ -1,6 +1,6 @@
 //! `proof-zk`: Nova rollup circuits, prover and verifier for batches of L3 transfers.
 //!
-//! * [`tree`]: the account tree (arity-4 sparse Merkle tree of depth 12 over Poseidon) and its
+//! * [`tree`]: the account tree (arity-8 sparse Merkle tree of depth 8 over Poseidon) and its
 //!   native mirror; exit proofs ([`exit`]).
 //! * [`schnorr`]: Schnorr signatures over Vesta, whose base field is the circuit's field, so the
 //!   verification is native arithmetic in-circuit.

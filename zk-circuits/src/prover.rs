@@ -42,7 +42,7 @@ type Vk = VerifierKey<E1, E2, RollupStep, S1, S2>;
 type Snark = CompressedSNARK<E1, E2, RollupStep, S1, S2>;
 
 /// Bump when the circuit changes: it names the parameter cache files.
-pub const CIRCUIT_VERSION: &str = "v2";
+pub const CIRCUIT_VERSION: &str = "v3";
 const PROOF_MAGIC: &[u8; 4] = b"PZK1";
 const CACHE_MAGIC: &[u8; 4] = b"PZKP";
 /// Upper bound on a proof's size (the real ones are ~10-20 KB).

@@ -5,11 +5,13 @@
 //!   `r = SHA-512("proof-zk/schnorr/nonce" ‖ sk ‖ word ‖ extra ‖ ctr) mod |Fr|`, `R = r*G`,
 //!   `h = Poseidon_Challenge(R.x, pk.x, word, extra)`. The signer retries with the next counter
 //!   while `h >= 2^254` (probability ~2^-127), so `h` always has a unique 254-bit decomposition
-//!   in-circuit. The challenge scalar is the signed-digit value of the low 128 bits `b_i` of `h`:
-//!   `c = Σ (2 b_i − 1) 2^i = 2·low + 1 − 2^128` (an injective map onto odd integers, so the
-//!   challenge space has 2^128 elements), and `s = r + c·sk`.
-//! * Verification: `s*G == R + c*pk` with `R` a Vesta point. The signed-digit form is what the
-//!   circuit's variable-base multiplication computes without exceptional cases.
+//!   in-circuit. The challenge scalar is the signed-digit value of the low 128 bits `b_i` of `h`
+//!   below two fixed `+1` digits: `c = 3·2^128 + Σ (2 b_i − 1) 2^i = 2·low + 1 + 2^129` (an
+//!   injective map onto odd integers, so the challenge space has 2^128 elements), and
+//!   `s = r + c·sk`.
+//! * Verification: `s*G == R + c*pk` with `R` a Vesta point. The signed-digit form with the fixed
+//!   leading digits is what lets the circuit's variable-base multiplication use incomplete
+//!   double-and-add formulas without exceptional cases (`gadgets::signed_var_base_mul`).
 
 use crate::hash::{hash4, Domain};
 use crate::{Fr, F};
@@ -92,11 +94,11 @@ pub(crate) fn challenge_low(h: &F) -> u128 {
     u128::from_le_bytes(b)
 }
 
-/// `c = 2·low + 1 − 2^128` as a Vesta scalar.
+/// `c = 2·low + 1 + 2^129` as a Vesta scalar.
 pub(crate) fn challenge_scalar(h: &F) -> Fr {
     let low = challenge_low(h);
     let two128 = Fr::from_u128(u128::MAX) + Fr::ONE;
-    Fr::from_u128(low).double() + Fr::ONE - two128
+    Fr::from_u128(low).double() + Fr::ONE + two128.double()
 }
 
 pub(crate) fn challenge_hash(rx: F, pk: &PublicKey, word: F, extra: F) -> F {

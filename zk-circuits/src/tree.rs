@@ -1,22 +1,27 @@
-//! The account tree: an arity-4 sparse Merkle tree of depth [`DEPTH`] (4^12 = 16 777 216 leaves,
+//! The account tree: an arity-8 sparse Merkle tree of depth [`DEPTH`] (8^8 = 16 777 216 leaves,
 //! so an index is 24 bits = 3 bytes in the published data) over Poseidon, and its native mirror.
 //!
 //! * leaf = `Poseidon_Leaf(pk.x, pk.y, balance, nonce)`; the empty account is `(0, 0, 0, 0)`.
-//! * node = `Poseidon_Node(c0, c1, c2, c3)`; the child of a node holding leaf index `i` at level
-//!   `l` (0 = leaves) is digit `(i >> 2l) & 3`.
+//! * node = `Poseidon_Node(c0, …, c7)`; the child of a node holding leaf index `i` at level `l`
+//!   (0 = leaves) is digit `(i >> 3l) & 7`.
 //!
 //! Only non-default nodes are stored; empty subtrees use precomputed default hashes.
 
-use crate::hash::{hash4, Domain};
+use crate::hash::{hash4, hash_node, Domain, NODE_ARITY};
 use crate::schnorr::PublicKey;
 use crate::F;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
-/// Tree depth (levels of arity-4 nodes).
-pub const DEPTH: usize = 12;
+/// Bits of an index consumed per level (`NODE_ARITY = 2^ARITY_BITS`).
+pub const ARITY_BITS: usize = 3;
+/// Tree depth (levels of arity-8 nodes).
+pub const DEPTH: usize = 8;
 /// Bits of an account index.
-pub const INDEX_BITS: usize = 2 * DEPTH;
+pub const INDEX_BITS: usize = ARITY_BITS * DEPTH;
+/// Siblings of a node on a path: its parent's other children.
+pub const SIBLINGS: usize = NODE_ARITY - 1;
+const DIGIT_MASK: u32 = NODE_ARITY as u32 - 1;
 /// Number of leaves.
 pub const CAPACITY: u32 = 1 << INDEX_BITS;
 
@@ -54,7 +59,7 @@ fn defaults() -> &'static [F; DEPTH + 1] {
         let mut d = [F::from(0u64); DEPTH + 1];
         d[0] = Account::EMPTY.hash();
         for l in 0..DEPTH {
-            d[l + 1] = hash4(Domain::Node, [d[l]; 4]);
+            d[l + 1] = hash_node(&[d[l]; NODE_ARITY]);
         }
         d
     })
@@ -106,34 +111,30 @@ impl AccountTree {
         self.accounts.is_empty()
     }
 
-    /// The four children at each level on the path of `index`, leaves first (the circuit witness).
+    /// The children at each level on the path of `index`, leaves first (the circuit witness).
     /// Panics if `index >= CAPACITY` (callers check).
-    pub fn children(&self, index: u32) -> Vec<[F; 4]> {
+    pub fn children(&self, index: u32) -> Vec<[F; NODE_ARITY]> {
         assert!(index < CAPACITY);
         (0..DEPTH)
-            .map(|l| {
-                let base = (index >> (2 * l)) & !3;
-                [0, 1, 2, 3].map(|j| self.node(l, base + j))
-            })
+            .map(|l| self.children_at(l, index >> (ARITY_BITS * l)))
             .collect()
     }
 
-    /// The three siblings at each level (leaves first): a Merkle proof.
-    pub fn siblings(&self, index: u32) -> Vec<[F; 3]> {
+    /// The children of the level-`level + 1` node above position `pos` of `level`.
+    fn children_at(&self, level: usize, pos: u32) -> [F; NODE_ARITY] {
+        let base = pos & !DIGIT_MASK;
+        std::array::from_fn(|j| self.node(level, base + j as u32))
+    }
+
+    /// The siblings at each level (leaves first, in child order skipping the path's own
+    /// position): a Merkle proof.
+    pub fn siblings(&self, index: u32) -> Vec<[F; SIBLINGS]> {
         self.children(index)
             .iter()
             .enumerate()
             .map(|(l, c)| {
-                let pos = ((index >> (2 * l)) & 3) as usize;
-                let mut s = [F::from(0u64); 3];
-                let mut k = 0;
-                for (j, v) in c.iter().enumerate() {
-                    if j != pos {
-                        s[k] = *v;
-                        k += 1;
-                    }
-                }
-                s
+                let pos = digit(index, l);
+                std::array::from_fn(|k| if k < pos { c[k] } else { c[k + 1] })
             })
             .collect()
     }
@@ -157,32 +158,28 @@ impl AccountTree {
             if l == DEPTH {
                 break;
             }
-            let base = pos & !3;
-            let c = [0, 1, 2, 3].map(|j| self.node(l, base + j));
-            h = hash4(Domain::Node, c);
-            pos >>= 2;
+            h = hash_node(&self.children_at(l, pos));
+            pos >>= ARITY_BITS;
         }
     }
 }
 
+/// The child position of `index`'s path at `level`.
+fn digit(index: u32, level: usize) -> usize {
+    ((index >> (ARITY_BITS * level)) & DIGIT_MASK) as usize
+}
+
 /// The root reached from `leaf` at `index` with `siblings` (leaves first).
-pub fn root_from_path(leaf: F, index: u32, siblings: &[[F; 3]]) -> F {
-    let mut h = leaf;
-    for (l, s) in siblings.iter().enumerate() {
-        let pos = ((index >> (2 * l)) & 3) as usize;
-        let mut c = [F::from(0u64); 4];
-        let mut k = 0;
-        for (j, cj) in c.iter_mut().enumerate() {
-            if j == pos {
-                *cj = h;
-            } else {
-                *cj = s[k];
-                k += 1;
-            }
-        }
-        h = hash4(Domain::Node, c);
-    }
-    h
+pub fn root_from_path(leaf: F, index: u32, siblings: &[[F; SIBLINGS]]) -> F {
+    siblings.iter().enumerate().fold(leaf, |h, (l, s)| {
+        let pos = digit(index, l);
+        let c: [F; NODE_ARITY] = std::array::from_fn(|j| match j.cmp(&pos) {
+            std::cmp::Ordering::Less => s[j],
+            std::cmp::Ordering::Equal => h,
+            std::cmp::Ordering::Greater => s[j - 1],
+        });
+        hash_node(&c)
+    })
 }
 
 #[cfg(test)]
