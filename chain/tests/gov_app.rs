@@ -12,7 +12,7 @@ use cosmos_sdk_proto::cosmos::upgrade::v1beta1::{
 };
 use cosmos_sdk_proto::cosmwasm::wasm::v1::MsgInstantiateContract;
 use cosmos_sdk_proto::Any;
-use proof_chain::abci::genesis::{AppGenesis, GenesisAccount};
+use proof_chain::abci::genesis::AppGenesis;
 use proof_chain::abci::pos::{GenesisValidator, PosGenesis};
 use proof_chain::abci::upgrade::Upgrades;
 use proof_chain::state::params::Params;
@@ -46,13 +46,7 @@ fn setup() -> (App, User, User) {
         moniker: "v0".into(),
     }];
     let genesis = AppGenesis {
-        accounts: [(&a, 1_000_000 * M), (&b, 1_000 * M)]
-            .iter()
-            .map(|(k, amount)| GenesisAccount {
-                address: k.address().to_string(),
-                coins: format!("{amount}uxyz"),
-            })
-            .collect(),
+        accounts: common::genesis_accounts(&[(&a, 1_000_000 * M), (&b, 1_000 * M)]),
         params: Params {
             max_tx_bytes: 2 * 1024 * 1024,
             ..Default::default()

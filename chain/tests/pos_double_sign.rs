@@ -124,18 +124,16 @@ async fn a_validator_running_twice_is_slashed_and_tombstoned() {
         .await
         .unwrap();
     assert!(info.val_signing_info.unwrap().tombstoned);
-    let tx = net
-        .sign(
-            &faucet,
-            vec![msgs::bank_send(
-                &faucet.address(),
-                &op3.address(),
-                &[Coin::new(1_000_000, "uxyz")],
-            )],
-            GAS,
-        )
-        .await;
-    assert_eq!(submit(rpc, &tx).await.code, 0);
+    net.send_ok(
+        &faucet,
+        vec![msgs::bank_send(
+            &faucet.address(),
+            &op3.address(),
+            &[Coin::new(1_000_000, "uxyz")],
+        )],
+        GAS,
+    )
+    .await;
     let tx = net
         .sign(&op3, vec![smsg::unjail(&op3.address())], GAS)
         .await;

@@ -40,20 +40,16 @@ async fn delegation_moves_cometbft_power_offline_validator_is_jailed_and_unjails
     assert!(s.iter().all(|v| v.power == 10_000), "{s:?}");
 
     // A delegation of 5000 XYZ to node0 raises its CometBFT voting power to 15 000.
-    let tx = net
-        .sign(
-            &faucet,
-            vec![smsg::delegate(
-                &faucet.address(),
-                &op0.address(),
-                &Coin::new(5_000_000_000, "uxyz"),
-            )],
-            GAS,
-        )
-        .await;
-    let r = submit(rpc, &tx).await;
-    let (code, log) = (r.code, r.log);
-    assert_eq!(code, 0, "{log}");
+    net.send_ok(
+        &faucet,
+        vec![smsg::delegate(
+            &faucet.address(),
+            &op0.address(),
+            &Coin::new(5_000_000_000, "uxyz"),
+        )],
+        GAS,
+    )
+    .await;
     wait_set(rpc, "node0 at power 15000", Duration::from_secs(30), |s| {
         power_of(s, &pk0) == Some(15_000)
     })
@@ -61,49 +57,29 @@ async fn delegation_moves_cometbft_power_offline_validator_is_jailed_and_unjails
 
     // Governance: the faucet (5000 XYZ of 45 000 bonded, above the 10% quorum) proposes a new
     // emission and votes for it; after the 2 s voting period the parameter changes.
-    let tx = net
-        .sign(
-            &faucet,
-            vec![proof_sdk::gov::submit_param_change(
-                &faucet.address(),
-                "lower emission",
-                &[("epoch", "emission_per_epoch", "\"123\"")],
-                &Coin::new(1000, "uxyz"),
-            )],
-            GAS,
-        )
-        .await;
-    let r = submit(rpc, &tx).await;
-    let (code, log) = (r.code, r.log);
-    assert_eq!(code, 0, "{log}");
-    let tx = net
-        .sign(
-            &faucet,
-            vec![proof_sdk::gov::vote(
-                &faucet.address(),
-                1,
-                proof_sdk::gov::YES,
-            )],
-            GAS,
-        )
-        .await;
-    let r = submit(rpc, &tx).await;
-    let (code, log) = (r.code, r.log);
-    assert_eq!(code, 0, "{log}");
-    let start = Instant::now();
-    loop {
-        let r = rpc
-            .abci_query("/proof.gov.v1.Query/Proposal", br#"{"id":1}"#, None, false)
-            .await
-            .unwrap();
-        let p: serde_json::Value = serde_json::from_slice(&r.value).unwrap();
-        if p["status"] == "Passed" {
-            break;
-        }
-        assert_eq!(p["status"], "VotingPeriod", "{p}");
-        assert!(start.elapsed() < Duration::from_secs(30), "never tallied");
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    net.send_ok(
+        &faucet,
+        vec![proof_sdk::gov::submit_param_change(
+            &faucet.address(),
+            "lower emission",
+            &[("epoch", "emission_per_epoch", "\"123\"")],
+            &Coin::new(1000, "uxyz"),
+        )],
+        GAS,
+    )
+    .await;
+    net.send_ok(
+        &faucet,
+        vec![proof_sdk::gov::vote(
+            &faucet.address(),
+            1,
+            proof_sdk::gov::YES,
+        )],
+        GAS,
+    )
+    .await;
+    let p = pos::wait_tallied(rpc, 1, Duration::from_secs(30)).await;
+    assert_eq!(p["status"], "Passed", "{p}");
     let r = rpc
         .abci_query("/proof.epoch.v1.Query/Params", b"{}", None, false)
         .await
@@ -112,18 +88,16 @@ async fn delegation_moves_cometbft_power_offline_validator_is_jailed_and_unjails
     assert_eq!(ep["emission_per_epoch"], "123");
 
     // Fund node3's operator for the unjail fee, then take node3 offline.
-    let tx = net
-        .sign(
-            &faucet,
-            vec![msgs::bank_send(
-                &faucet.address(),
-                &op3.address(),
-                &[Coin::new(1_000_000, "uxyz")],
-            )],
-            GAS,
-        )
-        .await;
-    assert_eq!(submit(rpc, &tx).await.code, 0);
+    net.send_ok(
+        &faucet,
+        vec![msgs::bank_send(
+            &faucet.address(),
+            &op3.address(),
+            &[Coin::new(1_000_000, "uxyz")],
+        )],
+        GAS,
+    )
+    .await;
     net.nodes[3].kill9();
     // It misses more than half of a 10-block window: jailed, removed from CometBFT's set.
     wait_set(rpc, "node3 removed", Duration::from_secs(60), |s| {

@@ -11,7 +11,7 @@ use cosmos_sdk_proto::cosmos::staking::v1beta1::{
     QueryUnbondingDelegationResponse, QueryValidatorsRequest, QueryValidatorsResponse,
 };
 use cosmos_sdk_proto::Any;
-use proof_chain::abci::genesis::{AppGenesis, GenesisAccount};
+use proof_chain::abci::genesis::AppGenesis;
 use proof_chain::abci::pos::{GenesisValidator, PosGenesis};
 use proof_sdk::checkpoint::{self, BlockProof, CheckpointResponse};
 use proof_sdk::staking as smsg;
@@ -72,13 +72,7 @@ fn genesis(
         })
         .collect();
     AppGenesis {
-        accounts: accounts
-            .iter()
-            .map(|(k, a)| GenesisAccount {
-                address: k.address().to_string(),
-                coins: format!("{a}uxyz"),
-            })
-            .collect(),
+        accounts: common::genesis_accounts(accounts),
         staking,
         ..Default::default()
     }
@@ -107,6 +101,37 @@ fn tx_fee(app: &App, key: &PrivateKey, msgs: Vec<Any>, fee: u128) -> Bytes {
         CHAIN,
     )
     .into()
+}
+
+/// A parameter-change proposal from `key` with a deposit of `deposit` uxyz.
+fn propose(
+    app: &App,
+    key: &PrivateKey,
+    title: &str,
+    changes: &[(&str, &str, &str)],
+    deposit: u128,
+) -> Bytes {
+    let deposit = Coin::new(deposit, "uxyz");
+    let msg = proof_sdk::gov::submit_param_change(&key.address(), title, changes, &deposit);
+    tx(app, key, vec![msg])
+}
+
+fn vote_on(app: &App, key: &PrivateKey, id: u64, option: i32) -> Bytes {
+    tx(
+        app,
+        key,
+        vec![proof_sdk::gov::vote(&key.address(), id, option)],
+    )
+}
+
+/// The block's first tx failed, saying `why`.
+fn refused(fb: &response::FinalizeBlock, why: &str) {
+    let r = &fb.tx_results[0];
+    assert!(
+        r.code.is_err() && r.log.contains(why),
+        "expected {why:?}: {}",
+        r.log
+    );
 }
 
 fn updates(fb: &response::FinalizeBlock) -> Vec<([u8; 32], u64)> {
@@ -425,11 +450,7 @@ fn redelegation_moves_power_and_cannot_hop_twice() {
     );
     let fb = app.block(vec![t]);
     assert!(fb.tx_results[0].code.is_err());
-    assert!(
-        fb.tx_results[0].log.contains("redelegation"),
-        "{}",
-        fb.tx_results[0].log
-    );
+    refused(&fb, "redelegation");
 }
 
 #[test]
@@ -519,11 +540,7 @@ fn double_sign_slashes_delegators_and_unbonding_then_tombstones() {
     let t = tx(&app, &a.op, vec![smsg::unjail(&a.addr())]);
     let fb = app.block_with(vec![t], vec![], vec![], time(100_000));
     assert!(fb.tx_results[0].code.is_err());
-    assert!(
-        fb.tx_results[0].log.contains("tombstoned"),
-        "{}",
-        fb.tx_results[0].log
-    );
+    refused(&fb, "tombstoned");
 }
 
 #[test]
@@ -565,11 +582,7 @@ fn downtime_jails_slashes_and_unjail_restores_power() {
         vec![],
         time(app.height + 1),
     );
-    assert!(
-        fb.tx_results[0].log.contains("jailed until"),
-        "{}",
-        fb.tx_results[0].log
-    );
+    refused(&fb, "jailed until");
     let t = tx(&app, &b.op, vec![smsg::unjail(&b.addr())]);
     let later = time(jailed_at.unwrap() + 21);
     let fb = app.block_with(vec![t], vec![vote(&a, 5, true)], vec![], later);
@@ -916,22 +929,15 @@ fn governance_changes_a_parameter_by_stake_weighted_vote() {
     ok(&app.block(vec![t1, t2]));
 
     // A change that could never apply is refused at submission.
-    let bad = tx(
+    let bad = propose(
         &app,
         &bob,
-        vec![proof_sdk::gov::submit_param_change(
-            &bob.address(),
-            "typo",
-            &[("staking", "max_validatorz", "1")],
-            &Coin::new(1000, "uxyz"),
-        )],
+        "typo",
+        &[("staking", "max_validatorz", "1")],
+        1000,
     );
     let fb = app.block(vec![bad]);
-    assert!(
-        fb.tx_results[0].log.contains("no such parameter"),
-        "{}",
-        fb.tx_results[0].log
-    );
+    refused(&fb, "no such parameter");
 
     // Denoms and the block gas cap are fixed at genesis: governance cannot strand the pools.
     for (space, key) in [
@@ -939,52 +945,24 @@ fn governance_changes_a_parameter_by_stake_weighted_vote() {
         ("chain", "fee_denom"),
         ("chain", "max_block_gas"),
     ] {
-        let fixed = tx(
-            &app,
-            &bob,
-            vec![proof_sdk::gov::submit_param_change(
-                &bob.address(),
-                "fixed",
-                &[(space, key, "\"other\"")],
-                &Coin::new(1000, "uxyz"),
-            )],
-        );
+        let fixed = propose(&app, &bob, "fixed", &[(space, key, "\"other\"")], 1000);
         let fb = app.block(vec![fixed]);
-        assert!(
-            fb.tx_results[0].log.contains("fixed at genesis"),
-            "{space}.{key}: {}",
-            fb.tx_results[0].log
-        );
+        refused(&fb, "fixed at genesis");
     }
 
     // Proposal 1: max_validators 10 -> 1, with the full deposit: voting starts at once.
-    let t = tx(
+    let t = propose(
         &app,
         &bob,
-        vec![proof_sdk::gov::submit_param_change(
-            &bob.address(),
-            "one validator",
-            &[("staking", "max_validators", "1")],
-            &Coin::new(1000, "uxyz"),
-        )],
+        "one validator",
+        &[("staking", "max_validators", "1")],
+        1000,
     );
     ok(&app.block(vec![t]));
     let bob_after_deposit = app.balance(&bob.address());
     // Alice (4 XYZ) votes yes, Bob (2 XYZ) no: turnout 6/11 > 33.4%, yes 4/6 > 50%.
-    let v1 = tx(
-        &app,
-        &alice,
-        vec![proof_sdk::gov::vote(
-            &alice.address(),
-            1,
-            proof_sdk::gov::YES,
-        )],
-    );
-    let v2 = tx(
-        &app,
-        &bob,
-        vec![proof_sdk::gov::vote(&bob.address(), 1, proof_sdk::gov::NO)],
-    );
+    let v1 = vote_on(&app, &alice, 1, proof_sdk::gov::YES);
+    let v2 = vote_on(&app, &bob, 1, proof_sdk::gov::NO);
     ok(&app.block(vec![v1, v2]));
     let mut passed_fb = None;
     for _ in 0..6 {
@@ -1046,32 +1024,17 @@ fn governance_veto_burns_nothing_and_changes_nothing() {
     );
     ok(&app.block(vec![t]));
     // Alice deposits half, then the rest: voting starts only at the minimum.
-    let t = tx(
+    let t = propose(
         &app,
         &alice,
-        vec![proof_sdk::gov::submit_param_change(
-            &alice.address(),
-            "memo",
-            &[("chain", "max_memo_chars", "1")],
-            &Coin::new(500, "uxyz"),
-        )],
+        "memo",
+        &[("chain", "max_memo_chars", "1")],
+        500,
     );
     ok(&app.block(vec![t]));
-    let v = tx(
-        &app,
-        &bob,
-        vec![proof_sdk::gov::vote(
-            &bob.address(),
-            1,
-            proof_sdk::gov::NO_WITH_VETO,
-        )],
-    );
+    let v = vote_on(&app, &bob, 1, proof_sdk::gov::NO_WITH_VETO);
     let fb = app.block(vec![v]);
-    assert!(
-        fb.tx_results[0].log.contains("not in its voting period"),
-        "{}",
-        fb.tx_results[0].log
-    );
+    refused(&fb, "not in its voting period");
     let t = tx(
         &app,
         &alice,
@@ -1083,15 +1046,7 @@ fn governance_veto_burns_nothing_and_changes_nothing() {
     );
     ok(&app.block(vec![t]));
     // Bob's 2 XYZ veto is 100% of the turnout (40% of the 5 XYZ bonded: quorum reached).
-    let v = tx(
-        &app,
-        &bob,
-        vec![proof_sdk::gov::vote(
-            &bob.address(),
-            1,
-            proof_sdk::gov::NO_WITH_VETO,
-        )],
-    );
+    let v = vote_on(&app, &bob, 1, proof_sdk::gov::NO_WITH_VETO);
     ok(&app.block(vec![v]));
     for _ in 0..4 {
         app.block(vec![]);
@@ -1156,21 +1111,13 @@ fn edit_validator_changes_commission_within_its_limits_once_a_day() {
     let t = edit(&app, None, Some(1050), None);
     let w = at(&app, 0);
     let fb = run(&mut app, t, w);
-    assert!(
-        fb.tx_results[0].log.contains("once per 24 hours"),
-        "{}",
-        fb.tx_results[0].log
-    );
+    refused(&fb, "once per 24 hours");
 
     // A day later: at most max_change (100 bps) at a time, within [min, max_rate].
     let t = edit(&app, None, Some(1200), None);
     let w = at(&app, day);
     let fb = run(&mut app, t, w);
-    assert!(
-        fb.tx_results[0].log.contains("at most 100 bps"),
-        "{}",
-        fb.tx_results[0].log
-    );
+    refused(&fb, "at most 100 bps");
     let t = edit(&app, None, Some(1100), None);
     let w = at(&app, day + 1);
     ok(&run(&mut app, t, w));
@@ -1179,22 +1126,14 @@ fn edit_validator_changes_commission_within_its_limits_once_a_day() {
     let t = edit(&app, None, Some(1050), None);
     let w = at(&app, day + 2);
     let fb = run(&mut app, t, w);
-    assert!(
-        fb.tx_results[0].log.contains("once per 24 hours"),
-        "{}",
-        fb.tx_results[0].log
-    );
+    refused(&fb, "once per 24 hours");
 
     // The minimum self-delegation only rises, and never above the operator's own stake.
     for (min, why) in [(1, "only increase"), (3 * M + 1, "self-delegation")] {
         let t = edit(&app, None, None, Some(min));
         let w = at(&app, 3 * day);
         let fb = run(&mut app, t, w);
-        assert!(
-            fb.tx_results[0].log.contains(why),
-            "{min}: {}",
-            fb.tx_results[0].log
-        );
+        refused(&fb, why);
     }
     let t = edit(&app, None, None, Some(2 * M));
     let w = at(&app, 3 * day);

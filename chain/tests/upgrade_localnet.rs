@@ -8,9 +8,9 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::localnet::{submit, submit_and_wait, Localnet};
+use common::localnet::Localnet;
 use common::pos;
 use cosmos_sdk_proto::cosmos::upgrade::v1beta1::{
     QueryAppliedPlanRequest, QueryAppliedPlanResponse, QueryCurrentPlanRequest,
@@ -24,16 +24,6 @@ const GAS: u64 = 200_000;
 const OFFSET: u16 = 24;
 const CHAIN: &str = "proof-upgrade-e2e";
 const NAME: &str = "drill-v2";
-
-async fn proposal_status(rpc: &RpcClient, id: u64) -> serde_json::Value {
-    let body = serde_json::json!({ "id": id }).to_string();
-    let r = rpc
-        .abci_query("/proof.gov.v1.Query/Proposal", body.as_bytes(), None, false)
-        .await
-        .unwrap();
-    let p: serde_json::Value = serde_json::from_slice(&r.value).unwrap();
-    p["status"].clone()
-}
 
 async fn current_plan(rpc: &RpcClient) -> Option<(String, i64)> {
     let r: QueryCurrentPlanResponse = rpc
@@ -58,52 +48,43 @@ async fn validators_halt_at_the_upgrade_height_and_resume_on_the_new_binary() {
     let (_, op0) = net.nodes[0].keys();
 
     // The faucet stakes 5000 XYZ (of 25 000 bonded: above the 10% quorum) to vote with.
-    let tx = net
-        .sign(
-            &faucet,
-            vec![smsg::delegate(
-                &faucet.address(),
-                &op0.address(),
-                &Coin::new(5_000_000_000, "uxyz"),
-            )],
-            GAS,
-        )
-        .await;
-    submit_and_wait(&rpc, &tx).await;
+    net.send_ok(
+        &faucet,
+        vec![smsg::delegate(
+            &faucet.address(),
+            &op0.address(),
+            &Coin::new(5_000_000_000, "uxyz"),
+        )],
+        GAS,
+    )
+    .await;
 
     // Propose the upgrade some blocks ahead (votes take 2 s), vote, wait for it to pass.
     let at = rpc.latest_height().await.unwrap() + 25;
-    let tx = net
-        .sign(
-            &faucet,
-            vec![gov::submit_proposal(
-                &faucet.address(),
-                "upgrade drill",
-                "halt and restart",
-                vec![gov::software_upgrade(
-                    NAME,
-                    at,
-                    "get v2 from the release page",
-                )],
-                &Coin::new(1000, "uxyz"),
+    net.send_ok(
+        &faucet,
+        vec![gov::submit_proposal(
+            &faucet.address(),
+            "upgrade drill",
+            "halt and restart",
+            vec![gov::software_upgrade(
+                NAME,
+                at,
+                "get v2 from the release page",
             )],
-            GAS,
-        )
-        .await;
-    submit_and_wait(&rpc, &tx).await;
-    let tx = net
-        .sign(
-            &faucet,
-            vec![gov::vote(&faucet.address(), 1, gov::YES)],
-            GAS,
-        )
-        .await;
-    submit_and_wait(&rpc, &tx).await;
-    let start = Instant::now();
-    while proposal_status(&rpc, 1).await != "Passed" {
-        assert!(start.elapsed() < Duration::from_secs(30), "never passed");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+            &Coin::new(1000, "uxyz"),
+        )],
+        GAS,
+    )
+    .await;
+    net.send_ok(
+        &faucet,
+        vec![gov::vote(&faucet.address(), 1, gov::YES)],
+        GAS,
+    )
+    .await;
+    let p = pos::wait_tallied(&rpc, 1, Duration::from_secs(30)).await;
+    assert_eq!(p["status"], "Passed", "{p}");
     assert!(
         rpc.latest_height().await.unwrap() < at,
         "the proposal passed too late for the test's upgrade height"
@@ -117,25 +98,10 @@ async fn validators_halt_at_the_upgrade_height_and_resume_on_the_new_binary() {
     }
     for (i, node) in net.nodes.iter().enumerate() {
         let Some(status) = statuses[i] else {
-            let tail = |file: &str| {
-                let s = std::fs::read_to_string(node.home.join(file)).unwrap_or_default();
-                let lines: Vec<&str> = s.lines().collect();
-                lines[lines.len().saturating_sub(25)..].join("\n")
-            };
-            let others: Vec<String> = net
-                .nodes
-                .iter()
-                .map(|n| {
-                    let s = n.log();
-                    let lines: Vec<&str> = s.lines().collect();
-                    lines[lines.len().saturating_sub(8)..].join("\n")
-                })
-                .collect();
             panic!(
-                "node{i} did not halt at height {at}; its log ends:\n{}\ncometbft:\n{}\nall proofd logs:\n{}",
-                tail("proofd.log"),
-                tail("logs/cometbft.log"),
-                others.join("\n---\n")
+                "node{i} did not halt at height {at}; its log ends:\n{}\ncometbft:\n{}",
+                node.tail("proofd.log", 25),
+                node.tail("logs/cometbft.log", 25),
             );
         };
         assert!(!status.success(), "node{i} exited with {status}");
@@ -177,18 +143,16 @@ async fn validators_halt_at_the_upgrade_height_and_resume_on_the_new_binary() {
     assert_eq!(current_plan(&rpc).await, None);
 
     // Transactions work after the upgrade, and both validators agree on the state.
-    let tx = net
-        .sign(
-            &faucet,
-            vec![msgs::bank_send(
-                &faucet.address(),
-                &op0.address(),
-                &[Coin::new(1, "uxyz")],
-            )],
-            GAS,
-        )
-        .await;
-    assert_eq!(submit(&rpc, &tx).await.code, 0);
+    net.send_ok(
+        &faucet,
+        vec![msgs::bank_send(
+            &faucet.address(),
+            &op0.address(),
+            &[Coin::new(1, "uxyz")],
+        )],
+        GAS,
+    )
+    .await;
     let h = rpc.latest_height().await.unwrap() + 1;
     let hashes = net.app_hashes(h).await;
     assert!(hashes.windows(2).all(|w| w[0] == w[1]), "{hashes:?}");

@@ -66,6 +66,14 @@ fn tester(app: &mut App, who: &mut User, admin: Option<&Address>) -> (u64, Addre
     (code, contract_of(&r))
 }
 
+/// Uploads and instantiates the hostile contract (no admin).
+fn hostile_contract(app: &mut App, who: &mut User) -> Address {
+    let code = upload(app, who, "hostile");
+    let msg = instantiate_with_admin(&who.addr(), None, code, json!(""));
+    let r = run(app, who.tx(vec![msg], 1_000_000));
+    contract_of(&r)
+}
+
 fn get(app: &App, contract: &Address, key: &str) -> Option<String> {
     let v = smart(app, contract, json!({"get": {"key": key}})).unwrap();
     v.as_str().map(str::to_string)
@@ -398,15 +406,7 @@ fn submessages_reply_and_roll_back_as_wasmd() {
     assert_eq!(resp.data, b"from-reply");
 
     // A gas-limited child that runs out: handled by the reply; its gas is still charged.
-    let hostile = upload(&mut app, &mut a, "hostile");
-    let r = run(
-        &mut app,
-        a.tx(
-            vec![instantiate_with_admin(&a.addr(), None, hostile, json!(""))],
-            1_000_000,
-        ),
-    );
-    let h = contract_of(&r);
+    let h = hostile_contract(&mut app, &mut a);
     let mut sub = sub_exec(9, "error", &h, json!({"infinite_loop": {}}), "");
     sub["gas_limit"] = json!(200_000);
     let r = run(
@@ -549,15 +549,7 @@ fn contracts_see_contract_info_and_the_listing_queries_page() {
 #[test]
 fn hostile_contracts_fail_cleanly_in_blocks_and_the_chain_goes_on() {
     let (mut app, mut a, b) = setup();
-    let hostile = upload(&mut app, &mut a, "hostile");
-    let r = run(
-        &mut app,
-        a.tx(
-            vec![instantiate_with_admin(&a.addr(), None, hostile, json!(""))],
-            1_000_000,
-        ),
-    );
-    let h = contract_of(&r);
+    let h = hostile_contract(&mut app, &mut a);
     // Top-level calls run on the block-executing thread: deep recursion and memory abuse must
     // end in a clean failure there too (wasm stack and memory limits, gas), never a crash.
     for msg in [

@@ -247,20 +247,33 @@ pub fn add<CS: ConstraintSystem<F>>(mut cs: CS, p: &Pt, q: &Pt) -> Res<Pt> {
         |l| l + q.x.get_variable() - p.x.get_variable(),
         |l| l + q.y.get_variable() - p.y.get_variable(),
     );
-    let x3 = alloc(cs.namespace(|| "x3"), || {
-        Ok(val(&lam)?.square() - val(&p.x)? - val(&q.x)?)
+    let x3 = chord_x(cs.namespace(|| "x3"), &lam, &p.x, &q.x)?;
+    reflect(cs.namespace(|| "y3"), &lam, p, x3)
+}
+
+/// `x3 = λ² − x1 − x2`: the x of the third point on the line of slope `λ` through the points with
+/// x-coordinates `x1`, `x2` (1 constraint).
+fn chord_x<CS: ConstraintSystem<F>>(mut cs: CS, lam: &Num, x1: &Num, x2: &Num) -> Res<Num> {
+    let x3 = alloc(cs.namespace(|| "x"), || {
+        Ok(val(lam)?.square() - val(x1)? - val(x2)?)
     })?;
     cs.enforce(
-        || "x3 eq",
+        || "x eq",
         |l| l + lam.get_variable(),
         |l| l + lam.get_variable(),
-        |l| l + x3.get_variable() + p.x.get_variable() + q.x.get_variable(),
+        |l| l + x3.get_variable() + x1.get_variable() + x2.get_variable(),
     );
-    let y3 = alloc(cs.namespace(|| "y3"), || {
-        Ok(val(&lam)? * (val(&p.x)? - val(&x3)?) - val(&p.y)?)
+    Ok(x3)
+}
+
+/// The third point of the line of slope `λ` through `p`, at `x3`, reflected:
+/// `y3 = λ·(p.x − x3) − p.y` (1 constraint).
+fn reflect<CS: ConstraintSystem<F>>(mut cs: CS, lam: &Num, p: &Pt, x3: Num) -> Res<Pt> {
+    let y3 = alloc(cs.namespace(|| "y"), || {
+        Ok(val(lam)? * (val(&p.x)? - val(&x3)?) - val(&p.y)?)
     })?;
     cs.enforce(
-        || "y3 eq",
+        || "y eq",
         |l| l + lam.get_variable(),
         |l| l + p.x.get_variable() - x3.get_variable(),
         |l| l + y3.get_variable() + p.y.get_variable(),
@@ -290,16 +303,7 @@ pub fn double<CS: ConstraintSystem<F>>(mut cs: CS, p: &Pt) -> Res<Pt> {
         |l| l + lam.get_variable(),
         |l| l + x3.get_variable() + (F::from(2u64), p.x.get_variable()),
     );
-    let y3 = alloc(cs.namespace(|| "y3"), || {
-        Ok(val(&lam)? * (val(&p.x)? - val(&x3)?) - val(&p.y)?)
-    })?;
-    cs.enforce(
-        || "y3 eq",
-        |l| l + lam.get_variable(),
-        |l| l + p.x.get_variable() - x3.get_variable(),
-        |l| l + y3.get_variable() + p.y.get_variable(),
-    );
-    Ok(Pt { x: x3, y: y3 })
+    reflect(cs.namespace(|| "y3"), &lam, p, x3)
 }
 
 /// Look up one of 8 constant points by 3 bits (3 constraints, Sapling's `lookup3_xy`).
@@ -388,15 +392,7 @@ pub fn double_add<CS: ConstraintSystem<F>>(mut cs: CS, a: &Pt, t: &Pt) -> Res<Pt
         |l| l + t.x.get_variable() - a.x.get_variable(),
         |l| l + t.y.get_variable() - a.y.get_variable(),
     );
-    let x3 = alloc(cs.namespace(|| "x3"), || {
-        Ok(val(&l1)?.square() - val(&a.x)? - val(&t.x)?)
-    })?;
-    cs.enforce(
-        || "x3 eq",
-        |l| l + l1.get_variable(),
-        |l| l + l1.get_variable(),
-        |l| l + x3.get_variable() + a.x.get_variable() + t.x.get_variable(),
-    );
+    let x3 = chord_x(cs.namespace(|| "x3"), &l1, &a.x, &t.x)?;
     // slope from (a + t) back to a: 2·a.y / (a.x − x3) − lambda1
     let l2 = alloc(cs.namespace(|| "lambda2"), || {
         Ok(val(&a.y)?.double() * inv(val(&a.x)? - val(&x3)?)? - val(&l1)?)
@@ -407,25 +403,8 @@ pub fn double_add<CS: ConstraintSystem<F>>(mut cs: CS, a: &Pt, t: &Pt) -> Res<Pt
         |l| l + a.x.get_variable() - x3.get_variable(),
         |l| l + (F::from(2u64), a.y.get_variable()),
     );
-    let x4 = alloc(cs.namespace(|| "x4"), || {
-        Ok(val(&l2)?.square() - val(&x3)? - val(&a.x)?)
-    })?;
-    cs.enforce(
-        || "x4 eq",
-        |l| l + l2.get_variable(),
-        |l| l + l2.get_variable(),
-        |l| l + x4.get_variable() + x3.get_variable() + a.x.get_variable(),
-    );
-    let y4 = alloc(cs.namespace(|| "y4"), || {
-        Ok(val(&l2)? * (val(&a.x)? - val(&x4)?) - val(&a.y)?)
-    })?;
-    cs.enforce(
-        || "y4 eq",
-        |l| l + l2.get_variable(),
-        |l| l + a.x.get_variable() - x4.get_variable(),
-        |l| l + y4.get_variable() + a.y.get_variable(),
-    );
-    Ok(Pt { x: x4, y: y4 })
+    let x4 = chord_x(cs.namespace(|| "x4"), &l2, &x3, &a.x)?;
+    reflect(cs.namespace(|| "y4"), &l2, a, x4)
 }
 
 /// `c·P` for `c = 3·2^n + Σ (2 b_i − 1) 2^i` (`n` bits little-endian; the signed digits below

@@ -198,18 +198,15 @@ impl Executor {
         };
         let fee_payer = Some((tx.fee_payer().clone(), tx.fee_amount()));
         let (block_height, time_nanos) = WasmCtx::block_info(&*block);
+        let exec_height = if mode == Mode::Simulate {
+            height
+        } else {
+            block_height
+        };
         let wasm_ctx = WasmCtx {
-            vm: &self.vm,
-            api: crate::tx::wasm::chain_api(),
-            chain_id: self.chain_id.clone(),
-            height: if mode == Mode::Simulate {
-                height
-            } else {
-                block_height
-            },
-            time_nanos,
             tx_hash: Some(tx.hash),
             tx_index,
+            ..WasmCtx::outside_tx(&self.vm, &self.chain_id, exec_height, time_nanos)
         };
         let exec_result = {
             let mut m = Metered::new(&*block, &mut gas);
@@ -400,15 +397,7 @@ impl Executor {
         events: &mut Vec<Event>,
     ) -> Result<(), StakingError> {
         let mut gas = GasMeter::new(gov::params(child)?.max_execution_gas);
-        let ctx = WasmCtx {
-            vm: &self.vm,
-            api: crate::tx::wasm::chain_api(),
-            chain_id: self.chain_id.clone(),
-            height,
-            time_nanos,
-            tx_hash: None,
-            tx_index: 0,
-        };
+        let ctx = WasmCtx::outside_tx(&self.vm, &self.chain_id, height, time_nanos);
         let mut evs = Vec::new();
         let writes = {
             let mut m = Metered::new(&*child, &mut gas);

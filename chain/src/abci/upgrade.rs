@@ -8,7 +8,7 @@
 //!   ProcessProposal: their execution is only a forecast, nothing of it is committed), so
 //!   consensus decides it and every node receives it; FinalizeBlock then refuses it
 //!   ([`StateError::UpgradeNeeded`]): the node halts with block `height - 1` as its last committed
-//!   state, writes `data/upgrade-info.json` (the file cosmovisor watches) and exits. Restarted on
+//!   state, writes `data/upgrade-info.json` (`node::start`; the file cosmovisor watches) and exits. Restarted on
 //!   the new binary, CometBFT replays the decided block `height` to it;
 //! - a binary that knows the plan's name while its height is still ahead refuses to finalize
 //!   blocks ([`StateError::UpgradedTooEarly`]): it would execute old blocks with new rules.
@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 
 use tendermint::abci::Event;
 
-use crate::state::upgrade::{self, Plan};
+use crate::state::upgrade;
 use crate::state::{Delta, StateError, StateRead};
 use crate::tx::events;
 
@@ -109,15 +109,4 @@ impl Upgrades {
             ],
         )])
     }
-}
-
-/// The file cosmovisor reads when a node halts for an upgrade (`{"name", "height", "info"}`).
-pub fn write_upgrade_info(data_dir: &std::path::Path, plan: &Plan) -> std::io::Result<()> {
-    let json = serde_json::json!({
-        "name": plan.name,
-        "height": plan.height,
-        "info": plan.info,
-    });
-    std::fs::create_dir_all(data_dir)?;
-    std::fs::write(data_dir.join("upgrade-info.json"), json.to_string())
 }

@@ -16,7 +16,7 @@ use crate::abci::executor::Executor;
 use crate::abci::mempool::MempoolState;
 use crate::abci::query::QueryHandler;
 use crate::abci::server::{ConsensusService, InfoService, MempoolService, SnapshotService};
-use crate::abci::upgrade::{write_upgrade_info, Upgrades};
+use crate::abci::upgrade::Upgrades;
 use crate::state::upgrade::Plan;
 use crate::store::Store;
 use crate::tx::ante::SigCache;
@@ -137,4 +137,13 @@ async fn wait_for_port(addr: &str) -> Result<()> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     anyhow::bail!("ABCI server did not come up on {addr}")
+}
+
+/// The file cosmovisor reads when a node halts for an upgrade (`{"name", "height", "info"}`).
+fn write_upgrade_info(data_dir: &Path, plan: &Plan) -> std::io::Result<()> {
+    std::fs::create_dir_all(data_dir)?;
+    std::fs::write(
+        data_dir.join("upgrade-info.json"),
+        serde_json::to_vec(plan)?,
+    )
 }

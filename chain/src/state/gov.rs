@@ -29,7 +29,6 @@ const PROPOSAL_PREFIX: &[u8] = b"gov/proposal/";
 const ACTIVE_PREFIX: &[u8] = b"gov/active/";
 const DEPOSIT_PREFIX: &[u8] = b"gov/deposit/";
 const VOTE_PREFIX: &[u8] = b"gov/vote/";
-pub const GOV_MODULE: &str = "gov";
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -165,7 +164,7 @@ fn save(kv: &mut dyn PosKv, p: &Proposal) -> Result<(), StateError> {
 
 /// The governance module's account: holds deposits, and is the authority proposals act as.
 pub fn gov_account() -> Address {
-    Address::module(GOV_MODULE)
+    proof_sdk::gov::module_address()
 }
 
 /// Parameters only genesis sets: the denom the pools and fees are held in (a change would strand

@@ -133,9 +133,7 @@ pub fn check_proposal_msg(any: &Any) -> Result<Msg, TxError> {
 }
 
 /// The content of a gov v1 proposal: legacy parameter changes and messages to run.
-fn v1_content(
-    m: gov1::MsgSubmitProposal,
-) -> Result<(String, Vec<ParamChange>, Vec<ProposalMsg>), TxError> {
+fn v1_content(m: &gov1::MsgSubmitProposal) -> Result<ProposalContent, TxError> {
     let (mut changes, mut messages) = (Vec::new(), Vec::new());
     for any in &m.messages {
         if any.type_url == gov1::MsgExecLegacyContent::type_url() {
@@ -163,7 +161,29 @@ fn v1_content(
             "a proposal needs at least one message".into(),
         ));
     }
-    Ok((m.title, changes, messages))
+    Ok((m.title.clone(), changes, messages))
+}
+
+/// Title, parameter changes and messages of a proposal.
+type ProposalContent = (String, Vec<ParamChange>, Vec<ProposalMsg>);
+
+/// `GovMsg::Submit` (with its deposit denom) from either version's fields.
+fn submit_msg(
+    proposer: &str,
+    initial_deposit: &[cosmos_sdk_proto::cosmos::base::v1beta1::Coin],
+    (title, changes, messages): ProposalContent,
+    v1: bool,
+) -> Result<(GovMsg, String), TxError> {
+    let (denom, deposit) = amount(initial_deposit)?;
+    let msg = GovMsg::Submit {
+        proposer: parse_addr(proposer)?,
+        title,
+        changes,
+        messages,
+        deposit,
+        v1,
+    };
+    Ok((msg, denom))
 }
 
 pub fn decode(any: &Any) -> Result<Option<(GovMsg, String)>, TxError> {
@@ -175,20 +195,8 @@ pub fn decode(any: &Any) -> Result<Option<(GovMsg, String)>, TxError> {
             .content
             .ok_or_else(|| TxError::InvalidRequest("proposal content is required".into()))?;
         let (title, changes) = param_changes(&content)?;
-        let (denom, deposit) = amount(&m.initial_deposit)?;
-        let proposer = parse_addr(&m.proposer)?;
-        let messages = Vec::new();
-        (
-            GovMsg::Submit {
-                proposer,
-                title,
-                changes,
-                messages,
-                deposit,
-                v1: false,
-            },
-            denom,
-        )
+        let content = (title, changes, Vec::new());
+        submit_msg(&m.proposer, &m.initial_deposit, content, false)?
     } else if url == gov1::MsgSubmitProposal::type_url() {
         let m = gov1::MsgSubmitProposal::decode(any.value.as_slice()).map_err(de)?;
         if m.expedited {
@@ -196,20 +204,8 @@ pub fn decode(any: &Any) -> Result<Option<(GovMsg, String)>, TxError> {
                 "expedited proposals are not supported".into(),
             ));
         }
-        let (denom, deposit) = amount(&m.initial_deposit)?;
-        let proposer = parse_addr(&m.proposer)?;
-        let (title, changes, messages) = v1_content(m)?;
-        (
-            GovMsg::Submit {
-                proposer,
-                title,
-                changes,
-                messages,
-                deposit,
-                v1: true,
-            },
-            denom,
-        )
+        let content = v1_content(&m)?;
+        submit_msg(&m.proposer, &m.initial_deposit, content, true)?
     } else if url == MsgDeposit::type_url() || url == gov1::MsgDeposit::type_url() {
         // The two versions' MsgDeposit and MsgVote share field numbers and types.
         let m = MsgDeposit::decode(any.value.as_slice()).map_err(de)?;

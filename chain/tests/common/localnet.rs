@@ -68,6 +68,13 @@ impl Node {
         std::fs::read_to_string(self.home.join("proofd.log")).unwrap_or_default()
     }
 
+    /// The last `n` lines of `file` (relative to the node's home), for failure messages.
+    pub fn tail(&self, file: &str, n: usize) -> String {
+        let text = std::fs::read_to_string(self.home.join(file)).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(n)..].join("\n")
+    }
+
     /// The node's consensus key (base64) and its operator key (the same ed25519 key, which
     /// `proofd testnet` makes the validator's operator account).
     pub fn keys(&self) -> (String, PrivateKey) {
@@ -209,6 +216,13 @@ impl Localnet {
             &params,
             &self.chain_id,
         )
+    }
+
+    /// Signs `msgs` from `key`, submits them to node 0 and requires them to succeed; returns the
+    /// height of their block.
+    pub async fn send_ok(&self, key: &PrivateKey, msgs: Vec<Any>, gas: u64) -> u64 {
+        let tx = self.sign(key, msgs, gas).await;
+        submit_and_wait(self.rpc(0), &tx).await
     }
 
     /// The block-header app hashes of every node at `height` (waiting for each to reach it).

@@ -39,6 +39,17 @@ pub struct App {
     pub height: u64,
 }
 
+/// Genesis accounts holding the given uxyz amounts.
+pub fn genesis_accounts(accounts: &[(&PrivateKey, u128)]) -> Vec<GenesisAccount> {
+    accounts
+        .iter()
+        .map(|(k, amount)| GenesisAccount {
+            address: k.address().to_string(),
+            coins: format!("{amount}uxyz"),
+        })
+        .collect()
+}
+
 pub fn time(h: u64) -> tendermint::Time {
     tendermint::Time::from_unix_timestamp(1_700_000_000 + h as i64, 0).unwrap()
 }
@@ -93,13 +104,7 @@ impl App {
         params: proof_chain::state::params::Params,
     ) -> Self {
         let genesis = AppGenesis {
-            accounts: accounts
-                .iter()
-                .map(|(k, a)| GenesisAccount {
-                    address: k.address().to_string(),
-                    coins: format!("{a}uxyz"),
-                })
-                .collect(),
+            accounts: genesis_accounts(accounts),
             params,
             ..Default::default()
         };

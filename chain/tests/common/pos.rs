@@ -77,3 +77,24 @@ pub async fn validator(rpc: &RpcClient, operator: &Address) -> Validator {
         .unwrap();
     v.validator.unwrap()
 }
+
+/// Polls proposal `id` until it is tallied; returns it.
+pub async fn wait_tallied(rpc: &RpcClient, id: u64, timeout: Duration) -> serde_json::Value {
+    let body = serde_json::json!({ "id": id }).to_string();
+    let start = Instant::now();
+    loop {
+        let r = rpc
+            .abci_query("/proof.gov.v1.Query/Proposal", body.as_bytes(), None, false)
+            .await
+            .unwrap();
+        let p: serde_json::Value = serde_json::from_slice(&r.value).unwrap();
+        if p["status"] != "VotingPeriod" && p["status"] != "DepositPeriod" {
+            return p;
+        }
+        assert!(
+            start.elapsed() < timeout,
+            "proposal {id} never tallied: {p}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}

@@ -114,7 +114,21 @@ pub struct WasmCtx<'v> {
     pub tx_index: u64,
 }
 
-impl WasmCtx<'_> {
+impl<'v> WasmCtx<'v> {
+    /// A context outside any transaction (queries, governance, chain modules), with the chain's
+    /// address API.
+    pub fn outside_tx(vm: &'v Vm, chain_id: &str, height: u64, time_nanos: i128) -> Self {
+        WasmCtx {
+            vm,
+            api: chain_api(),
+            chain_id: chain_id.to_string(),
+            height,
+            time_nanos,
+            tx_hash: None,
+            tx_index: 0,
+        }
+    }
+
     /// Block height and time as the executor recorded them in `meta/block`.
     pub fn block_info(state: &dyn StateRead) -> (u64, i128) {
         match state.get_raw(keys::BLOCK_INFO) {

@@ -23,15 +23,7 @@ pub fn smart_query(
     msg: &[u8],
 ) -> Result<Vec<u8>, TxError> {
     let (height, time_nanos) = WasmCtx::block_info(state);
-    let ctx = WasmCtx {
-        vm,
-        api: crate::tx::wasm::chain_api(),
-        chain_id: chain_id.to_string(),
-        height,
-        time_nanos,
-        tx_hash: None,
-        tx_index: 0,
-    };
+    let ctx = WasmCtx::outside_tx(vm, chain_id, height, time_nanos);
     let mut gas = GasMeter::new(QUERY_GAS_LIMIT);
     let mut kv = Metered::new(state, &mut gas);
     let info = wasm::contract_info(&mut kv, contract)?
