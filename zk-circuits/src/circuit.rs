@@ -1,5 +1,8 @@
 //! The Nova step circuit: `K` operation slots per step over the running state
-//! `z = [state_root, data_acc, op_count, fee_total]`.
+//! `z = [top_0 … top_63, data_acc, op_count, fee_total]`, where `top` are the tree's nodes at level
+//! [`PATH_LEVELS`] (two levels below the root). Carrying them in the state instead of the root saves
+//! re-hashing the top two levels on each of a slot's four paths (8 of 32 node hashes); the
+//! verifier hashes `top` to the root natively.
 //!
 //! Each slot (see `README.md` for the constraint table):
 //! 1. kind bits `(dep, tr, wd)` with `real = dep + tr + wd ∈ {0,1}`, `sig = tr + wd`;
@@ -7,12 +10,13 @@
 //!    amount = mantissa·10^exp, fee likewise;
 //! 3. accumulator `acc' = real ? Poseidon_Acc(acc, word, e1, e2) : acc`, `count' = count + real`,
 //!    `fees' = fees + sig·fee`;
-//! 4. leaf A (`from`): proves the old leaf under `root`, debits `sig·(amount + fee)` with a 64-bit
-//!    range check of the new balance (no overdraft), bumps the nonce by `sig`;
+//! 4. leaf A (`from`): proves the old leaf under its top node, debits `sig·(amount + fee)` with a
+//!    64-bit range check of the new balance (no overdraft), bumps the nonce by `sig`, and replaces
+//!    the top node;
 //! 5. signature: the signer key is leaf A's key (or the generator for unsigned kinds), must be on
 //!    the curve, and `s·G == R + c·pk` with `c` from `Poseidon_Challenge(R.x, pk.x, word +
 //!    nonce·2^98, e1)` where `nonce` is leaf A's current nonce (so a signature cannot be replayed);
-//! 6. leaf B (`to`): proves the old leaf under the root after step 4, credits `(dep + tr)·amount`
+//! 6. leaf B (`to`): proves the old leaf under the top after step 4, credits `(dep + tr)·amount`
 //!    with a 64-bit range check, a deposit sets the key if the account is empty (else it must
 //!    match), and a transfer's receiver must hold a key (a curve point).
 
@@ -23,7 +27,7 @@ use crate::ops::{
     KIND_WITHDRAW, WORD_BITS,
 };
 use crate::schnorr::{generator, PublicKey, SecretKey, Signature};
-use crate::tree::{Account, AccountTree, INDEX_BITS};
+use crate::tree::{Account, AccountTree, ARITY_BITS, INDEX_BITS, PATH_LEVELS, TOP_NODES};
 use crate::{Fr, F};
 use ff::{Field, PrimeField};
 use halo2curves::pasta::Vesta;
@@ -92,7 +96,7 @@ impl SlotWitness {
             0
         };
         let acct_a = tree.get(op.from);
-        let children_a = tree.children(op.from);
+        let children_a = path_children(tree, op.from);
         if op.needs_sig() {
             let mut a = acct_a;
             a.balance = a.balance.wrapping_sub(amount).wrapping_sub(fee);
@@ -100,7 +104,7 @@ impl SlotWitness {
             tree.set(op.from, a);
         }
         let acct_b = tree.get(op.to);
-        let children_b = tree.children(op.to);
+        let children_b = path_children(tree, op.to);
         if op.kind == KIND_DEPOSIT || op.kind == KIND_TRANSFER {
             let mut b = acct_b;
             b.balance = b.balance.wrapping_add(amount);
@@ -132,6 +136,13 @@ impl SlotWitness {
     }
 }
 
+/// The children on `index`'s path below the top nodes (the levels the circuit hashes).
+fn path_children(tree: &AccountTree, index: u32) -> Vec<[F; NODE_ARITY]> {
+    let mut c = tree.children(index);
+    c.truncate(PATH_LEVELS);
+    c
+}
+
 fn unit_key() -> &'static SecretKey {
     static K: OnceLock<SecretKey> = OnceLock::new();
     K.get_or_init(|| SecretKey(Fr::ONE))
@@ -153,8 +164,21 @@ impl RollupStep {
     }
 }
 
-/// The running state `z` (4 field elements).
-pub const ARITY: usize = 4;
+/// Position of the data accumulator in `z` (after the top nodes).
+pub const Z_ACC: usize = TOP_NODES;
+/// Position of the operation count in `z`.
+pub const Z_COUNT: usize = TOP_NODES + 1;
+/// Position of the fee total in `z`.
+pub const Z_FEES: usize = TOP_NODES + 2;
+/// The running state's length: the top nodes, accumulator, count and fees.
+pub const ARITY: usize = TOP_NODES + 3;
+
+/// The running state before the first step on `tree`: its top nodes and zeros.
+pub fn initial_z(tree: &AccountTree) -> Vec<F> {
+    let mut z = tree.top();
+    z.extend([F::ZERO; 3]);
+    z
+}
 
 impl StepCircuit<F> for RollupStep {
     fn arity(&self) -> usize {
@@ -169,11 +193,18 @@ impl StepCircuit<F> for RollupStep {
         if z.len() != ARITY {
             return Err(SynthesisError::Unsatisfiable("step arity".into()));
         }
-        let mut state = (z[0].clone(), z[1].clone(), z[2].clone(), z[3].clone());
+        let mut state = State {
+            top: z[..TOP_NODES].to_vec(),
+            acc: z[Z_ACC].clone(),
+            count: z[Z_COUNT].clone(),
+            fees: z[Z_FEES].clone(),
+        };
         for (i, w) in self.slots.iter().enumerate() {
             state = synthesize_slot(&mut cs.namespace(|| format!("slot{i}")), w, state)?;
         }
-        Ok(vec![state.0, state.1, state.2, state.3])
+        let mut out = state.top;
+        out.extend([state.acc, state.count, state.fees]);
+        Ok(out)
     }
 }
 
@@ -203,12 +234,26 @@ fn sum<CS: ConstraintSystem<F>>(mut cs: CS, terms: &[(&Num, F)]) -> Result<Num, 
     Ok(r)
 }
 
-type State = (Num, Num, Num, Num);
+/// The running state inside a step.
+struct State {
+    top: Vec<Num>,
+    acc: Num,
+    count: Num,
+    fees: Num,
+}
+
+/// Bits of an index below the top nodes (the hashed path's digits).
+const PATH_BITS: usize = ARITY_BITS * PATH_LEVELS;
 
 fn synthesize_slot<CS: ConstraintSystem<F>>(
     cs: &mut CS,
     w: &SlotWitness,
-    (root, acc, count, fees): State,
+    State {
+        top,
+        acc,
+        count,
+        fees,
+    }: State,
 ) -> Result<State, SynthesisError> {
     let op = &w.op;
     let one = F::ONE;
@@ -329,14 +374,20 @@ fn synthesize_slot<CS: ConstraintSystem<F>>(
         Domain::Leaf,
         [&pax, &pay, &bala2, &noncea2],
     )?;
-    let (ra_old, ra_new) = merkle_update(
+    let (na_old, na_new) = merkle_update(
         &mut cs.namespace(|| "path a"),
         &from_bits,
         leaf_a,
         leaf_a2,
         &w.children_a,
     )?;
-    enforce_eq(cs, "old root", &ra_old, &root);
+    let top = update_top(
+        &mut cs.namespace(|| "top a"),
+        &from_bits[PATH_BITS..],
+        &top,
+        &na_old,
+        &na_new,
+    )?;
 
     // 5. signature
     let g = generator();
@@ -413,21 +464,32 @@ fn synthesize_slot<CS: ConstraintSystem<F>>(
         Domain::Leaf,
         [&pbx2, &pby2, &balb2, &nonceb],
     )?;
-    let (rb_old, rb_new) = merkle_update(
+    let (nb_old, nb_new) = merkle_update(
         &mut cs.namespace(|| "path b"),
         &to_bits,
         leaf_b,
         leaf_b2,
         &w.children_b,
     )?;
-    enforce_eq(cs, "mid root", &rb_old, &ra_new);
+    let top = update_top(
+        &mut cs.namespace(|| "top b"),
+        &to_bits[PATH_BITS..],
+        &top,
+        &nb_old,
+        &nb_new,
+    )?;
 
-    Ok((rb_new, acc2, count2, fees2))
+    Ok(State {
+        top,
+        acc: acc2,
+        count: count2,
+        fees: fees2,
+    })
 }
 
 /// Synthesize one step on `z` into a test constraint system: whether every constraint holds, the
 /// constraint count, and the outputs. A debugging and testing aid (slow: named constraints).
-pub fn check_step(step: &RollupStep, z: [F; 4]) -> (bool, usize, Option<[F; 4]>) {
+pub fn check_step(step: &RollupStep, z: &[F]) -> (bool, usize, Option<Vec<F>>) {
     use nova_snark::frontend::util_cs::test_cs::TestConstraintSystem;
     let mut cs = TestConstraintSystem::<F>::new();
     let zin: Result<Vec<_>, _> = z
@@ -436,10 +498,9 @@ pub fn check_step(step: &RollupStep, z: [F; 4]) -> (bool, usize, Option<[F; 4]>)
         .map(|(i, v)| AllocatedNum::alloc(cs.namespace(|| format!("z{i}")), || Ok(*v)))
         .collect();
     let out = zin.and_then(|zin| step.synthesize(&mut cs, &zin));
-    let outs = out.ok().and_then(|o| {
-        let v: Option<Vec<F>> = o.iter().map(|x| x.get_value()).collect();
-        v.and_then(|v| <[F; 4]>::try_from(v).ok())
-    });
+    let outs = out
+        .ok()
+        .and_then(|o| o.iter().map(|x| x.get_value()).collect());
     (
         outs.is_some() && cs.is_satisfied(),
         cs.num_constraints(),

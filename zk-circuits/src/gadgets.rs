@@ -536,6 +536,34 @@ pub fn merkle_update<CS: ConstraintSystem<F>>(
     Ok((cur_old, cur_new))
 }
 
+/// The top of the tree carried in the running state: proves `node_old` is the entry of `top` at
+/// the position with little-endian `bits` and returns `top` with `node_new` there instead
+/// (`top.len() − 1` selections and as many products, plus one allocation per entry tied to its
+/// linear combination by a linear constraint, which adds nothing to Nova's cross term).
+pub fn update_top<CS: ConstraintSystem<F>>(
+    cs: &mut CS,
+    bits: &[Num],
+    top: &[Num],
+    node_old: &Num,
+    node_new: &Num,
+) -> Res<Vec<Num>> {
+    enforce_child_at(cs, bits, top, node_old)?;
+    let delta = LcNum::from(node_new.clone()).add(&LcNum::from(node_old.clone()).scale(-F::ONE));
+    let pieces = split_by_digit(cs, bits, delta)?;
+    top.iter()
+        .zip(pieces)
+        .enumerate()
+        .map(|(j, (t, piece))| {
+            let lc = LcNum::from(t.clone()).add(&piece);
+            let n = alloc(cs.namespace(|| format!("top{j}")), || {
+                lc.get_value().ok_or(SynthesisError::AssignmentMissing)
+            })?;
+            enforce_eq_lc(cs, &format!("top{j} eq"), lc.lc(F::ONE), &n);
+            Ok(n)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -657,6 +685,61 @@ mod tests {
         let mut forged = t.children(64);
         forged[2][5] += F::ONE;
         assert!(!run(&t, 64, 64, forged).0);
+    }
+
+    #[test]
+    fn top_update_matches_native_tree() {
+        use crate::tree::{Account, AccountTree, INDEX_BITS, PATH_LEVELS, TOP_NODES};
+        let pk = SecretKey::from_seed(&[9; 32]).public_key();
+        let mut t = AccountTree::new();
+        let filled = [0u32, 9, 1 << 18, 5 << 18, 0xfff_fff];
+        for (i, idx) in filled.iter().enumerate() {
+            let a = Account {
+                pubkey: pk,
+                balance: 10 + i as u64,
+                nonce: 0,
+            };
+            t.set(*idx, a);
+        }
+        // the path below the top, then the top update; `top_of` supplies the state's top
+        let run = |t: &AccountTree, index: u32, bits_of: u32, top: Vec<F>| {
+            let old = t.get(index);
+            let mut new_t = t.clone();
+            let mut a = old;
+            a.balance += 1;
+            new_t.set(index, a);
+            let mut cs = TestConstraintSystem::<F>::new();
+            let bits: Vec<bool> = (0..INDEX_BITS).map(|i| (bits_of >> i) & 1 == 1).collect();
+            let b = alloc_bits(&mut cs.namespace(|| "idx"), INDEX_BITS, Some(bits)).unwrap();
+            let lo = alloc(cs.namespace(|| "lo"), || Ok(old.hash())).unwrap();
+            let ln = alloc(cs.namespace(|| "ln"), || Ok(a.hash())).unwrap();
+            let top: Vec<Num> = top
+                .iter()
+                .enumerate()
+                .map(|(j, v)| alloc(cs.namespace(|| format!("t{j}")), || Ok(*v)).unwrap())
+                .collect();
+            let children = t.children(index)[..PATH_LEVELS].to_vec();
+            let (no, nn) =
+                merkle_update(&mut cs.namespace(|| "path"), &b, lo, ln, &children).unwrap();
+            let split = ARITY_BITS * PATH_LEVELS;
+            let out = update_top(&mut cs.namespace(|| "top"), &b[split..], &top, &no, &nn).unwrap();
+            let out: Vec<F> = out.iter().map(|n| n.get_value().unwrap()).collect();
+            (cs.is_satisfied(), out == new_t.top())
+        };
+        assert_eq!(t.top().len(), TOP_NODES);
+        for idx in filled.iter().chain(&[5u32, 3 << 18, 0x123_456]) {
+            assert_eq!(run(&t, *idx, *idx, t.top()), (true, true), "{idx}");
+        }
+        // the same path claimed under another top node (only the top digits differ)
+        assert!(!run(&t, 1 << 18, 5 << 18, t.top()).0);
+        // a state whose top node above the account is wrong
+        let mut top = t.top();
+        top[5] += F::ONE;
+        assert!(!run(&t, 5 << 18, 5 << 18, top).0);
+        // a wrong node elsewhere in the top does not matter to this access
+        let mut top = t.top();
+        top[6] += F::ONE;
+        assert!(run(&t, 5 << 18, 5 << 18, top).0);
     }
 
     #[test]

@@ -7,17 +7,20 @@
 //! by the SHA-256 of its bytes.
 //!
 //! ## Formats
-//! * proof: `"PZK1" | num_steps u32 LE | bincode(CompressedSNARK)` (bincode 2, legacy config).
+//! * proof: `"PZK2" | num_steps u32 LE | old_top | new_top | bincode(CompressedSNARK)` (bincode 2,
+//!   legacy config); `old_top`, `new_top`: the [`TOP_NODES`] tree nodes at level
+//!   [`PATH_LEVELS`](crate::tree::PATH_LEVELS) before and after, 32-byte canonical field
+//!   elements. The verifier hashes each to its root.
 //! * verifier key: `bincode(VerifierKey)`; `vk_digest = SHA-256(vk bytes)`.
-//! * public inputs: `z0 = [old_root, 0, 0, 0]`, `z_n = [new_root, data_hash, num_ops, fees]`.
+//! * public inputs: `z0 = [old_top, 0, 0, 0]`, `z_n = [new_top, data_hash, num_ops, fees]`.
 //! * parameter cache: `<dir>/proof-zk-<CIRCUIT_VERSION>-k<K>.params` =
 //!   `"PZKP" | SHA-256(payload) | payload`, payload = `bincode((pp, pk, vk))`; written to a
 //!   temporary file and renamed; a file whose hash does not match is regenerated.
 
-use crate::circuit::{RollupStep, SlotWitness};
+use crate::circuit::{initial_z, RollupStep, SlotWitness, Z_ACC, Z_COUNT, Z_FEES};
 use crate::error::{OpError, ZkError};
 use crate::ops::{BatchData, Op, PublicOp, KIND_DEPOSIT, KIND_TRANSFER};
-use crate::tree::AccountTree;
+use crate::tree::{root_of_top, AccountTree, TOP_NODES};
 use crate::F;
 use ff::{Field, PrimeField};
 use nova_snark::{
@@ -42,8 +45,10 @@ type Vk = VerifierKey<E1, E2, RollupStep, S1, S2>;
 type Snark = CompressedSNARK<E1, E2, RollupStep, S1, S2>;
 
 /// Bump when the circuit changes: it names the parameter cache files.
-pub const CIRCUIT_VERSION: &str = "v3";
-const PROOF_MAGIC: &[u8; 4] = b"PZK1";
+pub const CIRCUIT_VERSION: &str = "v4";
+const PROOF_MAGIC: &[u8; 4] = b"PZK2";
+/// Bytes of the proof header: magic, step count, old and new top nodes.
+const PROOF_HEADER: usize = 8 + 2 * 32 * TOP_NODES;
 const CACHE_MAGIC: &[u8; 4] = b"PZKP";
 /// Upper bound on a proof's size (the real ones are ~10-20 KB).
 pub const MAX_PROOF_BYTES: usize = 1 << 20;
@@ -310,14 +315,15 @@ pub struct ProveTimes {
     pub compress: Duration,
 }
 
-/// Prove prepared steps from `old_root`; returns the proof bytes, `z_n` and timings.
+/// Prove prepared steps from the state `old` they were built on; returns the proof bytes, `z_n`
+/// and timings.
 pub fn prove_steps(
     params: &ZkParams,
-    old_root: F,
+    old: &AccountTree,
     steps: &[RollupStep],
 ) -> Result<(Vec<u8>, Vec<F>, ProveTimes), ZkError> {
     let first = steps.first().ok_or(ZkError::EmptyBatch)?;
-    let z0 = [old_root, F::ZERO, F::ZERO, F::ZERO];
+    let z0 = initial_z(old);
     let t0 = Instant::now();
     let mut rs = RecursiveSNARK::new(&params.pp, first, &z0)?;
     for s in steps {
@@ -333,6 +339,9 @@ pub fn prove_steps(
     let mut proof = Vec::new();
     proof.extend_from_slice(PROOF_MAGIC);
     proof.extend_from_slice(&(steps.len() as u32).to_le_bytes());
+    for x in z0[..TOP_NODES].iter().chain(&zn[..TOP_NODES]) {
+        proof.extend_from_slice(x.to_repr().as_ref());
+    }
     proof.extend_from_slice(&encode(&snark)?);
     Ok((proof, zn, times))
 }
@@ -348,9 +357,10 @@ pub fn prove_batch(
     // One copy of the tree: it becomes the state only once the batch is proven.
     let mut work = tree.clone();
     let (steps, data) = build_steps_on(params.ops_per_step, &mut work, ops)?;
-    let (proof, zn, times) = prove_steps(params, old_root, &steps)?;
+    let (proof, zn, times) = prove_steps(params, tree, &steps)?;
     let data_hash = data.data_hash();
-    if zn[0] != work.root() || zn[1] != data_hash {
+    let new_root = work.root();
+    if root_of_top(&zn[..TOP_NODES]) != Some(new_root) || zn[Z_ACC] != data_hash {
         return Err(ZkError::Nova(
             "circuit output differs from the native state".into(),
         ));
@@ -359,7 +369,7 @@ pub fn prove_batch(
     *tree = work;
     Ok(BatchProof {
         old_root,
-        new_root: zn[0],
+        new_root,
         data_hash,
         num_ops: ops.len() as u64,
         fees,
@@ -420,7 +430,8 @@ impl Verifier {
         data_hash: &F,
         proof: &[u8],
     ) -> Result<Verified, ZkError> {
-        if proof.len() < 8 || proof.len() > MAX_PROOF_BYTES || &proof[..4] != PROOF_MAGIC {
+        if proof.len() < PROOF_HEADER || proof.len() > MAX_PROOF_BYTES || &proof[..4] != PROOF_MAGIC
+        {
             return Err(ZkError::Encoding("proof header"));
         }
         let mut n = [0u8; 4];
@@ -429,19 +440,34 @@ impl Verifier {
         if num_steps == 0 || num_steps > MAX_STEPS {
             return Err(ZkError::Encoding("proof step count"));
         }
-        let snark: Snark = decode_exact::<_, { 4 * MAX_PROOF_BYTES }>(&proof[8..], "proof body")?;
-        let z0 = [*old_root, F::ZERO, F::ZERO, F::ZERO];
+        let tops = proof[8..PROOF_HEADER]
+            .chunks_exact(32)
+            .map(|c| {
+                let mut r = <F as PrimeField>::Repr::default();
+                r.as_mut().copy_from_slice(c);
+                Option::<F>::from(F::from_repr(r)).ok_or(ZkError::Encoding("proof top node"))
+            })
+            .collect::<Result<Vec<F>, _>>()?;
+        let (old_top, new_top) = tops.split_at(TOP_NODES);
+        // The tops are bound to the roots by the hash; the proof binds them to the transition.
+        if root_of_top(old_top) != Some(*old_root) || root_of_top(new_top) != Some(*new_root) {
+            return Err(ZkError::PublicInputsMismatch);
+        }
+        let snark: Snark =
+            decode_exact::<_, { 4 * MAX_PROOF_BYTES }>(&proof[PROOF_HEADER..], "proof body")?;
+        let mut z0 = old_top.to_vec();
+        z0.extend([F::ZERO; 3]);
         // A malformed proof must never take the host down: contain any panic in the library.
         let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             snark.verify(&self.vk, num_steps as usize, &z0)
         }))
         .map_err(|_| ZkError::Verification("verifier panicked on malformed proof".into()))?;
         let zn = res.map_err(|e| ZkError::Verification(e.to_string()))?;
-        if zn.len() != 4 || zn[0] != *new_root || zn[1] != *data_hash {
+        if zn.len() != z0.len() || zn[..TOP_NODES] != *new_top || zn[Z_ACC] != *data_hash {
             return Err(ZkError::PublicInputsMismatch);
         }
-        let num_ops = small(&zn[2]).and_then(|x| u64::try_from(x).ok());
-        let fees = small(&zn[3]);
+        let num_ops = small(&zn[Z_COUNT]).and_then(|x| u64::try_from(x).ok());
+        let fees = small(&zn[Z_FEES]);
         match (num_ops, fees) {
             (Some(num_ops), Some(fees)) => Ok(Verified { num_ops, fees }),
             _ => Err(ZkError::PublicInputsMismatch),

@@ -24,6 +24,13 @@ pub const SIBLINGS: usize = NODE_ARITY - 1;
 const DIGIT_MASK: u32 = NODE_ARITY as u32 - 1;
 /// Number of leaves.
 pub const CAPACITY: u32 = 1 << INDEX_BITS;
+/// Levels at the top of the tree that the circuit does not hash per access: their nodes are in
+/// the Nova running state instead (see `circuit.rs`).
+pub const TOP_LEVELS: usize = 2;
+/// Nodes at level [`PATH_LEVELS`]: the tree part of the running state.
+pub const TOP_NODES: usize = 1 << (ARITY_BITS * TOP_LEVELS);
+/// Levels the circuit hashes per access, from the leaf up to a top node.
+pub const PATH_LEVELS: usize = DEPTH - TOP_LEVELS;
 
 /// An account: key, balance, nonce (the number of operations it has signed).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,7 +118,14 @@ impl AccountTree {
         self.accounts.is_empty()
     }
 
-    /// The children at each level on the path of `index`, leaves first (the circuit witness).
+    /// The [`TOP_NODES`] nodes at level [`PATH_LEVELS`], in position order.
+    pub fn top(&self) -> Vec<F> {
+        (0..TOP_NODES as u32)
+            .map(|pos| self.node(PATH_LEVELS, pos))
+            .collect()
+    }
+
+    /// The children at each level on the path of `index`, leaves first.
     /// Panics if `index >= CAPACITY` (callers check).
     pub fn children(&self, index: u32) -> Vec<[F; NODE_ARITY]> {
         assert!(index < CAPACITY);
@@ -169,6 +183,22 @@ fn digit(index: u32, level: usize) -> usize {
     ((index >> (ARITY_BITS * level)) & DIGIT_MASK) as usize
 }
 
+/// The root above `top` (the nodes at level [`PATH_LEVELS`] in position order), or `None` if
+/// there are not [`TOP_NODES`] of them.
+pub fn root_of_top(top: &[F]) -> Option<F> {
+    if top.len() != TOP_NODES {
+        return None;
+    }
+    let mut layer = top.to_vec();
+    while layer.len() > 1 {
+        layer = layer
+            .chunks_exact(NODE_ARITY)
+            .map(|c| hash_node(&std::array::from_fn(|j| c[j])))
+            .collect();
+    }
+    Some(layer[0])
+}
+
 /// The root reached from `leaf` at `index` with `siblings` (leaves first).
 pub fn root_from_path(leaf: F, index: u32, siblings: &[[F; SIBLINGS]]) -> F {
     siblings.iter().enumerate().fold(leaf, |h, (l, s)| {
@@ -206,6 +236,8 @@ mod tests {
             let a = t.get(idx);
             assert_eq!(root_from_path(a.hash(), idx, &t.siblings(idx)), t.root());
         }
+        assert_eq!(root_of_top(&t.top()), Some(t.root()));
+        assert_eq!(root_of_top(&t.top()[1..]), None);
         // wrong leaf or index does not reach the root
         let a = t.get(5);
         assert_ne!(root_from_path(a.hash(), 6, &t.siblings(5)), t.root());

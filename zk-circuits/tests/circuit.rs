@@ -2,9 +2,10 @@
 //! witness built without the native checks does not satisfy the circuit, so no proof of it can
 //! verify. One slot per step keeps these fast.
 
-use proof_zk::circuit::{check_step, RollupStep, SlotWitness};
+use proof_zk::circuit::{check_step, initial_z, RollupStep, SlotWitness, Z_ACC, Z_COUNT, Z_FEES};
 use proof_zk::ops::{PublicOp, KIND_NOOP};
 use proof_zk::prover::build_steps;
+use proof_zk::tree::{root_of_top, TOP_NODES};
 use proof_zk::{AccountTree, Op, OpError, SecretKey, ZkError, F};
 
 const ALICE: u32 = 1;
@@ -37,8 +38,8 @@ fn setup() -> AccountTree {
     t
 }
 
-fn z(t: &AccountTree) -> [F; 4] {
-    [t.root(), F::from(0u64), F::from(0u64), F::from(0u64)]
+fn z(t: &AccountTree) -> Vec<F> {
+    initial_z(t)
 }
 
 /// A witness for `op` applied to `t` without native checks.
@@ -51,7 +52,7 @@ fn unchecked(t: &AccountTree, op: &Op) -> RollupStep {
 }
 
 fn satisfied(t: &AccountTree, step: &RollupStep) -> bool {
-    check_step(step, z(t)).0
+    check_step(step, &z(t)).0
 }
 
 fn op_error(t: &AccountTree, op: Op) -> OpError {
@@ -75,15 +76,15 @@ fn valid_operations_satisfy_and_match_native_state() {
     let mut zi = z(&start);
     let mut constraints = 0;
     for s in &steps {
-        let (ok, n, out) = check_step(s, zi);
+        let (ok, n, out) = check_step(s, &zi);
         assert!(ok, "valid step unsatisfied");
         constraints = n;
         zi = out.unwrap();
     }
-    assert_eq!(zi[0], t.root());
-    assert_eq!(zi[1], data.data_hash());
-    assert_eq!(zi[2], F::from(3u64));
-    assert_eq!(zi[3], F::from(8u64));
+    assert_eq!(root_of_top(&zi[..TOP_NODES]), Some(t.root()));
+    assert_eq!(zi[Z_ACC], data.data_hash());
+    assert_eq!(zi[Z_COUNT], F::from(3u64));
+    assert_eq!(zi[Z_FEES], F::from(8u64));
     assert_eq!(t.get(ALICE).balance, 1_000_000 - 1_007 - 20 - 501);
     assert_eq!(t.get(ALICE).nonce, 3);
     assert_eq!(t.get(BOB).balance, 1_070);
@@ -97,17 +98,15 @@ fn valid_operations_satisfy_and_match_native_state() {
 #[test]
 fn noop_padding_changes_nothing() {
     let mut t = setup();
-    let root = t.root();
+    let mut zin = z(&t);
+    zin[Z_ACC..].copy_from_slice(&[F::from(5u64), F::from(2u64), F::from(9u64)]);
     let step = RollupStep {
         slots: vec![SlotWitness::noop(&mut t)],
     };
     assert_eq!(step.slots[0].op.kind, KIND_NOOP);
-    let (ok, _, out) = check_step(&step, [root, F::from(5u64), F::from(2u64), F::from(9u64)]);
+    let (ok, _, out) = check_step(&step, &zin);
     assert!(ok);
-    assert_eq!(
-        out.unwrap(),
-        [root, F::from(5u64), F::from(2u64), F::from(9u64)]
-    );
+    assert_eq!(out.unwrap(), zin);
 }
 
 #[test]
@@ -169,9 +168,13 @@ fn wrong_old_root_is_rejected() {
     let t = setup();
     let step = unchecked(&t, &Op::transfer(&a, ALICE, BOB, 10, 0, 0).unwrap());
     assert!(satisfied(&t, &step));
+    // the top node above both accounts, and one that is not above them
     let mut zin = z(&t);
     zin[0] += F::from(1u64);
-    assert!(!check_step(&step, zin).0);
+    assert!(!check_step(&step, &zin).0);
+    let mut zin = z(&t);
+    zin[TOP_NODES - 1] += F::from(1u64);
+    assert!(check_step(&step, &zin).0);
 }
 
 #[test]

@@ -184,7 +184,7 @@ fn invalid_witness_yields_no_verifying_proof() {
         slots: vec![slot, pad],
     }];
     let data = BatchData { ops: vec![pub_op] };
-    match prove_steps(p, old_root, &steps) {
+    match prove_steps(p, &tree, &steps) {
         Err(_) => {}
         Ok((proof, _, _)) => {
             let r = verify(

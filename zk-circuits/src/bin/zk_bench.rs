@@ -2,10 +2,10 @@
 //!
 //! `zk-bench [--k OPS_PER_STEP] [--transfers N] [--params DIR]`
 
-use proof_zk::circuit::{check_step, RollupStep, SlotWitness};
+use proof_zk::circuit::{check_step, initial_z, RollupStep, SlotWitness};
 use proof_zk::prover::{Verifier, ZkParams};
 use proof_zk::tree::Account;
-use proof_zk::{prove_batch, AccountTree, BatchData, Op, SecretKey, F};
+use proof_zk::{prove_batch, AccountTree, BatchData, Op, SecretKey};
 use std::time::Instant;
 
 fn arg(name: &str, default: usize) -> usize {
@@ -60,10 +60,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let op = Op::transfer(&users[0], 0, 4099, 5, 1, 0)?;
     let mut w = tree.clone();
     let slot = SlotWitness::apply(&mut w, &op.public()?, op.signature().map(|s| s.0));
-    let (ok, slot_constraints, _) = check_step(
-        &RollupStep { slots: vec![slot] },
-        [tree.root(), F::from(0u64), F::from(0u64), F::from(0u64)],
-    );
+    let (ok, slot_constraints, _) =
+        check_step(&RollupStep { slots: vec![slot] }, &initial_z(&tree));
     assert!(ok);
     println!("step circuit per operation slot: {slot_constraints} constraints");
     println!(
