@@ -1,5 +1,5 @@
 //! The Nova step circuit: `K` operation slots per step over the running state
-//! `z = [top_0 … top_63, data_acc, op_count, fee_total]`, where `top` are the tree's nodes at level
+//! `z = [top_0 … top_63, data_acc, op_count, fee_total, rollup]`, where `top` are the tree's nodes at level
 //! [`PATH_LEVELS`] (two levels below the root). Carrying them in the state instead of the root saves
 //! re-hashing the top two levels on each of a slot's four paths (8 of 32 node hashes); the
 //! verifier hashes `top` to the root natively.
@@ -15,7 +15,8 @@
 //!    the top node;
 //! 5. signature: the signer key is leaf A's key (or the generator for unsigned kinds), must be on
 //!    the curve, and `s·G == R + c·pk` with `c` from `Poseidon_Challenge(R.x, pk.x, word +
-//!    nonce·2^98, e1)` where `nonce` is leaf A's current nonce (so a signature cannot be replayed);
+//!    nonce·2^98 + rollup·2^162, e1)` where `nonce` is leaf A's current nonce (so a signature
+//!    cannot be replayed) and `rollup` the state's rollup id (nor replayed in another rollup);
 //! 6. leaf B (`to`): proves the old leaf under the top after step 4, credits `(dep + tr)·amount`
 //!    with a 64-bit range check, a deposit sets the key if the account is empty (else it must
 //!    match), and a transfer's receiver must hold a key (a curve point).
@@ -23,8 +24,8 @@
 use crate::gadgets::*;
 use crate::hash::{hash4_gadget, Domain, NODE_ARITY};
 use crate::ops::{
-    PublicOp, AMOUNT_MANTISSA_BITS, EXP_BITS, FEE_MANTISSA_BITS, KIND_DEPOSIT, KIND_TRANSFER,
-    KIND_WITHDRAW, WORD_BITS,
+    PublicOp, RollupId, AMOUNT_MANTISSA_BITS, EXP_BITS, FEE_MANTISSA_BITS, KIND_DEPOSIT,
+    KIND_TRANSFER, KIND_WITHDRAW, ROLLUP_SHIFT, WORD_BITS,
 };
 use crate::schnorr::{generator, PublicKey, SecretKey, Signature};
 use crate::tree::{Account, AccountTree, ARITY_BITS, INDEX_BITS, PATH_LEVELS, TOP_NODES};
@@ -87,8 +88,14 @@ pub struct SlotWitness {
 
 impl SlotWitness {
     /// Apply `op` to `tree` exactly as the circuit does (no validity checks: balances wrap, which
-    /// the circuit's range checks then refuse) and return the slot's witness.
-    pub fn apply(tree: &mut AccountTree, op: &PublicOp, sig: Option<Signature>) -> SlotWitness {
+    /// the circuit's range checks then refuse) and return the slot's witness. `rollup` is only
+    /// used to sign unsigned kinds with the unit key.
+    pub fn apply(
+        tree: &mut AccountTree,
+        rollup: RollupId,
+        op: &PublicOp,
+        sig: Option<Signature>,
+    ) -> SlotWitness {
         let amount = op.amount().unwrap_or(u64::MAX);
         let fee = if op.needs_sig() {
             op.fee().unwrap_or(u64::MAX)
@@ -118,7 +125,7 @@ impl SlotWitness {
         }
         let sig = match sig {
             Some(s) if op.needs_sig() => s,
-            _ => unit_key().sign(op.sig_word(acct_a.nonce), op.extra[0]),
+            _ => unit_key().sign(op.sig_word(rollup, acct_a.nonce), op.extra[0]),
         };
         SlotWitness {
             op: *op,
@@ -131,8 +138,8 @@ impl SlotWitness {
     }
 
     /// A padding slot on `tree` (changes nothing).
-    pub fn noop(tree: &mut AccountTree) -> SlotWitness {
-        SlotWitness::apply(tree, &PublicOp::NOOP, None)
+    pub fn noop(tree: &mut AccountTree, rollup: RollupId) -> SlotWitness {
+        SlotWitness::apply(tree, rollup, &PublicOp::NOOP, None)
     }
 }
 
@@ -159,7 +166,9 @@ impl RollupStep {
     pub fn blank(k: usize) -> RollupStep {
         let mut t = AccountTree::new();
         RollupStep {
-            slots: (0..k).map(|_| SlotWitness::noop(&mut t)).collect(),
+            slots: (0..k)
+                .map(|_| SlotWitness::noop(&mut t, RollupId(0)))
+                .collect(),
         }
     }
 }
@@ -170,13 +179,16 @@ pub const Z_ACC: usize = TOP_NODES;
 pub const Z_COUNT: usize = TOP_NODES + 1;
 /// Position of the fee total in `z`.
 pub const Z_FEES: usize = TOP_NODES + 2;
-/// The running state's length: the top nodes, accumulator, count and fees.
-pub const ARITY: usize = TOP_NODES + 3;
+/// Position of the rollup id in `z` (passed through every step unchanged).
+pub const Z_ROLLUP: usize = TOP_NODES + 3;
+/// The running state's length: the top nodes, accumulator, count, fees and rollup id.
+pub const ARITY: usize = TOP_NODES + 4;
 
-/// The running state before the first step on `tree`: its top nodes and zeros.
-pub fn initial_z(tree: &AccountTree) -> Vec<F> {
+/// The running state before the first step of `rollup` on `tree`: its top nodes, zeros and the
+/// rollup id.
+pub fn initial_z(tree: &AccountTree, rollup: RollupId) -> Vec<F> {
     let mut z = tree.top();
-    z.extend([F::ZERO; 3]);
+    z.extend([F::ZERO, F::ZERO, F::ZERO, F::from(u64::from(rollup.0))]);
     z
 }
 
@@ -198,12 +210,13 @@ impl StepCircuit<F> for RollupStep {
             acc: z[Z_ACC].clone(),
             count: z[Z_COUNT].clone(),
             fees: z[Z_FEES].clone(),
+            rollup: z[Z_ROLLUP].clone(),
         };
         for (i, w) in self.slots.iter().enumerate() {
             state = synthesize_slot(&mut cs.namespace(|| format!("slot{i}")), w, state)?;
         }
         let mut out = state.top;
-        out.extend([state.acc, state.count, state.fees]);
+        out.extend([state.acc, state.count, state.fees, state.rollup]);
         Ok(out)
     }
 }
@@ -240,6 +253,7 @@ struct State {
     acc: Num,
     count: Num,
     fees: Num,
+    rollup: Num,
 }
 
 /// Bits of an index below the top nodes (the hashed path's digits).
@@ -253,6 +267,7 @@ fn synthesize_slot<CS: ConstraintSystem<F>>(
         acc,
         count,
         fees,
+        rollup,
     }: State,
 ) -> Result<State, SynthesisError> {
     let op = &w.op;
@@ -398,7 +413,11 @@ fn synthesize_slot<CS: ConstraintSystem<F>>(
     on_curve(&mut cs.namespace(|| "pk on curve"), &pk)?;
     let sig_word = sum(
         cs.namespace(|| "sig word"),
-        &[(&word, one), (&noncea, pow2(WORD_BITS))],
+        &[
+            (&word, one),
+            (&noncea, pow2(WORD_BITS)),
+            (&rollup, pow2(ROLLUP_SHIFT)),
+        ],
     )?;
     let r = Pt {
         x: alloc(cs.namespace(|| "R.x"), || Ok(w.sig.rx))?,
@@ -484,6 +503,7 @@ fn synthesize_slot<CS: ConstraintSystem<F>>(
         acc: acc2,
         count: count2,
         fees: fees2,
+        rollup,
     })
 }
 

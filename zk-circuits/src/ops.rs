@@ -50,6 +50,14 @@ pub const FEE_BITS: usize = FEE_MANTISSA_BITS + EXP_BITS;
 pub const WORD_BITS: usize = 2 + 24 + 24 + AMOUNT_BITS + FEE_BITS;
 /// Bytes a transfer takes in the DA encoding.
 pub const TRANSFER_DA_BYTES: usize = 12;
+/// Bit position of the rollup id in the signed message: after the word and the 64-bit nonce.
+pub const ROLLUP_SHIFT: usize = WORD_BITS + 64;
+
+/// Which rollup an operation is for. It is part of every signed message (and a public input of
+/// the proof), so a signature made for one rollup does not verify in another that shares keys
+/// and nonces. Assigned by the chain, e.g. per verifier contract.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RollupId(pub u32);
 
 fn pack_float(v: u64, mantissa_bits: usize) -> Option<u64> {
     let mut m = v;
@@ -152,9 +160,11 @@ impl PublicOp {
     pub fn word(&self) -> F {
         F::from_u128(self.word_u128())
     }
-    /// The signed message's first element: `word + nonce·2^98`.
-    pub fn sig_word(&self, nonce: u64) -> F {
-        self.word() + F::from(nonce) * pow2(WORD_BITS)
+    /// The signed message's first element: `word + nonce·2^98 + rollup·2^162` (194 bits).
+    pub fn sig_word(&self, rollup: RollupId, nonce: u64) -> F {
+        self.word()
+            + F::from(nonce) * pow2(WORD_BITS)
+            + F::from(u64::from(rollup.0)) * pow2(ROLLUP_SHIFT)
     }
     pub fn amount(&self) -> Option<u64> {
         unpack_amount(self.amount_packed)
@@ -176,9 +186,10 @@ fn check_index(i: u32) -> Result<(), OpError> {
 }
 
 impl Op {
-    /// Build and sign a transfer.
+    /// Build and sign a transfer in `rollup`.
     pub fn transfer(
         sk: &SecretKey,
+        rollup: RollupId,
         from: u32,
         to: u32,
         amount: u64,
@@ -195,14 +206,15 @@ impl Op {
         };
         let p = op.public()?;
         if let Op::Transfer { sig, .. } = &mut op {
-            *sig = sk.sign(p.sig_word(nonce), F::ZERO);
+            *sig = sk.sign(p.sig_word(rollup, nonce), F::ZERO);
         }
         Ok(op)
     }
 
-    /// Build and sign a withdrawal.
+    /// Build and sign a withdrawal from `rollup`.
     pub fn withdraw(
         sk: &SecretKey,
+        rollup: RollupId,
         from: u32,
         amount: u64,
         fee: u64,
@@ -219,7 +231,7 @@ impl Op {
         };
         let p = op.public()?;
         if let Op::Withdraw { sig, .. } = &mut op {
-            *sig = sk.sign(p.sig_word(nonce), recipient);
+            *sig = sk.sign(p.sig_word(rollup, nonce), recipient);
         }
         Ok(op)
     }
@@ -508,9 +520,18 @@ mod tests {
                 pubkey: pk,
                 amount: 5_000_000,
             },
-            Op::transfer(&sk, 7, 9, 1234, 10, 0).unwrap(),
-            Op::transfer(&sk, 7, (1 << 24) - 1, 1_000_000_000_000, 2500, 1).unwrap(),
-            Op::withdraw(&sk, 7, 100, 1, 2, F::from(0xabcdu64)).unwrap(),
+            Op::transfer(&sk, RollupId(3), 7, 9, 1234, 10, 0).unwrap(),
+            Op::transfer(
+                &sk,
+                RollupId(3),
+                7,
+                (1 << 24) - 1,
+                1_000_000_000_000,
+                2500,
+                1,
+            )
+            .unwrap(),
+            Op::withdraw(&sk, RollupId(3), 7, 100, 1, 2, F::from(0xabcdu64)).unwrap(),
         ];
         let d = BatchData::from_ops(&ops).unwrap();
         let bytes = d.encode();

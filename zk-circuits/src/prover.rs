@@ -12,14 +12,15 @@
 //!   [`PATH_LEVELS`](crate::tree::PATH_LEVELS) before and after, 32-byte canonical field
 //!   elements. The verifier hashes each to its root.
 //! * verifier key: `bincode(VerifierKey)`; `vk_digest = SHA-256(vk bytes)`.
-//! * public inputs: `z0 = [old_top, 0, 0, 0]`, `z_n = [new_top, data_hash, num_ops, fees]`.
+//! * public inputs: `z0 = [old_top, 0, 0, 0, rollup]`,
+//!   `z_n = [new_top, data_hash, num_ops, fees, rollup]`.
 //! * parameter cache: `<dir>/proof-zk-<CIRCUIT_VERSION>-k<K>.params` =
 //!   `"PZKP" | SHA-256(payload) | payload`, payload = `bincode((pp, pk, vk))`; written to a
 //!   temporary file and renamed; a file whose hash does not match is regenerated.
 
-use crate::circuit::{initial_z, RollupStep, SlotWitness, Z_ACC, Z_COUNT, Z_FEES};
+use crate::circuit::{initial_z, RollupStep, SlotWitness, Z_ACC, Z_COUNT, Z_FEES, Z_ROLLUP};
 use crate::error::{OpError, ZkError};
-use crate::ops::{BatchData, Op, PublicOp, KIND_DEPOSIT, KIND_TRANSFER};
+use crate::ops::{BatchData, Op, PublicOp, RollupId, KIND_DEPOSIT, KIND_TRANSFER};
 use crate::tree::{root_of_top, AccountTree, TOP_NODES};
 use crate::F;
 use ff::{Field, PrimeField};
@@ -45,7 +46,7 @@ type Vk = VerifierKey<E1, E2, RollupStep, S1, S2>;
 type Snark = CompressedSNARK<E1, E2, RollupStep, S1, S2>;
 
 /// Bump when the circuit changes: it names the parameter cache files.
-pub const CIRCUIT_VERSION: &str = "v4";
+pub const CIRCUIT_VERSION: &str = "v5";
 const PROOF_MAGIC: &[u8; 4] = b"PZK2";
 /// Bytes of the proof header: magic, step count, old and new top nodes.
 const PROOF_HEADER: usize = 8 + 2 * 32 * TOP_NODES;
@@ -192,6 +193,7 @@ impl ZkParams {
 /// A proven batch: its public inputs, DA bytes and proof bytes.
 #[derive(Clone, Debug)]
 pub struct BatchProof {
+    pub rollup: RollupId,
     pub old_root: F,
     pub new_root: F,
     pub data_hash: F,
@@ -208,7 +210,7 @@ pub struct BatchProof {
 }
 
 /// Native validity rules (the circuit enforces the same): see [`OpError`].
-fn validate(tree: &AccountTree, op: &Op, p: &PublicOp) -> Result<(), OpError> {
+fn validate(tree: &AccountTree, rollup: RollupId, op: &Op, p: &PublicOp) -> Result<(), OpError> {
     let amount = p.amount().ok_or(OpError::AmountNotPackable(0))?;
     let mut after_a = None;
     if let Some((sig, nonce)) = op.signature() {
@@ -225,7 +227,7 @@ fn validate(tree: &AccountTree, op: &Op, p: &PublicOp) -> Result<(), OpError> {
                 got: nonce,
             });
         }
-        if !sig.verify(&a.pubkey, p.sig_word(nonce), p.extra[0]) {
+        if !sig.verify(&a.pubkey, p.sig_word(rollup, nonce), p.extra[0]) {
             return Err(OpError::BadSignature);
         }
         let fee = p.fee().ok_or(OpError::FeeNotPackable(0))?;
@@ -267,15 +269,16 @@ fn validate(tree: &AccountTree, op: &Op, p: &PublicOp) -> Result<(), OpError> {
     Ok(())
 }
 
-/// Build the step witnesses for `ops` on `tree` (checking every rule natively first) and
-/// return them with the batch data. `tree` is updated only on success.
+/// Build the step witnesses for `ops` of `rollup` on `tree` (checking every rule natively first)
+/// and return them with the batch data. `tree` is updated only on success.
 pub fn build_steps(
     ops_per_step: usize,
+    rollup: RollupId,
     tree: &mut AccountTree,
     ops: &[Op],
 ) -> Result<(Vec<RollupStep>, BatchData), ZkError> {
     let mut work = tree.clone();
-    let built = build_steps_on(ops_per_step, &mut work, ops)?;
+    let built = build_steps_on(ops_per_step, rollup, &mut work, ops)?;
     *tree = work;
     Ok(built)
 }
@@ -284,6 +287,7 @@ pub fn build_steps(
 /// callers pass a copy they can drop.
 fn build_steps_on(
     ops_per_step: usize,
+    rollup: RollupId,
     work: &mut AccountTree,
     ops: &[Op],
 ) -> Result<(Vec<RollupStep>, BatchData), ZkError> {
@@ -293,11 +297,16 @@ fn build_steps_on(
     let data = BatchData::from_ops(ops)?;
     let mut slots = Vec::with_capacity(ops.len().div_ceil(ops_per_step) * ops_per_step);
     for (index, (op, p)) in ops.iter().zip(&data.ops).enumerate() {
-        validate(work, op, p).map_err(|source| ZkError::Op { index, source })?;
-        slots.push(SlotWitness::apply(work, p, op.signature().map(|s| s.0)));
+        validate(work, rollup, op, p).map_err(|source| ZkError::Op { index, source })?;
+        slots.push(SlotWitness::apply(
+            work,
+            rollup,
+            p,
+            op.signature().map(|s| s.0),
+        ));
     }
     while slots.len() % ops_per_step != 0 {
-        slots.push(SlotWitness::noop(work));
+        slots.push(SlotWitness::noop(work, rollup));
     }
     let steps = slots
         .chunks(ops_per_step)
@@ -315,15 +324,16 @@ pub struct ProveTimes {
     pub compress: Duration,
 }
 
-/// Prove prepared steps from the state `old` they were built on; returns the proof bytes, `z_n`
-/// and timings.
+/// Prove prepared steps of `rollup` from the state `old` they were built on; returns the proof
+/// bytes, `z_n` and timings.
 pub fn prove_steps(
     params: &ZkParams,
+    rollup: RollupId,
     old: &AccountTree,
     steps: &[RollupStep],
 ) -> Result<(Vec<u8>, Vec<F>, ProveTimes), ZkError> {
     let first = steps.first().ok_or(ZkError::EmptyBatch)?;
-    let z0 = initial_z(old);
+    let z0 = initial_z(old, rollup);
     let t0 = Instant::now();
     let mut rs = RecursiveSNARK::new(&params.pp, first, &z0)?;
     for s in steps {
@@ -346,18 +356,19 @@ pub fn prove_steps(
     Ok((proof, zn, times))
 }
 
-/// Prove that `ops` (ordered deposits, transfers, withdrawals) move `tree` from its current
-/// root to a new one. On success `tree` holds the new state.
+/// Prove that `ops` (ordered deposits, transfers, withdrawals) of `rollup` move `tree` from its
+/// current root to a new one. On success `tree` holds the new state.
 pub fn prove_batch(
     params: &ZkParams,
+    rollup: RollupId,
     tree: &mut AccountTree,
     ops: &[Op],
 ) -> Result<BatchProof, ZkError> {
     let old_root = tree.root();
     // One copy of the tree: it becomes the state only once the batch is proven.
     let mut work = tree.clone();
-    let (steps, data) = build_steps_on(params.ops_per_step, &mut work, ops)?;
-    let (proof, zn, times) = prove_steps(params, tree, &steps)?;
+    let (steps, data) = build_steps_on(params.ops_per_step, rollup, &mut work, ops)?;
+    let (proof, zn, times) = prove_steps(params, rollup, tree, &steps)?;
     let data_hash = data.data_hash();
     let new_root = work.root();
     if root_of_top(&zn[..TOP_NODES]) != Some(new_root) || zn[Z_ACC] != data_hash {
@@ -368,6 +379,7 @@ pub fn prove_batch(
     let fees = data.total_fees().ok_or(ZkError::Encoding("fee"))?;
     *tree = work;
     Ok(BatchProof {
+        rollup,
         old_root,
         new_root,
         data_hash,
@@ -422,9 +434,11 @@ impl Verifier {
         self.vk_digest
     }
 
-    /// Verify `proof` for the transition `old_root -> new_root` with public data `data_hash`.
+    /// Verify `proof` for `rollup`'s transition `old_root -> new_root` with public data
+    /// `data_hash`.
     pub fn verify(
         &self,
+        rollup: RollupId,
         old_root: &F,
         new_root: &F,
         data_hash: &F,
@@ -456,14 +470,18 @@ impl Verifier {
         let snark: Snark =
             decode_exact::<_, { 4 * MAX_PROOF_BYTES }>(&proof[PROOF_HEADER..], "proof body")?;
         let mut z0 = old_top.to_vec();
-        z0.extend([F::ZERO; 3]);
+        z0.extend([F::ZERO, F::ZERO, F::ZERO, F::from(u64::from(rollup.0))]);
         // A malformed proof must never take the host down: contain any panic in the library.
         let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             snark.verify(&self.vk, num_steps as usize, &z0)
         }))
         .map_err(|_| ZkError::Verification("verifier panicked on malformed proof".into()))?;
         let zn = res.map_err(|e| ZkError::Verification(e.to_string()))?;
-        if zn.len() != z0.len() || zn[..TOP_NODES] != *new_top || zn[Z_ACC] != *data_hash {
+        if zn.len() != z0.len()
+            || zn[..TOP_NODES] != *new_top
+            || zn[Z_ACC] != *data_hash
+            || zn[Z_ROLLUP] != z0[Z_ROLLUP]
+        {
             return Err(ZkError::PublicInputsMismatch);
         }
         let num_ops = small(&zn[Z_COUNT]).and_then(|x| u64::try_from(x).ok());
@@ -483,12 +501,13 @@ impl Verifier {
 pub fn verify(
     vk_digest: &[u8; 32],
     vk_bytes: &[u8],
+    rollup: RollupId,
     old_root: &F,
     new_root: &F,
     data_hash: &F,
     proof: &[u8],
 ) -> Result<Verified, ZkError> {
-    verifier_for(vk_digest, vk_bytes)?.verify(old_root, new_root, data_hash, proof)
+    verifier_for(vk_digest, vk_bytes)?.verify(rollup, old_root, new_root, data_hash, proof)
 }
 
 /// How many decoded verifier keys `verify` keeps (a handful of rollups, each large).

@@ -5,11 +5,13 @@
 use proof_zk::circuit::SlotWitness;
 use proof_zk::prover::{build_steps, prove_steps, ZkParams};
 use proof_zk::{
-    exit_proof, prove_batch, verify, verify_exit, AccountTree, BatchData, Op, SecretKey, ZkError, F,
+    exit_proof, prove_batch, verify, verify_exit, AccountTree, BatchData, Op, RollupId, SecretKey,
+    ZkError, F,
 };
 use std::path::PathBuf;
 
 const K: usize = 2;
+const ROLLUP: RollupId = RollupId(7);
 
 fn params() -> &'static ZkParams {
     static P: std::sync::OnceLock<ZkParams> = std::sync::OnceLock::new();
@@ -48,12 +50,12 @@ fn prove_verify_and_reject_tampering() {
             pubkey: bob.public_key(),
             amount: 10,
         },
-        Op::transfer(&alice, 0, 5, 250_000, 100, 0).unwrap(),
-        Op::transfer(&bob, 5, 0, 20, 0, 0).unwrap(),
-        Op::withdraw(&alice, 0, 1000, 1, 1, F::from(0xc0ffeeu64)).unwrap(),
+        Op::transfer(&alice, ROLLUP, 0, 5, 250_000, 100, 0).unwrap(),
+        Op::transfer(&bob, ROLLUP, 5, 0, 20, 0, 0).unwrap(),
+        Op::withdraw(&alice, ROLLUP, 0, 1000, 1, 1, F::from(0xc0ffeeu64)).unwrap(),
     ];
     let old_root = tree.root();
-    let bp = prove_batch(p, &mut tree, &ops).unwrap();
+    let bp = prove_batch(p, ROLLUP, &mut tree, &ops).unwrap();
     assert_eq!(bp.old_root, old_root);
     assert_eq!(bp.new_root, tree.root());
     assert_eq!(bp.num_steps, 3);
@@ -67,6 +69,7 @@ fn prove_verify_and_reject_tampering() {
     let v = verify(
         &digest,
         p.vk_bytes(),
+        ROLLUP,
         &old_root,
         &bp.new_root,
         &bp.data_hash,
@@ -78,7 +81,9 @@ fn prove_verify_and_reject_tampering() {
 
     // the rest of the checks reuse one decoded verifier key
     let vr = p.verifier();
-    let verify = |_: &[u8; 32], _: &[u8], o: &F, n: &F, d: &F, pr: &[u8]| vr.verify(o, n, d, pr);
+    let verify = |_: &[u8; 32], _: &[u8], r: RollupId, o: &F, n: &F, d: &F, pr: &[u8]| {
+        vr.verify(r, o, n, d, pr)
+    };
     // other public inputs
     let other = F::from(1234u64);
     for (o, n, d) in [
@@ -86,8 +91,21 @@ fn prove_verify_and_reject_tampering() {
         (old_root, other, bp.data_hash),
         (old_root, bp.new_root, other),
     ] {
-        assert!(verify(&digest, p.vk_bytes(), &o, &n, &d, &bp.proof).is_err());
+        assert!(verify(&digest, p.vk_bytes(), ROLLUP, &o, &n, &d, &bp.proof).is_err());
     }
+    // the same proof for another rollup
+    assert!(matches!(
+        verify(
+            &digest,
+            p.vk_bytes(),
+            RollupId(8),
+            &old_root,
+            &bp.new_root,
+            &bp.data_hash,
+            &bp.proof
+        ),
+        Err(ZkError::Verification(_))
+    ));
     // tampered DA bytes give another data hash, which the proof does not match
     let mut da = bp.data.clone();
     let last = da.len() - 1;
@@ -96,6 +114,7 @@ fn prove_verify_and_reject_tampering() {
         assert!(verify(
             &digest,
             p.vk_bytes(),
+            ROLLUP,
             &old_root,
             &bp.new_root,
             &t.data_hash(),
@@ -112,6 +131,7 @@ fn prove_verify_and_reject_tampering() {
             verify(
                 &digest,
                 p.vk_bytes(),
+                ROLLUP,
                 &old_root,
                 &bp.new_root,
                 &bp.data_hash,
@@ -124,6 +144,7 @@ fn prove_verify_and_reject_tampering() {
     assert!(verify(
         &digest,
         p.vk_bytes(),
+        ROLLUP,
         &old_root,
         &bp.new_root,
         &bp.data_hash,
@@ -137,6 +158,7 @@ fn prove_verify_and_reject_tampering() {
         proof_zk::verify(
             &bad,
             p.vk_bytes(),
+            ROLLUP,
             &old_root,
             &bp.new_root,
             &bp.data_hash,
@@ -152,8 +174,8 @@ fn prove_verify_and_reject_tampering() {
 
     // an invalid batch is refused and leaves the tree as it was
     let root = tree.root();
-    let overdraft = Op::transfer(&bob, 5, 0, 1_000_000, 0, 1).unwrap();
-    assert!(prove_batch(p, &mut tree, &[overdraft]).is_err());
+    let overdraft = Op::transfer(&bob, ROLLUP, 5, 0, 1_000_000, 0, 1).unwrap();
+    assert!(prove_batch(p, ROLLUP, &mut tree, &[overdraft]).is_err());
     assert_eq!(tree.root(), root);
 }
 
@@ -165,6 +187,7 @@ fn invalid_witness_yields_no_verifying_proof() {
     let mut tree = AccountTree::new();
     build_steps(
         K,
+        ROLLUP,
         &mut tree,
         &[Op::Deposit {
             to: 1,
@@ -175,21 +198,22 @@ fn invalid_witness_yields_no_verifying_proof() {
     .unwrap();
     let old_root = tree.root();
     // Mallory signs a transfer out of Alice's account; the operator bypasses the native checks.
-    let forged = Op::transfer(&mallory, 1, 2, 100, 0, 0).unwrap();
+    let forged = Op::transfer(&mallory, ROLLUP, 1, 2, 100, 0, 0).unwrap();
     let pub_op = forged.public().unwrap();
     let mut work = tree.clone();
-    let slot = SlotWitness::apply(&mut work, &pub_op, forged.signature().map(|s| s.0));
-    let pad = SlotWitness::noop(&mut work);
+    let slot = SlotWitness::apply(&mut work, ROLLUP, &pub_op, forged.signature().map(|s| s.0));
+    let pad = SlotWitness::noop(&mut work, ROLLUP);
     let steps = vec![proof_zk::circuit::RollupStep {
         slots: vec![slot, pad],
     }];
     let data = BatchData { ops: vec![pub_op] };
-    match prove_steps(p, &tree, &steps) {
+    match prove_steps(p, ROLLUP, &tree, &steps) {
         Err(_) => {}
         Ok((proof, _, _)) => {
             let r = verify(
                 &p.vk_digest(),
                 p.vk_bytes(),
+                ROLLUP,
                 &old_root,
                 &work.root(),
                 &data.data_hash(),

@@ -5,7 +5,9 @@
 use proof_zk::circuit::{check_step, initial_z, RollupStep, SlotWitness};
 use proof_zk::prover::{Verifier, ZkParams};
 use proof_zk::tree::Account;
-use proof_zk::{prove_batch, AccountTree, BatchData, Op, SecretKey};
+use proof_zk::{prove_batch, AccountTree, BatchData, Op, RollupId, SecretKey};
+
+const ROLLUP: RollupId = RollupId(1);
 use std::time::Instant;
 
 fn arg(name: &str, default: usize) -> usize {
@@ -57,11 +59,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             },
         );
     }
-    let op = Op::transfer(&users[0], 0, 4099, 5, 1, 0)?;
+    let op = Op::transfer(&users[0], ROLLUP, 0, 4099, 5, 1, 0)?;
     let mut w = tree.clone();
-    let slot = SlotWitness::apply(&mut w, &op.public()?, op.signature().map(|s| s.0));
+    let slot = SlotWitness::apply(&mut w, ROLLUP, &op.public()?, op.signature().map(|s| s.0));
     let (ok, slot_constraints, _) =
-        check_step(&RollupStep { slots: vec![slot] }, &initial_z(&tree));
+        check_step(&RollupStep { slots: vec![slot] }, &initial_z(&tree, ROLLUP));
     assert!(ok);
     println!("step circuit per operation slot: {slot_constraints} constraints");
     println!(
@@ -77,6 +79,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let to = (i * 7 + 3) % users.len();
         ops.push(Op::transfer(
             &users[from],
+            ROLLUP,
             from as u32 * 4099,
             to as u32 * 4099,
             1000 + i as u64,
@@ -86,7 +89,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         nonces[from] += 1;
     }
     let t = Instant::now();
-    let bp = prove_batch(&params, &mut tree, &ops)?;
+    let bp = prove_batch(&params, ROLLUP, &mut tree, &ops)?;
     let total = t.elapsed();
     let witness = total - bp.times.recursive - bp.times.compress;
     println!(
@@ -119,7 +122,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let runs = 5;
     let t = Instant::now();
     for _ in 0..runs {
-        v.verify(&bp.old_root, &bp.new_root, &bp.data_hash, &bp.proof)?;
+        v.verify(ROLLUP, &bp.old_root, &bp.new_root, &bp.data_hash, &bp.proof)?;
     }
     let per = t.elapsed() / runs;
     println!("verify: {per:.2?} per proof (verifier key decode {decode:.2?}, once)");
