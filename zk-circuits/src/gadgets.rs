@@ -647,12 +647,12 @@ mod tests {
 
     /// The Merkle update reproduces the native old and new roots at every digit position, and
     /// a witness with the wrong position or a forged sibling does not reach the old root.
-    #[test]
-    fn merkle_update_matches_native_tree() {
-        use crate::tree::{Account, AccountTree, INDEX_BITS};
-        let pk = SecretKey::from_seed(&[8; 32]).public_key();
+    use crate::tree::{Account, AccountTree, INDEX_BITS};
+
+    /// A tree with an account at each of `filled` (key from `seed`, balances 10, 11, …).
+    fn filled_tree(seed: u8, filled: &[u32]) -> AccountTree {
+        let pk = SecretKey::from_seed(&[seed; 32]).public_key();
         let mut t = AccountTree::new();
-        let filled = [0u32, 1, 7, 8, 63, 64, 4095, 0xfff_fff];
         for (i, idx) in filled.iter().enumerate() {
             let a = Account {
                 pubkey: pk,
@@ -661,17 +661,35 @@ mod tests {
             };
             t.set(*idx, a);
         }
+        t
+    }
+
+    /// A constraint system holding the bits of `bits_of` and the old and new leaf hashes of
+    /// `index` in `t` (balance + 1), and the tree after that update.
+    fn leaf_update(
+        t: &AccountTree,
+        index: u32,
+        bits_of: u32,
+    ) -> (TestConstraintSystem<F>, Vec<Num>, Num, Num, AccountTree) {
+        let old = t.get(index);
+        let mut new_t = t.clone();
+        let mut a = old;
+        a.balance += 1;
+        new_t.set(index, a);
+        let mut cs = TestConstraintSystem::<F>::new();
+        let bits: Vec<bool> = (0..INDEX_BITS).map(|i| (bits_of >> i) & 1 == 1).collect();
+        let b = alloc_bits(&mut cs.namespace(|| "idx"), INDEX_BITS, Some(bits)).unwrap();
+        let lo = alloc(cs.namespace(|| "lo"), || Ok(old.hash())).unwrap();
+        let ln = alloc(cs.namespace(|| "ln"), || Ok(a.hash())).unwrap();
+        (cs, b, lo, ln, new_t)
+    }
+
+    #[test]
+    fn merkle_update_matches_native_tree() {
+        let filled = [0u32, 1, 7, 8, 63, 64, 4095, 0xfff_fff];
+        let t = filled_tree(8, &filled);
         let run = |t: &AccountTree, index: u32, bits_of: u32, children: Vec<[F; NODE_ARITY]>| {
-            let old = t.get(index);
-            let mut new_t = t.clone();
-            let mut a = old;
-            a.balance += 1;
-            new_t.set(index, a);
-            let mut cs = TestConstraintSystem::<F>::new();
-            let bits: Vec<bool> = (0..INDEX_BITS).map(|i| (bits_of >> i) & 1 == 1).collect();
-            let b = alloc_bits(&mut cs.namespace(|| "idx"), INDEX_BITS, Some(bits)).unwrap();
-            let lo = alloc(cs.namespace(|| "lo"), || Ok(old.hash())).unwrap();
-            let ln = alloc(cs.namespace(|| "ln"), || Ok(a.hash())).unwrap();
+            let (mut cs, b, lo, ln, new_t) = leaf_update(t, index, bits_of);
             let (ro, rn) = merkle_update(&mut cs, &b, lo, ln, &children).unwrap();
             let ok = cs.is_satisfied() && ro.get_value() == Some(t.root());
             (ok, rn.get_value() == Some(new_t.root()))
@@ -689,30 +707,12 @@ mod tests {
 
     #[test]
     fn top_update_matches_native_tree() {
-        use crate::tree::{Account, AccountTree, INDEX_BITS, PATH_LEVELS, TOP_NODES};
-        let pk = SecretKey::from_seed(&[9; 32]).public_key();
-        let mut t = AccountTree::new();
+        use crate::tree::{PATH_LEVELS, TOP_NODES};
         let filled = [0u32, 9, 1 << 18, 5 << 18, 0xfff_fff];
-        for (i, idx) in filled.iter().enumerate() {
-            let a = Account {
-                pubkey: pk,
-                balance: 10 + i as u64,
-                nonce: 0,
-            };
-            t.set(*idx, a);
-        }
-        // the path below the top, then the top update; `top_of` supplies the state's top
+        let t = filled_tree(9, &filled);
+        // the path below the top, then the top update on the state's `top`
         let run = |t: &AccountTree, index: u32, bits_of: u32, top: Vec<F>| {
-            let old = t.get(index);
-            let mut new_t = t.clone();
-            let mut a = old;
-            a.balance += 1;
-            new_t.set(index, a);
-            let mut cs = TestConstraintSystem::<F>::new();
-            let bits: Vec<bool> = (0..INDEX_BITS).map(|i| (bits_of >> i) & 1 == 1).collect();
-            let b = alloc_bits(&mut cs.namespace(|| "idx"), INDEX_BITS, Some(bits)).unwrap();
-            let lo = alloc(cs.namespace(|| "lo"), || Ok(old.hash())).unwrap();
-            let ln = alloc(cs.namespace(|| "ln"), || Ok(a.hash())).unwrap();
+            let (mut cs, b, lo, ln, new_t) = leaf_update(t, index, bits_of);
             let top: Vec<Num> = top
                 .iter()
                 .enumerate()
