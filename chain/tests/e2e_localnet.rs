@@ -54,6 +54,7 @@ async fn four_validators_transfers_kill9_restart_and_rejections() {
             (faucet.address(), 1_000_000_000),
             (alice.address(), 1_000_000),
         ],
+        None,
     )
     .await;
     let rpc0 = net.rpc(0).clone();

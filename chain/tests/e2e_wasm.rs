@@ -82,6 +82,7 @@ async fn contracts_on_four_validators() {
             (admin.address(), 100_000_000_000),
             (other.address(), 1_000_000_000),
         ],
+        None,
     )
     .await;
     let rpc = net.rpc(0);

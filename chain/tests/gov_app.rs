@@ -10,7 +10,6 @@ use cosmos_sdk_proto::cosmos::upgrade::v1beta1::{
     QueryAppliedPlanRequest, QueryAppliedPlanResponse, QueryCurrentPlanRequest,
     QueryCurrentPlanResponse,
 };
-use cosmos_sdk_proto::cosmwasm::wasm::v1::MsgInstantiateContract;
 use cosmos_sdk_proto::Any;
 use proof_chain::abci::genesis::AppGenesis;
 use proof_chain::abci::pos::{GenesisValidator, PosGenesis};
@@ -20,7 +19,9 @@ use proof_sdk::{gov, msgs, Address, Coin, KeyType, PrivateKey, PublicKey};
 use serde_json::{json, Value};
 use tendermint::v0_38::abci::ConsensusRequest;
 
-use common::wasm::{artifact, attr, code_and_admin, gzip, run, smart, store_msg, User};
+use common::wasm::{
+    attr, code_and_admin, contract_of, get, instantiate_with_admin, run, upload, User,
+};
 use common::{time, App};
 
 const M: u128 = 1_000_000;
@@ -63,14 +64,8 @@ fn setup() -> (App, User, User) {
 }
 
 fn proposal(app: &App, id: u64) -> Value {
-    let r = app.query.query(tendermint::abci::request::Query {
-        data: json!({ "id": id }).to_string().into_bytes().into(),
-        path: "/proof.gov.v1.Query/Proposal".into(),
-        height: 0u32.into(),
-        prove: false,
-    });
-    assert!(r.code.is_ok(), "{}", r.log);
-    serde_json::from_slice(&r.value).unwrap()
+    app.json_query("/proof.gov.v1.Query/Proposal", json!({ "id": id }))
+        .unwrap()
 }
 
 /// Submits a v1 proposal running `messages` with the full deposit, `a` votes yes, and blocks run
@@ -100,41 +95,15 @@ fn pass(app: &mut App, a: &mut User, messages: Vec<Any>) -> Value {
     panic!("proposal {id} was never tallied");
 }
 
-fn upload(app: &mut App, who: &mut User, name: &str) -> u64 {
-    let r = run(
-        app,
-        who.tx(
-            vec![store_msg(&who.addr(), gzip(&artifact(name)))],
-            40_000_000,
-        ),
-    );
-    assert!(r.code.is_ok(), "{}", r.log);
-    attr(&r, "store_code", "code_id").unwrap().parse().unwrap()
-}
-
 fn instantiate(app: &mut App, who: &mut User, code_id: u64, admin: &Address) -> Address {
-    let msg = msgs::to_any(&MsgInstantiateContract {
-        sender: who.addr().to_string(),
-        admin: admin.to_string(),
-        code_id,
-        label: "system".into(),
-        msg: br#"{"greeting":"v1"}"#.to_vec(),
-        funds: vec![],
-    });
+    let msg = instantiate_with_admin(&who.addr(), Some(admin), code_id, json!({"greeting": "v1"}));
     let r = run(app, who.tx(vec![msg], 2_000_000));
     assert!(r.code.is_ok(), "{}", r.log);
-    attr(&r, "instantiate", "_contract_address")
-        .unwrap()
-        .parse()
-        .unwrap()
+    contract_of(&r)
 }
 
 fn greeting(app: &App, contract: &Address) -> String {
-    smart(app, contract, json!({"get": {"key": "greeting"}}))
-        .unwrap()
-        .as_str()
-        .unwrap()
-        .to_string()
+    get(app, contract, "greeting").unwrap()
 }
 
 #[test]

@@ -11,12 +11,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::localnet::{submit, Localnet};
-use common::pos::{self as pos, power_of, validator, wait_set, STAKE};
+use common::pos::{self as pos, power_of, validator, wait_set, GAS, STAKE};
 use proof_sdk::staking as smsg;
 use proof_sdk::{msgs, Coin, KeyType, PrivateKey};
 
 /// Gas of every tx here (the minimum fee for it: 5000uxyz).
-const GAS: u64 = 200_000;
 const OFFSET: u16 = 30;
 const CLONE_INDEX: u16 = 38;
 const CHAIN: &str = "proof-pos-dsign";
@@ -77,8 +76,7 @@ async fn a_validator_running_twice_is_slashed_and_tombstoned() {
     let clone_home = clone_node3(&net.nodes_dir());
     net.add_node(clone_home, CLONE_INDEX);
     net.start_all();
-    let rpc0 = net.nodes[0].rpc.clone();
-    let rpc = &rpc0;
+    let rpc = &net.rpc(0).clone();
     rpc.wait_for_height(2, Duration::from_secs(90))
         .await
         .expect("the chain produces blocks");

@@ -11,13 +11,11 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::localnet::{submit, Localnet};
-use common::pos::{self as pos, consensus_set, power_of, validator, wait_set, STAKE};
+use common::pos::{self as pos, consensus_set, power_of, validator, wait_set, GAS, STAKE};
 use proof_sdk::pos_client;
 use proof_sdk::staking as smsg;
 use proof_sdk::{msgs, Coin, KeyType, PrivateKey};
 
-/// Gas of every tx here (the minimum fee for it: 5000uxyz).
-const GAS: u64 = 200_000;
 const OFFSET: u16 = 20;
 const CHAIN: &str = "proof-pos-e2e";
 
@@ -26,11 +24,8 @@ async fn delegation_moves_cometbft_power_offline_validator_is_jailed_and_unjails
     let faucet = PrivateKey::generate(KeyType::Secp256k1);
     let genesis = pos::genesis();
     let accounts = [(faucet.address(), 1_000_000_000_000)];
-    let mut net = Localnet::create(4, OFFSET, CHAIN, &accounts, Some(&genesis));
-    net.start_all();
-    net.wait_all(2).await;
-    let rpc0 = net.nodes[0].rpc.clone();
-    let rpc = &rpc0;
+    let mut net = Localnet::start(4, OFFSET, CHAIN, &accounts, Some(&genesis)).await;
+    let rpc = &net.rpc(0).clone();
     let (pk0, op0) = net.nodes[0].keys();
     let (pk3, op3) = net.nodes[3].keys();
 
@@ -57,28 +52,13 @@ async fn delegation_moves_cometbft_power_offline_validator_is_jailed_and_unjails
 
     // Governance: the faucet (5000 XYZ of 45 000 bonded, above the 10% quorum) proposes a new
     // emission and votes for it; after the 2 s voting period the parameter changes.
-    net.send_ok(
-        &faucet,
-        vec![proof_sdk::gov::submit_param_change(
-            &faucet.address(),
-            "lower emission",
-            &[("epoch", "emission_per_epoch", "\"123\"")],
-            &Coin::new(1000, "uxyz"),
-        )],
-        GAS,
-    )
-    .await;
-    net.send_ok(
-        &faucet,
-        vec![proof_sdk::gov::vote(
-            &faucet.address(),
-            1,
-            proof_sdk::gov::YES,
-        )],
-        GAS,
-    )
-    .await;
-    let p = pos::wait_tallied(rpc, 1, Duration::from_secs(30)).await;
+    let change = proof_sdk::gov::submit_param_change(
+        &faucet.address(),
+        "lower emission",
+        &[("epoch", "emission_per_epoch", "\"123\"")],
+        &Coin::new(1000, "uxyz"),
+    );
+    let p = pos::propose_and_vote(&net, &faucet, change, 1).await;
     assert_eq!(p["status"], "Passed", "{p}");
     let r = rpc
         .abci_query("/proof.epoch.v1.Query/Params", b"{}", None, false)

@@ -11,7 +11,7 @@ mod common;
 use std::time::Duration;
 
 use common::localnet::Localnet;
-use common::pos;
+use common::pos::{self, GAS};
 use cosmos_sdk_proto::cosmos::upgrade::v1beta1::{
     QueryAppliedPlanRequest, QueryAppliedPlanResponse, QueryCurrentPlanRequest,
     QueryCurrentPlanResponse,
@@ -20,7 +20,6 @@ use proof_sdk::rpc::RpcClient;
 use proof_sdk::staking as smsg;
 use proof_sdk::{gov, msgs, Coin, KeyType, PrivateKey};
 
-const GAS: u64 = 200_000;
 const OFFSET: u16 = 24;
 const CHAIN: &str = "proof-upgrade-e2e";
 const NAME: &str = "drill-v2";
@@ -41,9 +40,7 @@ async fn current_plan(rpc: &RpcClient) -> Option<(String, i64)> {
 async fn validators_halt_at_the_upgrade_height_and_resume_on_the_new_binary() {
     let faucet = PrivateKey::generate(KeyType::Secp256k1);
     let accounts = [(faucet.address(), 1_000_000_000_000)];
-    let mut net = Localnet::create(2, OFFSET, CHAIN, &accounts, Some(&pos::genesis()));
-    net.start_all();
-    net.wait_all(2).await;
+    let mut net = Localnet::start(2, OFFSET, CHAIN, &accounts, Some(&pos::genesis())).await;
     let rpc = net.nodes[0].rpc.clone();
     let (_, op0) = net.nodes[0].keys();
 
@@ -61,29 +58,18 @@ async fn validators_halt_at_the_upgrade_height_and_resume_on_the_new_binary() {
 
     // Propose the upgrade some blocks ahead (votes take 2 s), vote, wait for it to pass.
     let at = rpc.latest_height().await.unwrap() + 25;
-    net.send_ok(
-        &faucet,
-        vec![gov::submit_proposal(
-            &faucet.address(),
-            "upgrade drill",
-            "halt and restart",
-            vec![gov::software_upgrade(
-                NAME,
-                at,
-                "get v2 from the release page",
-            )],
-            &Coin::new(1000, "uxyz"),
+    let upgrade = gov::submit_proposal(
+        &faucet.address(),
+        "upgrade drill",
+        "halt and restart",
+        vec![gov::software_upgrade(
+            NAME,
+            at,
+            "get v2 from the release page",
         )],
-        GAS,
-    )
-    .await;
-    net.send_ok(
-        &faucet,
-        vec![gov::vote(&faucet.address(), 1, gov::YES)],
-        GAS,
-    )
-    .await;
-    let p = pos::wait_tallied(&rpc, 1, Duration::from_secs(30)).await;
+        &Coin::new(1000, "uxyz"),
+    );
+    let p = pos::propose_and_vote(&net, &faucet, upgrade, 1).await;
     assert_eq!(p["status"], "Passed", "{p}");
     assert!(
         rpc.latest_height().await.unwrap() < at,

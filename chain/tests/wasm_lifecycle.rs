@@ -11,11 +11,10 @@ use cosmos_sdk_proto::cosmos::base::abci::v1beta1::TxMsgData;
 use cosmos_sdk_proto::cosmos::base::query::v1beta1::PageRequest;
 use cosmos_sdk_proto::cosmwasm::wasm::v1::{
     AccessConfig, AccessType, ContractCodeHistoryOperationType as Op, MsgClearAdmin,
-    MsgExecuteContractResponse, MsgInstantiateContract, MsgInstantiateContract2,
-    MsgMigrateContract, MsgStoreCode, MsgUpdateAdmin, QueryAllContractStateRequest,
-    QueryAllContractStateResponse, QueryCodesRequest, QueryCodesResponse,
-    QueryContractHistoryRequest, QueryContractHistoryResponse, QueryContractsByCodeRequest,
-    QueryContractsByCodeResponse,
+    MsgExecuteContractResponse, MsgInstantiateContract2, MsgMigrateContract, MsgStoreCode,
+    MsgUpdateAdmin, QueryAllContractStateRequest, QueryAllContractStateResponse, QueryCodesRequest,
+    QueryCodesResponse, QueryContractHistoryRequest, QueryContractHistoryResponse,
+    QueryContractsByCodeRequest, QueryContractsByCodeResponse,
 };
 use cosmos_sdk_proto::Any;
 use proof_chain::state::wasm::predictable_address;
@@ -25,22 +24,6 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use tendermint::abci::types::ExecTxResult;
 
-fn instantiate_with_admin(
-    sender: &Address,
-    admin: Option<&Address>,
-    code_id: u64,
-    msg: Value,
-) -> Any {
-    msgs::to_any(&MsgInstantiateContract {
-        sender: sender.to_string(),
-        admin: admin.map(ToString::to_string).unwrap_or_default(),
-        code_id,
-        label: "lifecycle".into(),
-        msg: msg.to_string().into_bytes(),
-        funds: vec![],
-    })
-}
-
 fn migrate_msg(sender: &Address, contract: &Address, code_id: u64, msg: Value) -> Any {
     msgs::to_any(&MsgMigrateContract {
         sender: sender.to_string(),
@@ -48,13 +31,6 @@ fn migrate_msg(sender: &Address, contract: &Address, code_id: u64, msg: Value) -
         code_id,
         msg: msg.to_string().into_bytes(),
     })
-}
-
-fn contract_of(r: &ExecTxResult) -> Address {
-    attr(r, "instantiate", "_contract_address")
-        .expect("instantiate event")
-        .parse()
-        .unwrap()
 }
 
 /// Uploads tester and instantiates it with `admin`; returns (code id, contract).
@@ -72,11 +48,6 @@ fn hostile_contract(app: &mut App, who: &mut User) -> Address {
     let msg = instantiate_with_admin(&who.addr(), None, code, json!(""));
     let r = run(app, who.tx(vec![msg], 1_000_000));
     contract_of(&r)
-}
-
-fn get(app: &App, contract: &Address, key: &str) -> Option<String> {
-    let v = smart(app, contract, json!({"get": {"key": key}})).unwrap();
-    v.as_str().map(str::to_string)
 }
 
 fn codespace_code(r: &ExecTxResult) -> (String, u32) {

@@ -108,9 +108,8 @@ fn io(e: std::io::Error) -> VmError {
     VmError::Cache(e.to_string())
 }
 
-/// Writes via a temporary file and rename, so a crash never leaves half an artifact.
-/// Writes `data` to `path` through a temp file of its own (two threads may save the same
-/// artifact at once: each renames a complete file into place).
+/// Writes `data` to `path` through a temp file of its own and a rename, so a crash never leaves
+/// half an artifact and two threads saving the same artifact each rename a complete file.
 fn write_atomic(path: &Path, data: &[u8]) -> VmResult<()> {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -1,6 +1,6 @@
 //! The Nova step circuit: `K` operation slots per step over the running state
 //! `z = [top_0 … top_63, data_acc, op_count, fee_total, rollup]`, where `top` are the tree's nodes at level
-//! [`PATH_LEVELS`] (two levels below the root). Carrying them in the state instead of the root saves
+//! [`PATH_LEVELS`](crate::tree::PATH_LEVELS) (two levels below the root). Carrying them in the state instead of the root saves
 //! re-hashing the top two levels on each of a slot's four paths (8 of 32 node hashes); the
 //! verifier hashes `top` to the root natively.
 //!
@@ -28,7 +28,7 @@ use crate::ops::{
     KIND_TRANSFER, KIND_WITHDRAW, ROLLUP_SHIFT, WORD_BITS,
 };
 use crate::schnorr::{generator, PublicKey, SecretKey, Signature};
-use crate::tree::{Account, AccountTree, ARITY_BITS, INDEX_BITS, PATH_LEVELS, TOP_NODES};
+use crate::tree::{Account, AccountTree, INDEX_BITS, TOP_NODES};
 use crate::{Fr, F};
 use ff::{Field, PrimeField};
 use halo2curves::pasta::Vesta;
@@ -103,7 +103,7 @@ impl SlotWitness {
             0
         };
         let acct_a = tree.get(op.from);
-        let children_a = path_children(tree, op.from);
+        let children_a = tree.path_children(op.from);
         if op.needs_sig() {
             let mut a = acct_a;
             a.balance = a.balance.wrapping_sub(amount).wrapping_sub(fee);
@@ -111,7 +111,7 @@ impl SlotWitness {
             tree.set(op.from, a);
         }
         let acct_b = tree.get(op.to);
-        let children_b = path_children(tree, op.to);
+        let children_b = tree.path_children(op.to);
         if op.kind == KIND_DEPOSIT || op.kind == KIND_TRANSFER {
             let mut b = acct_b;
             b.balance = b.balance.wrapping_add(amount);
@@ -141,13 +141,6 @@ impl SlotWitness {
     pub fn noop(tree: &mut AccountTree, rollup: RollupId) -> SlotWitness {
         SlotWitness::apply(tree, rollup, &PublicOp::NOOP, None)
     }
-}
-
-/// The children on `index`'s path below the top nodes (the levels the circuit hashes).
-fn path_children(tree: &AccountTree, index: u32) -> Vec<[F; NODE_ARITY]> {
-    let mut c = tree.children(index);
-    c.truncate(PATH_LEVELS);
-    c
 }
 
 fn unit_key() -> &'static SecretKey {
@@ -187,9 +180,13 @@ pub const ARITY: usize = TOP_NODES + 4;
 /// The running state before the first step of `rollup` on `tree`: its top nodes, zeros and the
 /// rollup id.
 pub fn initial_z(tree: &AccountTree, rollup: RollupId) -> Vec<F> {
-    let mut z = tree.top();
-    z.extend([F::ZERO, F::ZERO, F::ZERO, F::from(u64::from(rollup.0))]);
-    z
+    initial_z_from_top(tree.top(), rollup)
+}
+
+/// [`initial_z`] from the top nodes alone (what the verifier has).
+pub fn initial_z_from_top(mut top: Vec<F>, rollup: RollupId) -> Vec<F> {
+    top.extend([F::ZERO, F::ZERO, F::ZERO, F::from(rollup)]);
+    top
 }
 
 impl StepCircuit<F> for RollupStep {
@@ -255,9 +252,6 @@ struct State {
     fees: Num,
     rollup: Num,
 }
-
-/// Bits of an index below the top nodes (the hashed path's digits).
-const PATH_BITS: usize = ARITY_BITS * PATH_LEVELS;
 
 fn synthesize_slot<CS: ConstraintSystem<F>>(
     cs: &mut CS,
@@ -389,19 +383,13 @@ fn synthesize_slot<CS: ConstraintSystem<F>>(
         Domain::Leaf,
         [&pax, &pay, &bala2, &noncea2],
     )?;
-    let (na_old, na_new) = merkle_update(
+    let top = update_leaf(
         &mut cs.namespace(|| "path a"),
         &from_bits,
         leaf_a,
         leaf_a2,
         &w.children_a,
-    )?;
-    let top = update_top(
-        &mut cs.namespace(|| "top a"),
-        &from_bits[PATH_BITS..],
         &top,
-        &na_old,
-        &na_new,
     )?;
 
     // 5. signature
@@ -483,19 +471,13 @@ fn synthesize_slot<CS: ConstraintSystem<F>>(
         Domain::Leaf,
         [&pbx2, &pby2, &balb2, &nonceb],
     )?;
-    let (nb_old, nb_new) = merkle_update(
+    let top = update_leaf(
         &mut cs.namespace(|| "path b"),
         &to_bits,
         leaf_b,
         leaf_b2,
         &w.children_b,
-    )?;
-    let top = update_top(
-        &mut cs.namespace(|| "top b"),
-        &to_bits[PATH_BITS..],
         &top,
-        &nb_old,
-        &nb_new,
     )?;
 
     Ok(State {

@@ -4,7 +4,7 @@
 //! same code synthesizes the shape (no values) and the witness.
 
 use crate::hash::{hash_node_gadget, NODE_ARITY};
-use crate::tree::ARITY_BITS;
+use crate::tree::{ARITY_BITS, INDEX_BITS, PATH_LEVELS};
 use crate::F;
 use ff::{Field, PrimeField};
 use nova_snark::frontend::{
@@ -17,6 +17,11 @@ pub type Num = AllocatedNum<F>;
 /// A linear combination with its value (no variable of its own).
 type LcNum = num::Num<F>;
 type Res<T> = Result<T, SynthesisError>;
+
+/// `1/x`, or 0 for `x = 0` (then the constraint that uses it is unsatisfied).
+fn inv0(x: F) -> F {
+    Option::from(x.invert()).unwrap_or(F::ZERO)
+}
 
 pub(crate) fn val(a: &Num) -> Res<F> {
     a.get_value().ok_or(SynthesisError::AssignmentMissing)
@@ -229,17 +234,24 @@ pub fn on_curve<CS: ConstraintSystem<F>>(cs: &mut CS, p: &Pt) -> Res<()> {
 /// `p + q` for points with `p.x != q.x` (enforced; 4 constraints). With the x-coordinates
 /// distinct the chord slope is unique, so the result is the group sum.
 pub fn add<CS: ConstraintSystem<F>>(mut cs: CS, p: &Pt, q: &Pt) -> Res<Pt> {
-    let inv = alloc(cs.namespace(|| "inv"), || {
-        Ok(Option::from((val(&q.x)? - val(&p.x)?).invert()).unwrap_or(F::ZERO))
-    })?;
+    let inv = alloc(cs.namespace(|| "inv"), || Ok(inv0(val(&q.x)? - val(&p.x)?)))?;
     cs.enforce(
         || "distinct",
         |l| l + q.x.get_variable() - p.x.get_variable(),
         |l| l + inv.get_variable(),
         |l| l + CS::one(),
     );
-    let lam = alloc(cs.namespace(|| "lambda"), || {
-        Ok((val(&q.y)? - val(&p.y)?) * val(&inv)?)
+    let lam = chord_slope(cs.namespace(|| "lambda"), p, q)?;
+    let x3 = chord_x(cs.namespace(|| "x3"), &lam, &p.x, &q.x)?;
+    reflect(cs.namespace(|| "y3"), &lam, p, x3)
+}
+
+/// The slope `λ` of the line through `p` and `q`: `λ·(q.x − p.x) = q.y − p.y` (1 constraint). It
+/// is unique only if `p.x ≠ q.x`, which callers enforce or guarantee; a zero denominator leaves
+/// the constraint unsatisfied for any `q.y ≠ p.y`.
+fn chord_slope<CS: ConstraintSystem<F>>(mut cs: CS, p: &Pt, q: &Pt) -> Res<Num> {
+    let lam = alloc(cs.namespace(|| "value"), || {
+        Ok((val(&q.y)? - val(&p.y)?) * inv0(val(&q.x)? - val(&p.x)?))
     })?;
     cs.enforce(
         || "slope",
@@ -247,8 +259,7 @@ pub fn add<CS: ConstraintSystem<F>>(mut cs: CS, p: &Pt, q: &Pt) -> Res<Pt> {
         |l| l + q.x.get_variable() - p.x.get_variable(),
         |l| l + q.y.get_variable() - p.y.get_variable(),
     );
-    let x3 = chord_x(cs.namespace(|| "x3"), &lam, &p.x, &q.x)?;
-    reflect(cs.namespace(|| "y3"), &lam, p, x3)
+    Ok(lam)
 }
 
 /// `x3 = λ² − x1 − x2`: the x of the third point on the line of slope `λ` through the points with
@@ -381,21 +392,12 @@ pub fn fixed_base_mul<CS: ConstraintSystem<F>>(
 /// `(a + t).x != a.x`; callers guarantee both for every assignment, which makes every slope, and
 /// so the result, unique: unlike [`add`] there is no inverse check.
 pub fn double_add<CS: ConstraintSystem<F>>(mut cs: CS, a: &Pt, t: &Pt) -> Res<Pt> {
-    // a zero denominator (impossible for callers' inputs) leaves the constraint unsatisfied
-    let inv = |x: F| -> Res<F> { Ok(Option::from(x.invert()).unwrap_or(F::ZERO)) };
-    let l1 = alloc(cs.namespace(|| "lambda1"), || {
-        Ok((val(&t.y)? - val(&a.y)?) * inv(val(&t.x)? - val(&a.x)?)?)
-    })?;
-    cs.enforce(
-        || "slope1",
-        |l| l + l1.get_variable(),
-        |l| l + t.x.get_variable() - a.x.get_variable(),
-        |l| l + t.y.get_variable() - a.y.get_variable(),
-    );
+    let l1 = chord_slope(cs.namespace(|| "lambda1"), a, t)?;
     let x3 = chord_x(cs.namespace(|| "x3"), &l1, &a.x, &t.x)?;
     // slope from (a + t) back to a: 2·a.y / (a.x − x3) − lambda1
     let l2 = alloc(cs.namespace(|| "lambda2"), || {
-        Ok(val(&a.y)?.double() * inv(val(&a.x)? - val(&x3)?)? - val(&l1)?)
+        // a zero denominator (impossible for callers' inputs) leaves the constraint unsatisfied
+        Ok(val(&a.y)?.double() * inv0(val(&a.x)? - val(&x3)?) - val(&l1)?)
     })?;
     cs.enforce(
         || "slope2",
@@ -502,6 +504,31 @@ fn split_by_digit<CS: ConstraintSystem<F>>(
     Ok(pieces)
 }
 
+/// `children` with `old` replaced by `new` at the position with little-endian `bits`, after
+/// proving `old` is there: a selection tree pins it (`children.len() − 1` constraints) and the new
+/// children are `c_j + eq_j·(new − old)` (`children.len() − 1` products), as linear combinations.
+fn replace_child<CS: ConstraintSystem<F>>(
+    cs: &mut CS,
+    bits: &[Num],
+    children: &[Num],
+    old: &Num,
+    new: &Num,
+) -> Res<Vec<LcNum>> {
+    if children.len() != 1 << bits.len() {
+        return Err(SynthesisError::Unsatisfiable(
+            "children per index bits".into(),
+        ));
+    }
+    enforce_child_at(cs, bits, children, old)?;
+    let delta = LcNum::from(new.clone()).add(&LcNum::from(old.clone()).scale(-F::ONE));
+    let pieces = split_by_digit(cs, bits, delta)?;
+    Ok(children
+        .iter()
+        .zip(pieces)
+        .map(|(c, piece)| LcNum::from(c.clone()).add(&piece))
+        .collect())
+}
+
 /// One leaf update along a path of [`NODE_ARITY`]-ary nodes: proves `leaf_old` is at the index
 /// with little-endian `index_bits` under the returned old root and computes the root with
 /// `leaf_new` there instead. `children[l]` are the node's children at level `l` (witness). Per
@@ -524,12 +551,9 @@ pub fn merkle_update<CS: ConstraintSystem<F>>(
             .enumerate()
             .map(|(j, v)| alloc(cs.namespace(|| format!("c{j}")), || Ok(*v)))
             .collect::<Res<_>>()?;
-        enforce_child_at(&mut cs, bits, &c, &cur_old)?;
-        let delta = LcNum::from(cur_new.clone()).add(&LcNum::from(cur_old.clone()).scale(-F::ONE));
-        let pieces = split_by_digit(&mut cs, bits, delta)?;
+        let replaced = replace_child(&mut cs, bits, &c, &cur_old, &cur_new)?;
         let old: [Elt<F>; NODE_ARITY] = std::array::from_fn(|j| Elt::Allocated(c[j].clone()));
-        let new: [Elt<F>; NODE_ARITY] =
-            std::array::from_fn(|j| Elt::Num(LcNum::from(c[j].clone()).add(&pieces[j])));
+        let new: [Elt<F>; NODE_ARITY] = std::array::from_fn(|j| Elt::Num(replaced[j].clone()));
         cur_old = hash_node_gadget(&mut cs.namespace(|| "old"), &old)?;
         cur_new = hash_node_gadget(&mut cs.namespace(|| "new"), &new)?;
     }
@@ -547,14 +571,10 @@ pub fn update_top<CS: ConstraintSystem<F>>(
     node_old: &Num,
     node_new: &Num,
 ) -> Res<Vec<Num>> {
-    enforce_child_at(cs, bits, top, node_old)?;
-    let delta = LcNum::from(node_new.clone()).add(&LcNum::from(node_old.clone()).scale(-F::ONE));
-    let pieces = split_by_digit(cs, bits, delta)?;
-    top.iter()
-        .zip(pieces)
+    replace_child(cs, bits, top, node_old, node_new)?
+        .into_iter()
         .enumerate()
-        .map(|(j, (t, piece))| {
-            let lc = LcNum::from(t.clone()).add(&piece);
+        .map(|(j, lc)| {
             let n = alloc(cs.namespace(|| format!("top{j}")), || {
                 lc.get_value().ok_or(SynthesisError::AssignmentMissing)
             })?;
@@ -562,6 +582,30 @@ pub fn update_top<CS: ConstraintSystem<F>>(
             Ok(n)
         })
         .collect()
+}
+
+/// One leaf update in the tree whose top nodes are in the running state: the path from the leaf
+/// up to its top node ([`merkle_update`] over `children`, the levels below the top), then the top
+/// node replaced ([`update_top`] by the index's remaining high bits). Returns the new top.
+pub fn update_leaf<CS: ConstraintSystem<F>>(
+    cs: &mut CS,
+    index_bits: &[Num],
+    leaf_old: Num,
+    leaf_new: Num,
+    children: &[[F; NODE_ARITY]],
+    top: &[Num],
+) -> Res<Vec<Num>> {
+    if children.len() != PATH_LEVELS || index_bits.len() != INDEX_BITS {
+        return Err(SynthesisError::Unsatisfiable("leaf update shape".into()));
+    }
+    let (node_old, node_new) = merkle_update(cs, index_bits, leaf_old, leaf_new, children)?;
+    update_top(
+        &mut cs.namespace(|| "top"),
+        &index_bits[ARITY_BITS * PATH_LEVELS..],
+        top,
+        &node_old,
+        &node_new,
+    )
 }
 
 #[cfg(test)]
@@ -610,8 +654,7 @@ mod tests {
             let lb: Vec<bool> = (0..128).map(|i| (low >> i) & 1 == 1).collect();
             let kb = alloc_bits(&mut cs.namespace(|| format!("k{n}")), 128, Some(lb)).unwrap();
             let cp = signed_var_base_mul(&mut cs.namespace(|| format!("cP{n}")), &kb, &pp).unwrap();
-            let two128 = Fr::from_u128(u128::MAX) + Fr::ONE;
-            let c = Fr::from_u128(low).double() + Fr::ONE + two128.double();
+            let c = crate::schnorr::challenge_scalar(&F::from_u128(low));
             let native = p.to_point().unwrap() * c;
             assert_eq!(value(&cp), PublicKey::from_point(&native), "low {low:#x}");
         }
@@ -707,7 +750,7 @@ mod tests {
 
     #[test]
     fn top_update_matches_native_tree() {
-        use crate::tree::{PATH_LEVELS, TOP_NODES};
+        use crate::tree::TOP_NODES;
         let filled = [0u32, 9, 1 << 18, 5 << 18, 0xfff_fff];
         let t = filled_tree(9, &filled);
         // the path below the top, then the top update on the state's `top`
@@ -718,11 +761,7 @@ mod tests {
                 .enumerate()
                 .map(|(j, v)| alloc(cs.namespace(|| format!("t{j}")), || Ok(*v)).unwrap())
                 .collect();
-            let children = t.children(index)[..PATH_LEVELS].to_vec();
-            let (no, nn) =
-                merkle_update(&mut cs.namespace(|| "path"), &b, lo, ln, &children).unwrap();
-            let split = ARITY_BITS * PATH_LEVELS;
-            let out = update_top(&mut cs.namespace(|| "top"), &b[split..], &top, &no, &nn).unwrap();
+            let out = update_leaf(&mut cs, &b, lo, ln, &t.path_children(index), &top).unwrap();
             let out: Vec<F> = out.iter().map(|n| n.get_value().unwrap()).collect();
             (cs.is_satisfied(), out == new_t.top())
         };

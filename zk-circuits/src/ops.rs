@@ -59,6 +59,12 @@ pub const ROLLUP_SHIFT: usize = WORD_BITS + 64;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct RollupId(pub u32);
 
+impl From<RollupId> for F {
+    fn from(r: RollupId) -> F {
+        F::from(u64::from(r.0))
+    }
+}
+
 fn pack_float(v: u64, mantissa_bits: usize) -> Option<u64> {
     let mut m = v;
     let mut e = 0u64;
@@ -162,9 +168,7 @@ impl PublicOp {
     }
     /// The signed message's first element: `word + nonce·2^98 + rollup·2^162` (194 bits).
     pub fn sig_word(&self, rollup: RollupId, nonce: u64) -> F {
-        self.word()
-            + F::from(nonce) * pow2(WORD_BITS)
-            + F::from(u64::from(rollup.0)) * pow2(ROLLUP_SHIFT)
+        self.word() + F::from(nonce) * pow2(WORD_BITS) + F::from(rollup) * pow2(ROLLUP_SHIFT)
     }
     pub fn amount(&self) -> Option<u64> {
         unpack_amount(self.amount_packed)

@@ -7,10 +7,11 @@
 //! by the SHA-256 of its bytes.
 //!
 //! ## Formats
-//! * proof: `"PZK2" | num_steps u32 LE | old_top | new_top | bincode(CompressedSNARK)` (bincode 2,
-//!   legacy config); `old_top`, `new_top`: the [`TOP_NODES`] tree nodes at level
-//!   [`PATH_LEVELS`](crate::tree::PATH_LEVELS) before and after, 32-byte canonical field
-//!   elements. The verifier hashes each to its root.
+//! * proof: `"PZK2" | num_steps u32 LE | old_top | bincode(CompressedSNARK)` (bincode 2, legacy
+//!   config); `old_top`: the [`TOP_NODES`] tree nodes at level
+//!   [`PATH_LEVELS`](crate::tree::PATH_LEVELS) before the batch, 32-byte canonical field
+//!   elements, which the verifier hashes to the old root. The new top is in `z_n`, which the
+//!   compressed SNARK carries; the verifier hashes it to the new root.
 //! * verifier key: `bincode(VerifierKey)`; `vk_digest = SHA-256(vk bytes)`.
 //! * public inputs: `z0 = [old_top, 0, 0, 0, rollup]`,
 //!   `z_n = [new_top, data_hash, num_ops, fees, rollup]`.
@@ -18,12 +19,14 @@
 //!   `"PZKP" | SHA-256(payload) | payload`, payload = `bincode((pp, pk, vk))`; written to a
 //!   temporary file and renamed; a file whose hash does not match is regenerated.
 
-use crate::circuit::{initial_z, RollupStep, SlotWitness, Z_ACC, Z_COUNT, Z_FEES, Z_ROLLUP};
+use crate::circuit::{
+    initial_z, initial_z_from_top, RollupStep, SlotWitness, Z_ACC, Z_COUNT, Z_FEES,
+};
 use crate::error::{OpError, ZkError};
 use crate::ops::{BatchData, Op, PublicOp, RollupId, KIND_DEPOSIT, KIND_TRANSFER};
 use crate::tree::{root_of_top, AccountTree, TOP_NODES};
-use crate::F;
-use ff::{Field, PrimeField};
+use crate::{f_from_bytes, f_to_bytes, F};
+use ff::PrimeField;
 use nova_snark::{
     nova::{CompressedSNARK, ProverKey, PublicParams, RecursiveSNARK, VerifierKey},
     provider::{ipa_pc::EvaluationEngine, PallasEngine, VestaEngine},
@@ -48,8 +51,8 @@ type Snark = CompressedSNARK<E1, E2, RollupStep, S1, S2>;
 /// Bump when the circuit changes: it names the parameter cache files.
 pub const CIRCUIT_VERSION: &str = "v5";
 const PROOF_MAGIC: &[u8; 4] = b"PZK2";
-/// Bytes of the proof header: magic, step count, old and new top nodes.
-const PROOF_HEADER: usize = 8 + 2 * 32 * TOP_NODES;
+/// Bytes of the proof header: magic, step count, old top nodes.
+const PROOF_HEADER: usize = 8 + 32 * TOP_NODES;
 const CACHE_MAGIC: &[u8; 4] = b"PZKP";
 /// Upper bound on a proof's size (the real ones are ~10-20 KB).
 pub const MAX_PROOF_BYTES: usize = 1 << 20;
@@ -349,8 +352,8 @@ pub fn prove_steps(
     let mut proof = Vec::new();
     proof.extend_from_slice(PROOF_MAGIC);
     proof.extend_from_slice(&(steps.len() as u32).to_le_bytes());
-    for x in z0[..TOP_NODES].iter().chain(&zn[..TOP_NODES]) {
-        proof.extend_from_slice(x.to_repr().as_ref());
+    for x in &z0[..TOP_NODES] {
+        proof.extend_from_slice(&f_to_bytes(x));
     }
     proof.extend_from_slice(&encode(&snark)?);
     Ok((proof, zn, times))
@@ -371,7 +374,7 @@ pub fn prove_batch(
     let (proof, zn, times) = prove_steps(params, rollup, tree, &steps)?;
     let data_hash = data.data_hash();
     let new_root = work.root();
-    if root_of_top(&zn[..TOP_NODES]) != Some(new_root) || zn[Z_ACC] != data_hash {
+    if zn[..TOP_NODES] != work.top()[..] || zn[Z_ACC] != data_hash {
         return Err(ZkError::Nova(
             "circuit output differs from the native state".into(),
         ));
@@ -454,34 +457,30 @@ impl Verifier {
         if num_steps == 0 || num_steps > MAX_STEPS {
             return Err(ZkError::Encoding("proof step count"));
         }
-        let tops = proof[8..PROOF_HEADER]
+        let old_top = proof[8..PROOF_HEADER]
             .chunks_exact(32)
             .map(|c| {
-                let mut r = <F as PrimeField>::Repr::default();
-                r.as_mut().copy_from_slice(c);
-                Option::<F>::from(F::from_repr(r)).ok_or(ZkError::Encoding("proof top node"))
+                c.try_into()
+                    .ok()
+                    .and_then(f_from_bytes)
+                    .ok_or(ZkError::Encoding("proof top node"))
             })
             .collect::<Result<Vec<F>, _>>()?;
-        let (old_top, new_top) = tops.split_at(TOP_NODES);
-        // The tops are bound to the roots by the hash; the proof binds them to the transition.
-        if root_of_top(old_top) != Some(*old_root) || root_of_top(new_top) != Some(*new_root) {
+        // The hash binds the top to the root; the proof binds it to the transition.
+        if root_of_top(&old_top) != Some(*old_root) {
             return Err(ZkError::PublicInputsMismatch);
         }
         let snark: Snark =
             decode_exact::<_, { 4 * MAX_PROOF_BYTES }>(&proof[PROOF_HEADER..], "proof body")?;
-        let mut z0 = old_top.to_vec();
-        z0.extend([F::ZERO, F::ZERO, F::ZERO, F::from(u64::from(rollup.0))]);
+        let z0 = initial_z_from_top(old_top, rollup);
         // A malformed proof must never take the host down: contain any panic in the library.
         let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             snark.verify(&self.vk, num_steps as usize, &z0)
         }))
         .map_err(|_| ZkError::Verification("verifier panicked on malformed proof".into()))?;
         let zn = res.map_err(|e| ZkError::Verification(e.to_string()))?;
-        if zn.len() != z0.len()
-            || zn[..TOP_NODES] != *new_top
-            || zn[Z_ACC] != *data_hash
-            || zn[Z_ROLLUP] != z0[Z_ROLLUP]
-        {
+        // Nova has checked z_n's length; the circuit passes the rollup id through unchanged.
+        if root_of_top(&zn[..TOP_NODES]) != Some(*new_root) || zn[Z_ACC] != *data_hash {
             return Err(ZkError::PublicInputsMismatch);
         }
         let num_ops = small(&zn[Z_COUNT]).and_then(|x| u64::try_from(x).ok());

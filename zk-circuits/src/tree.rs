@@ -125,6 +125,15 @@ impl AccountTree {
             .collect()
     }
 
+    /// The children on `index`'s path below the top nodes, leaves first: the levels the circuit
+    /// hashes (its witness). Panics if `index >= CAPACITY` (callers check).
+    pub fn path_children(&self, index: u32) -> Vec<[F; NODE_ARITY]> {
+        assert!(index < CAPACITY);
+        (0..PATH_LEVELS)
+            .map(|l| self.children_at(l, index >> (ARITY_BITS * l)))
+            .collect()
+    }
+
     /// The children at each level on the path of `index`, leaves first.
     /// Panics if `index >= CAPACITY` (callers check).
     pub fn children(&self, index: u32) -> Vec<[F; NODE_ARITY]> {

@@ -134,8 +134,9 @@ impl Localnet {
         offset: u16,
         chain_id: &str,
         accounts: &[(Address, u128)],
+        pos: Option<&PosGenesis>,
     ) -> Localnet {
-        let mut net = Self::create(n, offset, chain_id, accounts, None);
+        let mut net = Self::create(n, offset, chain_id, accounts, pos);
         net.start_all();
         net.wait_all(2).await;
         net

@@ -6,11 +6,15 @@ use std::time::{Duration, Instant};
 use cosmos_sdk_proto::cosmos::staking::v1beta1::{
     QueryValidatorRequest, QueryValidatorResponse, Validator,
 };
+use cosmos_sdk_proto::Any;
 use proof_sdk::pos_client::{self, ConsensusValidator};
 use proof_sdk::rpc::RpcClient;
-use proof_sdk::Address;
+use proof_sdk::{gov, Address, PrivateKey};
 
-use super::localnet::PosGenesis;
+use super::localnet::{Localnet, PosGenesis};
+
+/// Gas of every tx of the PoS end-to-end tests (the minimum fee for it: 5000uxyz).
+pub const GAS: u64 = 200_000;
 
 /// Each genesis validator's self-stake: power 10 000.
 pub const STAKE: u128 = 10_000_000_000;
@@ -76,6 +80,20 @@ pub async fn validator(rpc: &RpcClient, operator: &Address) -> Validator {
         .await
         .unwrap();
     v.validator.unwrap()
+}
+
+/// `voter` submits `proposal` (expected to get `id`) and votes yes on it; waits until it is
+/// tallied and returns it.
+pub async fn propose_and_vote(
+    net: &Localnet,
+    voter: &PrivateKey,
+    proposal: Any,
+    id: u64,
+) -> serde_json::Value {
+    net.send_ok(voter, vec![proposal], GAS).await;
+    net.send_ok(voter, vec![gov::vote(&voter.address(), id, gov::YES)], GAS)
+        .await;
+    wait_tallied(net.rpc(0), id, Duration::from_secs(30)).await
 }
 
 /// Polls proposal `id` until it is tallied; returns it.

@@ -164,6 +164,37 @@ pub fn token_balance(app: &App, contract: &Address, who: &Address) -> u128 {
     v["balance"].as_str().unwrap().parse().unwrap()
 }
 
+/// `MsgInstantiateContract` of `code_id` with `msg`, an optional admin and no funds.
+pub fn instantiate_with_admin(
+    sender: &Address,
+    admin: Option<&Address>,
+    code_id: u64,
+    msg: Value,
+) -> Any {
+    msgs::to_any(&MsgInstantiateContract {
+        sender: sender.to_string(),
+        admin: admin.map(ToString::to_string).unwrap_or_default(),
+        code_id,
+        label: "lifecycle".into(),
+        msg: msg.to_string().into_bytes(),
+        funds: vec![],
+    })
+}
+
+/// The address of the contract an instantiate tx created.
+pub fn contract_of(r: &ExecTxResult) -> Address {
+    attr(r, "instantiate", "_contract_address")
+        .expect("instantiate event")
+        .parse()
+        .unwrap()
+}
+
+/// The tester contract's value under `key` (its `get` query).
+pub fn get(app: &App, contract: &Address, key: &str) -> Option<String> {
+    let v = smart(app, contract, json!({"get": {"key": key}})).unwrap();
+    v.as_str().map(str::to_string)
+}
+
 /// Uploads `name` (gzipped) and returns its code id.
 pub fn upload(app: &mut App, who: &mut User, name: &str) -> u64 {
     let wasm = artifact(name);
@@ -187,10 +218,7 @@ pub fn instantiate_token(app: &mut App, a: &mut User) -> Address {
     );
     let r = run(app, tx);
     assert!(r.code.is_ok(), "instantiate failed: {}", r.log);
-    let addr: Address = attr(&r, "instantiate", "_contract_address")
-        .unwrap()
-        .parse()
-        .unwrap();
+    let addr = contract_of(&r);
     assert_eq!(
         attr(&r, "instantiate", "code_id").unwrap(),
         code_id.to_string()
