@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::staking::{broadcast, TxArgs};
 use crate::tx::key_address;
-use crate::util::parse_one_coin;
+use crate::util::{parse_address, parse_one_coin};
 use crate::Ctx;
 
 #[derive(Subcommand)]
@@ -164,9 +164,7 @@ pub async fn tx(ctx: &Ctx, cmd: GovTx) -> Result<()> {
             proposal,
             common,
         } => {
-            let contract: proof_sdk::Address = contract
-                .parse()
-                .with_context(|| format!("contract address {contract:?}"))?;
+            let contract = parse_address(&contract)?;
             serde_json::from_str::<Value>(&msg).context("the migrate message must be JSON")?;
             let m = gov::migrate_contract(&contract, code_id, msg.as_bytes());
             propose(ctx, &from, vec![m], &proposal, &common).await

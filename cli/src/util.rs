@@ -28,8 +28,6 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(secs).map_err(|_| format!("invalid duration {s:?}"))
 }
 
-/// Parses a coin list (`1000uxyz,5foo`) that must not be empty and must not contain zero amounts,
-/// which the chain would reject anyway with a less helpful message.
 /// Exactly one coin, e.g. `1000000uxyz` (stakes, deposits).
 pub fn parse_one_coin(s: &str, what: &str) -> Result<Coin> {
     let mut c = parse_amount(s, what)?;
@@ -39,6 +37,8 @@ pub fn parse_one_coin(s: &str, what: &str) -> Result<Coin> {
     Ok(c.remove(0))
 }
 
+/// Parses a coin list (`1000uxyz,5foo`) that must not be empty and must not contain zero amounts,
+/// which the chain would reject anyway with a less helpful message.
 pub fn parse_amount(s: &str, what: &str) -> Result<Vec<Coin>> {
     let coins = proof_sdk::coin::parse_coins(s).with_context(|| format!("invalid {what} {s:?}"))?;
     if coins.is_empty() {

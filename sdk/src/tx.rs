@@ -28,7 +28,6 @@ pub fn sign_doc_bytes(
     .encode_to_vec()
 }
 
-/// CometBFT's transaction hash: uppercase hex of sha256 over the raw bytes.
 /// The chain's default minimum gas price, as a fraction: 25/1000 uxyz per gas (genesis may set
 /// another; governance may change it).
 pub const DEFAULT_MIN_GAS_PRICE_NUM: u64 = 25;
@@ -40,6 +39,7 @@ pub fn min_gas_fee(gas: u64) -> u128 {
         .div_ceil(u128::from(DEFAULT_MIN_GAS_PRICE_DEN))
 }
 
+/// CometBFT's transaction hash: sha256 over the raw bytes (shown as uppercase hex, [`tx_hash_hex`]).
 pub fn tx_hash(tx: &[u8]) -> [u8; 32] {
     Sha256::digest(tx).into()
 }

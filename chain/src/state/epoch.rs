@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use super::staking::{self, mul_div, StakingError, BPS};
 use super::{bank, Delta, Kv, StateError, StateRead};
+use crate::state::corrupt;
 
 pub const PARAMS_KEY: &[u8] = b"epoch/params";
 const STATE_KEY: &[u8] = b"epoch/state";
@@ -160,13 +161,6 @@ pub struct StoredCheckpoint {
     pub hash: String,
     pub written_at: u64,
     pub records: Vec<String>,
-}
-
-fn corrupt(key: &[u8], reason: impl ToString) -> StateError {
-    StateError::Corrupt {
-        key: String::from_utf8_lossy(key).into_owned(),
-        reason: reason.to_string(),
-    }
 }
 
 pub fn epoch_state(state: &dyn StateRead) -> Result<Option<EpochState>, StateError> {

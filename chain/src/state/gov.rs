@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use super::epoch::EpochParams;
 use super::staking::{self, mul_div, PosKv, SlashingParams, StakingError, StakingParams, BPS};
 use super::{bank, keys, params::Params, StateError};
+use crate::state::corrupt;
 
 pub const PARAMS_KEY: &[u8] = b"gov/params";
 const NEXT_ID_KEY: &[u8] = b"gov/next_id";
@@ -128,13 +129,6 @@ pub struct Proposal {
 /// changes). `Err(StakingError::State)` stops the node; any other error fails the proposal.
 pub type RunMessages<'r> =
     dyn FnMut(&mut super::Delta<'_>, &Proposal) -> Result<(), StakingError> + 'r;
-
-fn corrupt(key: &[u8], reason: impl ToString) -> StateError {
-    StateError::Corrupt {
-        key: String::from_utf8_lossy(key).into_owned(),
-        reason: reason.to_string(),
-    }
-}
 
 fn bad(msg: impl Into<String>) -> StakingError {
     StakingError::Invalid(msg.into())

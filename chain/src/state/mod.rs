@@ -23,6 +23,14 @@ use thiserror::Error;
 use crate::store::{Store, StoreError};
 use gas::{GasMeter, OutOfGas};
 
+/// A stored value that does not decode: the key (lossy UTF-8) and why.
+pub(crate) fn corrupt(key: &[u8], reason: impl ToString) -> StateError {
+    StateError::Corrupt {
+        key: String::from_utf8_lossy(key).into_owned(),
+        reason: reason.to_string(),
+    }
+}
+
 #[derive(Debug, Error)]
 pub enum StateError {
     #[error(transparent)]

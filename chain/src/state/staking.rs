@@ -24,6 +24,7 @@ use super::bank::{self, BankError};
 use super::epoch::EpochParams;
 use super::gas::GasMeter;
 use super::{Delta, Kv, Metered, StateError, StateRead};
+use crate::state::corrupt;
 
 /// uxyz per unit of CometBFT voting power.
 pub const POWER_REDUCTION: u128 = 1_000_000;
@@ -303,13 +304,6 @@ fn take_addr(rest: &[u8]) -> Option<(Address, &[u8])> {
         return None;
     }
     Some((Address::from_bytes(&rest[..n]).ok()?, &rest[n..]))
-}
-
-fn corrupt(key: &[u8], reason: impl ToString) -> StateError {
-    StateError::Corrupt {
-        key: String::from_utf8_lossy(key).into_owned(),
-        reason: reason.to_string(),
-    }
 }
 
 fn get_borsh<T: BorshDeserialize>(kv: &mut dyn Kv, key: &[u8]) -> Result<Option<T>, StateError> {

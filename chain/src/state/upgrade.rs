@@ -11,6 +11,7 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
 use super::{Kv, StateError, StateRead};
+use crate::state::corrupt;
 
 const PLAN_KEY: &[u8] = b"upgrade/plan";
 const DONE_PREFIX: &[u8] = b"upgrade/done/";
@@ -27,12 +28,14 @@ pub struct Plan {
     pub info: String,
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, thiserror::Error)]
 pub enum UpgradeError {
     #[error("invalid upgrade plan: {0}")]
     InvalidPlan(String),
     #[error("upgrade {0:?} was already applied")]
     AlreadyDone(String),
+    #[error(transparent)]
+    State(#[from] StateError),
 }
 
 impl Plan {
@@ -64,13 +67,6 @@ impl Plan {
     }
 }
 
-fn corrupt(key: &[u8], reason: impl ToString) -> StateError {
-    StateError::Corrupt {
-        key: String::from_utf8_lossy(key).into_owned(),
-        reason: reason.to_string(),
-    }
-}
-
 fn done_key(name: &str) -> Vec<u8> {
     [DONE_PREFIX, name.as_bytes()].concat()
 }
@@ -98,10 +94,10 @@ pub fn applied(state: &dyn StateRead, name: &str) -> Result<Option<u64>, StateEr
 
 /// Schedules `plan` (replacing any earlier plan, as the SDK does). `current` is the height of the
 /// block executing the governance decision.
-pub fn schedule(kv: &mut dyn Kv, plan: &Plan, current: u64) -> Result<(), UpgradeErrorOrState> {
+pub fn schedule(kv: &mut dyn Kv, plan: &Plan, current: u64) -> Result<(), UpgradeError> {
     plan.validate(current)?;
     if kv.kv_get(&done_key(&plan.name))?.is_some() {
-        return Err(UpgradeError::AlreadyDone(plan.name.clone()).into());
+        return Err(UpgradeError::AlreadyDone(plan.name.clone()));
     }
     let bytes = borsh::to_vec(plan).map_err(|e| corrupt(PLAN_KEY, e))?;
     kv.kv_put(PLAN_KEY.to_vec(), bytes)?;
@@ -116,15 +112,6 @@ pub fn cancel(kv: &mut dyn Kv) -> Result<(), StateError> {
 pub fn mark_done(kv: &mut dyn Kv, plan: &Plan) -> Result<(), StateError> {
     kv.kv_put(done_key(&plan.name), plan.height.to_be_bytes().to_vec())?;
     kv.kv_delete(PLAN_KEY.to_vec())
-}
-
-/// Either a refused plan or a storage failure.
-#[derive(Debug, thiserror::Error)]
-pub enum UpgradeErrorOrState {
-    #[error(transparent)]
-    Upgrade(#[from] UpgradeError),
-    #[error(transparent)]
-    State(#[from] StateError),
 }
 
 #[cfg(test)]
@@ -174,7 +161,7 @@ mod tests {
         assert_eq!(applied(&d, "v3").unwrap(), Some(30));
         assert!(matches!(
             schedule(&mut d, &plan("v3", 40), 31),
-            Err(UpgradeErrorOrState::Upgrade(UpgradeError::AlreadyDone(_)))
+            Err(UpgradeError::AlreadyDone(_))
         ));
     }
 }

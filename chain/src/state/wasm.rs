@@ -22,6 +22,7 @@ use prost::Message;
 use sha2::{Digest, Sha256};
 
 use super::{keys, Kv, StateError, StateRead};
+use crate::state::corrupt;
 
 /// The Cosmos SDK's `address.Module("wasm", key)`: `sha256(sha256("module") ‖ "wasm" ‖ 0 ‖ key)`.
 fn module_address(key: &[&[u8]]) -> Address {
@@ -59,13 +60,6 @@ pub fn predictable_address(
         &len(init_msg),
         init_msg,
     ])
-}
-
-fn corrupt(key: &[u8], reason: impl ToString) -> StateError {
-    StateError::Corrupt {
-        key: String::from_utf8_lossy(key).into_owned(),
-        reason: reason.to_string(),
-    }
 }
 
 fn next_seq(kv: &mut dyn Kv, key: &[u8]) -> Result<u64, StateError> {

@@ -33,6 +33,11 @@ pub enum Msg {
     Upgrade(crate::tx::upgrade::UpgradeMsg),
 }
 
+/// Decodes the protobuf message `M` from `any`'s value; the error names the type URL.
+pub(crate) fn decode_any<M: Message + Default>(any: &Any) -> Result<M, TxError> {
+    M::decode(any.value.as_slice()).map_err(|e| TxError::Decode(format!("{}: {e}", any.type_url)))
+}
+
 impl Msg {
     pub fn type_url(&self) -> String {
         match self {
@@ -58,9 +63,8 @@ impl Msg {
     }
 
     pub(crate) fn from_any(any: &Any) -> Result<Self, TxError> {
-        let decode_err = |e: prost::DecodeError| TxError::Decode(format!("{}: {e}", any.type_url));
         if any.type_url == MsgSend::type_url() {
-            let m = MsgSend::decode(any.value.as_slice()).map_err(decode_err)?;
+            let m = decode_any::<MsgSend>(any)?;
             let msg = Msg::Send {
                 from: parse_addr(&m.from_address)?,
                 to: parse_addr(&m.to_address)?,
@@ -68,7 +72,7 @@ impl Msg {
             };
             Ok(msg)
         } else if any.type_url == MsgMultiSend::type_url() {
-            let m = MsgMultiSend::decode(any.value.as_slice()).map_err(decode_err)?;
+            let m = decode_any::<MsgMultiSend>(any)?;
             // As in Cosmos SDK 0.47+: exactly one input, whose coins equal the sum of outputs.
             if m.inputs.len() != 1 {
                 return Err(TxError::InvalidRequest(format!(

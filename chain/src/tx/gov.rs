@@ -15,10 +15,10 @@ use cosmos_sdk_proto::cosmos::gov::v1beta1::{
 use cosmos_sdk_proto::cosmos::params::v1beta1::ParameterChangeProposal;
 use cosmos_sdk_proto::Any;
 use proof_sdk::{Address, Coin};
-use prost::{Message, Name};
+use prost::Name;
 use tendermint::abci::Event;
 
-use super::decode::{parse_addr, Msg};
+use super::decode::{decode_any, parse_addr, Msg};
 use super::wasm::WasmMsg;
 use super::{events, TxError};
 use crate::state::gov::{self, Content, ParamChange, ProposalMsg};
@@ -90,8 +90,7 @@ fn param_changes(content: &Any) -> Result<(String, Vec<ParamChange>), TxError> {
             content.type_url
         )));
     }
-    let c = ParameterChangeProposal::decode(content.value.as_slice())
-        .map_err(|e| TxError::Decode(format!("{}: {e}", content.type_url)))?;
+    let c: ParameterChangeProposal = decode_any(content)?;
     let changes = c
         .changes
         .into_iter()
@@ -137,8 +136,7 @@ fn v1_content(m: &gov1::MsgSubmitProposal) -> Result<ProposalContent, TxError> {
     let (mut changes, mut messages) = (Vec::new(), Vec::new());
     for any in &m.messages {
         if any.type_url == gov1::MsgExecLegacyContent::type_url() {
-            let legacy = gov1::MsgExecLegacyContent::decode(any.value.as_slice())
-                .map_err(|e| TxError::Decode(format!("{}: {e}", any.type_url)))?;
+            let legacy: gov1::MsgExecLegacyContent = decode_any(any)?;
             if parse_addr(&legacy.authority)? != gov::gov_account() {
                 return Err(TxError::Unauthorized(
                     "MsgExecLegacyContent's authority must be the gov module account".into(),
@@ -188,9 +186,8 @@ fn submit_msg(
 
 pub fn decode(any: &Any) -> Result<Option<(GovMsg, String)>, TxError> {
     let url = any.type_url.as_str();
-    let de = |e: prost::DecodeError| TxError::Decode(format!("{url}: {e}"));
     Ok(Some(if url == MsgSubmitProposal::type_url() {
-        let m = MsgSubmitProposal::decode(any.value.as_slice()).map_err(de)?;
+        let m = decode_any::<MsgSubmitProposal>(any)?;
         let content = m
             .content
             .ok_or_else(|| TxError::InvalidRequest("proposal content is required".into()))?;
@@ -198,7 +195,7 @@ pub fn decode(any: &Any) -> Result<Option<(GovMsg, String)>, TxError> {
         let content = (title, changes, Vec::new());
         submit_msg(&m.proposer, &m.initial_deposit, content, false)?
     } else if url == gov1::MsgSubmitProposal::type_url() {
-        let m = gov1::MsgSubmitProposal::decode(any.value.as_slice()).map_err(de)?;
+        let m = decode_any::<gov1::MsgSubmitProposal>(any)?;
         if m.expedited {
             return Err(TxError::InvalidRequest(
                 "expedited proposals are not supported".into(),
@@ -208,7 +205,7 @@ pub fn decode(any: &Any) -> Result<Option<(GovMsg, String)>, TxError> {
         submit_msg(&m.proposer, &m.initial_deposit, content, true)?
     } else if url == MsgDeposit::type_url() || url == gov1::MsgDeposit::type_url() {
         // The two versions' MsgDeposit and MsgVote share field numbers and types.
-        let m = MsgDeposit::decode(any.value.as_slice()).map_err(de)?;
+        let m = decode_any::<MsgDeposit>(any)?;
         let (denom, amount) = amount(&m.amount)?;
         let depositor = parse_addr(&m.depositor)?;
         let v1 = url == gov1::MsgDeposit::type_url();
@@ -222,7 +219,7 @@ pub fn decode(any: &Any) -> Result<Option<(GovMsg, String)>, TxError> {
             denom,
         )
     } else if url == MsgVote::type_url() || url == gov1::MsgVote::type_url() {
-        let m = MsgVote::decode(any.value.as_slice()).map_err(de)?;
+        let m = decode_any::<MsgVote>(any)?;
         let voter = parse_addr(&m.voter)?;
         let v1 = url == gov1::MsgVote::type_url();
         (

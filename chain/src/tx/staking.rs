@@ -11,10 +11,10 @@ use cosmos_sdk_proto::cosmos::staking::v1beta1::{
 };
 use cosmos_sdk_proto::Any;
 use proof_sdk::{Address, Coin, PublicKey};
-use prost::{Message, Name};
+use prost::Name;
 use tendermint::abci::Event;
 
-use super::decode::parse_addr;
+use super::decode::{decode_any, parse_addr};
 use super::{events, TxError};
 use crate::state::staking::{self, NewValidator, StakingError};
 use crate::state::Metered;
@@ -107,11 +107,8 @@ fn decode_edit(m: MsgEditValidator) -> Result<staking::ValidatorEdit, TxError> {
         .description
         .map(|d| d.moniker)
         .filter(|s| !s.is_empty() && s != KEEP);
-    if moniker
-        .as_ref()
-        .is_some_and(|s| s.trim().is_empty() || s.len() > 70)
-    {
-        return Err(invalid("moniker must be 1 to 70 bytes"));
+    if let Some(m) = &moniker {
+        check_moniker(m)?;
     }
     let commission_bps = match m.commission_rate.as_str() {
         "" => None,
@@ -136,13 +133,24 @@ fn decode_edit(m: MsgEditValidator) -> Result<staking::ValidatorEdit, TxError> {
     })
 }
 
+/// Longest validator moniker, in bytes (the SDK's limit).
+const MAX_MONIKER_LEN: usize = 70;
+
+/// A moniker must have a visible character and at most [`MAX_MONIKER_LEN`] bytes.
+fn check_moniker(moniker: &str) -> Result<(), TxError> {
+    if moniker.trim().is_empty() || moniker.len() > MAX_MONIKER_LEN {
+        return Err(invalid(format!(
+            "moniker must be 1 to {MAX_MONIKER_LEN} bytes"
+        )));
+    }
+    Ok(())
+}
+
 /// Decodes a staking or slashing message; `None` if the type URL is not one of ours.
 pub fn decode(any: &Any) -> Result<Option<StakingMsg>, TxError> {
     let url = any.type_url.as_str();
-    let bytes = any.value.as_slice();
-    let decode_err = |e: prost::DecodeError| TxError::Decode(format!("{url}: {e}"));
     let msg = if url == MsgCreateValidator::type_url() {
-        let m = MsgCreateValidator::decode(bytes).map_err(decode_err)?;
+        let m = decode_any::<MsgCreateValidator>(any)?;
         let operator = valoper(&m.validator_address)?;
         #[allow(deprecated)]
         if !m.delegator_address.is_empty() && parse_addr(&m.delegator_address)? != operator {
@@ -167,9 +175,7 @@ pub fn decode(any: &Any) -> Result<Option<StakingMsg>, TxError> {
             staking::parse_dec_bps(s).map_err(|e| invalid(format!("commission {what}: {e}")))
         };
         let moniker = m.description.map(|d| d.moniker).unwrap_or_default();
-        if moniker.trim().is_empty() || moniker.len() > 70 {
-            return Err(invalid("moniker must be 1 to 70 bytes"));
-        }
+        check_moniker(&moniker)?;
         StakingMsg::CreateValidator {
             operator,
             cons_pubkey,
@@ -187,21 +193,21 @@ pub fn decode(any: &Any) -> Result<Option<StakingMsg>, TxError> {
             value: positive_coin(m.value.as_ref())?,
         }
     } else if url == MsgDelegate::type_url() {
-        let m = MsgDelegate::decode(bytes).map_err(decode_err)?;
+        let m = decode_any::<MsgDelegate>(any)?;
         StakingMsg::Delegate {
             delegator: parse_addr(&m.delegator_address)?,
             validator: valoper(&m.validator_address)?,
             amount: positive_coin(m.amount.as_ref())?,
         }
     } else if url == MsgUndelegate::type_url() {
-        let m = MsgUndelegate::decode(bytes).map_err(decode_err)?;
+        let m = decode_any::<MsgUndelegate>(any)?;
         StakingMsg::Undelegate {
             delegator: parse_addr(&m.delegator_address)?,
             validator: valoper(&m.validator_address)?,
             amount: positive_coin(m.amount.as_ref())?,
         }
     } else if url == MsgBeginRedelegate::type_url() {
-        let m = MsgBeginRedelegate::decode(bytes).map_err(decode_err)?;
+        let m = decode_any::<MsgBeginRedelegate>(any)?;
         StakingMsg::Redelegate {
             delegator: parse_addr(&m.delegator_address)?,
             src: valoper(&m.validator_src_address)?,
@@ -209,13 +215,13 @@ pub fn decode(any: &Any) -> Result<Option<StakingMsg>, TxError> {
             amount: positive_coin(m.amount.as_ref())?,
         }
     } else if url == MsgEditValidator::type_url() {
-        let m = MsgEditValidator::decode(bytes).map_err(decode_err)?;
+        let m = decode_any::<MsgEditValidator>(any)?;
         StakingMsg::Edit {
             validator: valoper(&m.validator_address)?,
             edit: decode_edit(m)?,
         }
     } else if url == MsgUnjail::type_url() {
-        let m = MsgUnjail::decode(bytes).map_err(decode_err)?;
+        let m = decode_any::<MsgUnjail>(any)?;
         StakingMsg::Unjail {
             validator: valoper(&m.validator_addr)?,
         }

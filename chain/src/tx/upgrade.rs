@@ -6,12 +6,12 @@ use cosmos_sdk_proto::cosmos::upgrade::v1beta1::{
 };
 use cosmos_sdk_proto::Any;
 use proof_sdk::Address;
-use prost::{Message, Name};
+use prost::Name;
 use tendermint::abci::Event;
 
-use super::decode::parse_addr;
+use super::decode::{decode_any, parse_addr};
 use super::{events, TxError};
-use crate::state::upgrade::{self, Plan, UpgradeErrorOrState};
+use crate::state::upgrade::{self, Plan, UpgradeError};
 use crate::state::{gov, Metered};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -40,9 +40,8 @@ impl UpgradeMsg {
 /// Stateless checks, as the SDK's `ValidateBasic` (the plan's height is checked at execution).
 pub fn decode(any: &Any) -> Result<Option<UpgradeMsg>, TxError> {
     let url = any.type_url.as_str();
-    let de = |e: prost::DecodeError| TxError::Decode(format!("{url}: {e}"));
     Ok(Some(if url == MsgSoftwareUpgrade::type_url() {
-        let m = MsgSoftwareUpgrade::decode(any.value.as_slice()).map_err(de)?;
+        let m = decode_any::<MsgSoftwareUpgrade>(any)?;
         let p = m
             .plan
             .ok_or_else(|| TxError::InvalidRequest("an upgrade needs a plan".into()))?;
@@ -68,7 +67,7 @@ pub fn decode(any: &Any) -> Result<Option<UpgradeMsg>, TxError> {
             plan,
         }
     } else if url == MsgCancelUpgrade::type_url() {
-        let m = MsgCancelUpgrade::decode(any.value.as_slice()).map_err(de)?;
+        let m = decode_any::<MsgCancelUpgrade>(any)?;
         UpgradeMsg::Cancel {
             authority: parse_addr(&m.authority)?,
         }
@@ -92,10 +91,7 @@ pub fn execute(
     }
     match msg {
         UpgradeMsg::Schedule { plan, .. } => {
-            upgrade::schedule(kv, plan, height).map_err(|e| match e {
-                UpgradeErrorOrState::Upgrade(u) => TxError::InvalidRequest(u.to_string()),
-                UpgradeErrorOrState::State(s) => s.into(),
-            })?;
+            upgrade::schedule(kv, plan, height)?;
             evs.push(events::event(
                 "schedule_upgrade",
                 &[
@@ -109,6 +105,15 @@ pub fn execute(
             upgrade::cancel(kv)?;
             evs.push(events::event("cancel_upgrade", &[]));
             Ok(proof_sdk::msgs::to_any(&MsgCancelUpgradeResponse {}))
+        }
+    }
+}
+
+impl From<UpgradeError> for TxError {
+    fn from(e: UpgradeError) -> Self {
+        match e {
+            UpgradeError::State(s) => s.into(),
+            other => TxError::InvalidRequest(other.to_string()),
         }
     }
 }

@@ -7,10 +7,10 @@ use cosmos_sdk_proto::cosmwasm::wasm::v1::{
 };
 use cosmos_sdk_proto::Any;
 use proof_sdk::{Address, Coin};
-use prost::{Message, Name};
+use prost::Name;
 
 use super::werr;
-use crate::tx::decode::{json_valid, parse_addr, parse_funds};
+use crate::tx::decode::{decode_any, json_valid, parse_addr, parse_funds};
 use crate::tx::TxError;
 
 /// Longest salt of `MsgInstantiateContract2` (wasmd's `MaxSaltSize`).
@@ -98,10 +98,8 @@ impl WasmMsg {
     /// Decodes `any` if it is a wasm message (`Ok(None)` if it is not one).
     pub fn from_any(any: &Any) -> Result<Option<Self>, TxError> {
         let url = any.type_url.as_str();
-        let bytes = any.value.as_slice();
-        let decode_err = |e: prost::DecodeError| TxError::Decode(format!("{url}: {e}"));
         let msg = if url == MsgStoreCode::type_url() {
-            let m = MsgStoreCode::decode(bytes).map_err(decode_err)?;
+            let m = decode_any::<MsgStoreCode>(any)?;
             WasmMsg::StoreCode {
                 sender: parse_addr(&m.sender)?,
                 wasm: super::uncompress(&m.wasm_byte_code)?,
@@ -111,7 +109,7 @@ impl WasmMsg {
                 },
             }
         } else if url == MsgInstantiateContract::type_url() {
-            let m = MsgInstantiateContract::decode(bytes).map_err(decode_err)?;
+            let m = decode_any::<MsgInstantiateContract>(any)?;
             instantiate(
                 &m.sender,
                 &m.admin,
@@ -122,7 +120,7 @@ impl WasmMsg {
                 AddressScheme::Classic,
             )?
         } else if url == MsgInstantiateContract2::type_url() {
-            let m = MsgInstantiateContract2::decode(bytes).map_err(decode_err)?;
+            let m = decode_any::<MsgInstantiateContract2>(any)?;
             if m.salt.is_empty() || m.salt.len() > MAX_SALT_SIZE {
                 return Err(werr(14, format!("salt must be 1 to {MAX_SALT_SIZE} bytes")));
             }
@@ -139,7 +137,7 @@ impl WasmMsg {
                 },
             )?
         } else if url == MsgExecuteContract::type_url() {
-            let m = MsgExecuteContract::decode(bytes).map_err(decode_err)?;
+            let m = decode_any::<MsgExecuteContract>(any)?;
             WasmMsg::Execute {
                 sender: parse_addr(&m.sender)?,
                 contract: parse_addr(&m.contract)?,
@@ -147,7 +145,7 @@ impl WasmMsg {
                 funds: parse_funds(&m.funds)?,
             }
         } else if url == MsgMigrateContract::type_url() {
-            let m = MsgMigrateContract::decode(bytes).map_err(decode_err)?;
+            let m = decode_any::<MsgMigrateContract>(any)?;
             if m.code_id == 0 {
                 return Err(werr(10, "code id is required"));
             }
@@ -158,7 +156,7 @@ impl WasmMsg {
                 msg: json_valid(m.msg)?,
             }
         } else if url == MsgUpdateAdmin::type_url() {
-            let m = MsgUpdateAdmin::decode(bytes).map_err(decode_err)?;
+            let m = decode_any::<MsgUpdateAdmin>(any)?;
             let new_admin = parse_addr(&m.new_admin)?;
             WasmMsg::SetAdmin {
                 sender: parse_addr(&m.sender)?,
@@ -166,7 +164,7 @@ impl WasmMsg {
                 new_admin: Some(new_admin),
             }
         } else if url == MsgClearAdmin::type_url() {
-            let m = MsgClearAdmin::decode(bytes).map_err(decode_err)?;
+            let m = decode_any::<MsgClearAdmin>(any)?;
             WasmMsg::SetAdmin {
                 sender: parse_addr(&m.sender)?,
                 contract: parse_addr(&m.contract)?,
