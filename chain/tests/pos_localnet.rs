@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use common::localnet::{submit, Localnet};
 use common::pos::{self as pos, consensus_set, power_of, validator, wait_set, GAS, STAKE};
+use proof_sdk::light::{LightClient, TrustOptions, TrustRoot};
 use proof_sdk::pos_client;
 use proof_sdk::staking as smsg;
 use proof_sdk::{msgs, Coin, KeyType, PrivateKey};
@@ -137,11 +138,37 @@ async fn delegation_moves_cometbft_power_offline_validator_is_jailed_and_unjails
         "an epoch closes at the first block after 4 s: {secs} s"
     );
     let h = cp.start_height + 1;
-    let verified = pos_client::verify_checkpoint(rpc, None, Some(h))
+    // As a light client: from the first block (first use), through the validator-set changes
+    // above (delegation, node3 jailed and back), checking commit signatures all the way.
+    let period = Duration::from_secs(3600);
+    let mut light = LightClient::start(rpc, period, None, None).await.unwrap();
+    let verified = pos_client::verify_checkpoint(rpc, &mut light, None, Some(h))
         .await
         .unwrap();
     assert!(verified.linked_to_previous);
     assert_eq!(verified.checkpoint.checkpoint.epoch, cp.epoch);
+    assert_eq!(verified.checkpoint.hash, latest.hash);
+    assert_eq!(verified.trust, TrustRoot::FirstUse { height: 1 });
+    // From a header the user gives: the right hash works, any other is refused.
+    let header2 = rpc.block(Some(2)).await.unwrap();
+    let hash2 = header2["block_id"]["hash"].as_str().unwrap().to_string();
+    let trust = TrustOptions {
+        height: 2,
+        hash: hash2,
+    };
+    let mut light = LightClient::start(rpc, period, Some(trust), None)
+        .await
+        .unwrap();
+    pos_client::verify_checkpoint(rpc, &mut light, Some(cp.epoch), None)
+        .await
+        .unwrap();
+    let forged = TrustOptions {
+        height: 2,
+        hash: "AB".repeat(32),
+    };
+    assert!(LightClient::start(rpc, period, Some(forged), None)
+        .await
+        .is_err());
     let rewards = &cp.rewards;
     rewards.check().unwrap();
     assert_eq!(rewards.emission, 123, "the emission governance set");

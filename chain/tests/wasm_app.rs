@@ -226,7 +226,10 @@ fn malformed_wasm_is_rejected_with_a_wasm_code() {
         .unwrap_err();
     assert!(err.1.contains("no such code"), "{err:?}");
 
-    // Garbage that is not even gzip/wasm, and too-large code (rejected by CheckTx).
+    // Garbage that is not even gzip/wasm, and code that inflates past the limit. Nothing is
+    // un-gzipped before the transaction has paid (CheckTx only checks the size as sent): the
+    // oversized code fails when it runs, at the sender's expense, after inflating no more than
+    // the limit.
     let tx = a.tx(vec![store_msg(&a.addr(), b"hello".to_vec())], 2_000_000);
     let r = run(&mut app, tx);
     assert_eq!(
@@ -236,7 +239,22 @@ fn malformed_wasm_is_rejected_with_a_wasm_code() {
         r.log
     );
     let big = gzip(&vec![0u8; 900 * 1024]);
-    let tx = a.tx(vec![store_msg(&a.addr(), big)], 2_000_000);
+    // (`run` requires CheckTx to admit it.)
+    let tx = a.tx(vec![store_msg(&a.addr(), big)], 5_000_000);
+    let r = run(&mut app, tx);
+    assert_eq!(
+        (r.code.value(), r.codespace.as_str()),
+        (13, "wasm"),
+        "{}",
+        r.log
+    );
+    assert!(
+        r.gas_used > 2_400_000,
+        "the inflation was paid: {}",
+        r.gas_used
+    );
+    // Code over the limit as sent is refused by CheckTx.
+    let tx = a.tx(vec![store_msg(&a.addr(), vec![0u8; 801 * 1024])], 2_000_000);
     let c = app.check(&tx);
     assert_eq!(
         (c.code.value(), c.codespace.as_str()),

@@ -447,6 +447,27 @@ fn submessages_reply_and_roll_back_as_wasmd() {
 }
 
 #[test]
+fn a_chain_of_replies_stops_at_the_call_depth_limit() {
+    let (mut app, mut a, _b) = setup();
+    let (_, t) = tester(&mut app, &mut a, None);
+    // Each reply sends another failing submessage with reply_on error (the tester's "chain"
+    // payload): before replies counted into the call depth, only gas ended this.
+    let bad_send = json!({"id": 1, "reply_on": "error", "gas_limit": null,
+        "payload": b64(b"chain"),
+        "msg": {"bank": {"send": {"to_address": "not-an-address",
+            "amount": [{"denom": "uxyz", "amount": "1"}]}}}});
+    let r = run(
+        &mut app,
+        a.tx(vec![dispatch(&a, &t, "chain", vec![bad_send])], 50_000_000),
+    );
+    assert_eq!(codespace_code(&r), ("wasm".into(), 13), "{}", r.log);
+    assert!(r.log.contains("call depth"), "{}", r.log);
+    // The depth limit, not the gas, ended it.
+    assert!(r.gas_used < 20_000_000, "gas used {}", r.gas_used);
+    assert_eq!(get(&app, &t, "chain"), None, "the whole tx was reverted");
+}
+
+#[test]
 fn contracts_see_contract_info_and_the_listing_queries_page() {
     let (mut app, mut a, _b) = setup();
     let admin = a.addr();
@@ -569,6 +590,7 @@ fn sudo_from_a_chain_module_runs_the_contract_and_dispatches_its_response() {
         time_nanos: 0,
         tx_hash: None,
         tx_index: 0,
+        compile: None,
     };
     let mut gas = GasMeter::new(10_000_000);
     let mut kv = Metered::new(&*app.store, &mut gas);
@@ -597,7 +619,7 @@ fn sudo_from_a_chain_module_runs_the_contract_and_dispatches_its_response() {
 #[test]
 fn contract_state_reads_through_store_wasm_with_proofs_against_the_app_hash() {
     use proof_chain::state::keys;
-    use proof_chain::store::{verify_membership, verify_non_membership};
+    use proof_chain::store::verify_steps;
     use tendermint::abci::request;
 
     let (mut app, mut a, _b) = setup();
@@ -620,16 +642,34 @@ fn contract_state_reads_through_store_wasm_with_proofs_against_the_app_hash() {
             prove: true,
         })
     };
+    // Two levels, as ibc-go verifies a `MerklePath`: the key in the wasm substore, then the
+    // substore's root under "wasm" in the main tree, whose root is the app hash.
+    let steps = |r: &tendermint::abci::response::Query| -> Vec<(Vec<u8>, ics23::CommitmentProof)> {
+        r.proof
+            .as_ref()
+            .unwrap()
+            .ops
+            .iter()
+            .map(|op| {
+                (
+                    op.key.clone(),
+                    ics23::CommitmentProof::decode(op.data.as_slice()).unwrap(),
+                )
+            })
+            .collect()
+    };
     let key = [keys::wasm_store_prefix(&t), b"kept".to_vec()].concat();
     let r = raw(&key);
     assert_eq!(r.code.value(), 0, "{}", r.log);
     assert_eq!(r.value.as_ref(), b"42");
-    let proof = r.proof.unwrap().ops[0].data.clone();
-    let proof = ics23::CommitmentProof::decode(proof.as_slice()).unwrap();
-    assert!(verify_membership(&proof, &root, &key, b"42"));
-    assert!(!verify_membership(&proof, &root, &key, b"43"));
+    let proof = steps(&r);
+    assert_eq!(proof.len(), 2);
+    assert_eq!(proof[0].0, key[b"wasm/".len()..].to_vec());
+    assert_eq!(proof[1].0, b"wasm".to_vec());
+    assert!(verify_steps(&proof, &root, Some(b"42")));
+    assert!(!verify_steps(&proof, &root, Some(b"43")));
     let missing = [keys::wasm_store_prefix(&t), b"absent".to_vec()].concat();
     let r = raw(&missing);
-    let proof = ics23::CommitmentProof::decode(r.proof.unwrap().ops[0].data.as_slice()).unwrap();
-    assert!(verify_non_membership(&proof, &root, &missing));
+    assert!(verify_steps(&steps(&r), &root, None));
+    assert!(!verify_steps(&steps(&r), &root, Some(b"")));
 }

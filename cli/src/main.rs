@@ -118,6 +118,14 @@ impl Ctx {
         &self.keys_dir
     }
 
+    /// Where the light client keeps the last header it verified per chain (beside the keys).
+    pub fn trust_store(&self) -> proof_sdk::light::TrustStore {
+        let home = self.keys_dir.parent().unwrap_or(&self.keys_dir);
+        proof_sdk::light::TrustStore {
+            dir: home.join("light"),
+        }
+    }
+
     pub fn rpc(&self) -> Result<RpcClient> {
         RpcClient::new(&self.node).with_context(|| format!("invalid --node {:?}", self.node))
     }

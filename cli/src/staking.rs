@@ -15,6 +15,7 @@ use cosmos_sdk_proto::cosmos::staking::v1beta1::{
 use cosmos_sdk_proto::Any;
 use proof_sdk::staking::{self as smsg, parse_valoper, valoper};
 
+use proof_sdk::light::{LightClient, TrustOptions, TrustRoot};
 use proof_sdk::{pos_client, BASE_DENOM};
 use serde_json::{json, Value};
 
@@ -63,10 +64,21 @@ pub struct CheckpointArgs {
     /// Prove that this block is in the checkpoint (implies --verify of the block)
     #[arg(long)]
     height: Option<u64>,
-    /// Verify the checkpoint: its hash, reward arithmetic, the link to the previous checkpoint,
-    /// and with --height the block's inclusion against the block header's app hash
+    /// Verify the checkpoint as a light client: read it with a state proof against a block
+    /// header whose commit signatures are checked from a trusted header, then its hash, reward
+    /// arithmetic and link to the previous checkpoint, and with --height the block's inclusion
     #[arg(long)]
     verify: bool,
+    /// Height of a header you trust (with --trust-hash); otherwise the header the last
+    /// verification saved, or on first use the node's first block
+    #[arg(long, requires = "trust_hash")]
+    trust_height: Option<u64>,
+    /// Hash (hex) of the header at --trust-height
+    #[arg(long, requires = "trust_height")]
+    trust_hash: Option<String>,
+    /// How long a trusted header stays usable (seconds; keep it below the unbonding time)
+    #[arg(long, default_value_t = 14 * 24 * 3600)]
+    trust_period_secs: u64,
 }
 
 #[derive(Subcommand)]
@@ -445,12 +457,28 @@ fn text_fields(v: &Value) -> String {
 pub async fn checkpoint(ctx: &Ctx, args: CheckpointArgs) -> Result<()> {
     let rpc = ctx.rpc()?;
     if args.verify || args.height.is_some() {
-        let v = pos_client::verify_checkpoint(&rpc, args.epoch, args.height).await?;
+        let given = args
+            .trust_height
+            .zip(args.trust_hash.clone())
+            .map(|(height, hash)| TrustOptions { height, hash });
+        let store = ctx.trust_store();
+        let chain_id = rpc.chain_id().await?;
+        let mut light = LightClient::start(
+            &rpc,
+            std::time::Duration::from_secs(args.trust_period_secs),
+            given,
+            store.load(&chain_id),
+        )
+        .await?;
+        let v = pos_client::verify_checkpoint(&rpc, &mut light, args.epoch, args.height).await?;
+        store.save(&chain_id, &light.trust_options())?;
         let cp = &v.checkpoint.checkpoint;
         let doc = json!({
             "verified": true,
             "epoch": cp.epoch,
             "hash": hex::encode_upper(v.checkpoint.hash),
+            "proven_at_header": v.proven_at,
+            "trust": v.trust,
             "linked_to_previous": v.linked_to_previous,
             "block": v.block.as_ref().map(|b| json!({
                 "height": b.height,
@@ -485,6 +513,20 @@ pub async fn checkpoint(ctx: &Ctx, args: CheckpointArgs) -> Result<()> {
                     ),
                 ));
             }
+            rows.push((
+                "light client",
+                format!(
+                    "read with a state proof against header {} (commit signatures checked from {})",
+                    v.proven_at,
+                    match &v.trust {
+                        TrustRoot::Given { height } => format!("the trusted header {height}"),
+                        TrustRoot::Saved { height } => format!("header {height}, verified before"),
+                        TrustRoot::FirstUse { height } => format!(
+                            "header {height} taken on first use: pass --trust-height/--trust-hash to start from a header you know"
+                        ),
+                    }
+                ),
+            ));
             rows.push(("verified", "yes".into()));
             fields(&rows)
         });

@@ -278,7 +278,8 @@ pub struct Checkpoint {
     /// after this checkpoint's block.
     #[serde(with = "hex32")]
     pub validator_set_hash: Hash,
-    /// Root over the wasm module's whole state (see `contracts_leaf`).
+    /// Root of the wasm module's substore (a JMT over every contract's code, info and storage)
+    /// after block `end_height`: `store/wasm/key` proofs at that height verify against it.
     #[serde(with = "hex32")]
     pub contracts_root: Hash,
     pub rewards: RewardDistribution,
@@ -287,13 +288,6 @@ pub struct Checkpoint {
 fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
     out.extend_from_slice(&(b.len() as u64).to_be_bytes());
     out.extend_from_slice(b);
-}
-
-/// Leaf of the contracts root: `H(key) ‖ H(value)` of one entry under `wasm/`.
-pub fn contracts_leaf(key: &[u8], value: &[u8]) -> Vec<u8> {
-    let mut v = Sha256::digest(key).to_vec();
-    v.extend_from_slice(&Sha256::digest(value));
-    v
 }
 
 impl Checkpoint {

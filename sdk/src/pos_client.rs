@@ -5,7 +5,10 @@
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 
+use serde::Deserialize;
+
 use crate::checkpoint::{BlockProof, CheckpointResponse, Hash};
+use crate::light::{LightClient, TrustRoot};
 use crate::rpc::RpcClient;
 
 /// One entry of CometBFT's validator set.
@@ -110,14 +113,82 @@ pub struct Verified {
     pub checkpoint: CheckpointResponse,
     pub linked_to_previous: bool,
     pub block: Option<BlockProof>,
+    /// The header whose app hash the checkpoint was proven against.
+    pub proven_at: u64,
+    /// What the light client started from.
+    pub trust: TrustRoot,
 }
 
-/// Fetches a checkpoint and checks it: its hash and reward arithmetic, its link to the previous
-/// checkpoint, and (if `height` is given) that the block is in it with the app hash the chain's
-/// header at `height + 1` carries. Without `epoch`, the checkpoint covering `height` (or else
-/// the latest) is checked.
+/// A checkpoint as the chain stores it (`epoch/checkpoint/<epoch>`), read with its proof.
+#[derive(Deserialize)]
+struct Stored {
+    checkpoint: crate::checkpoint::Checkpoint,
+    hash: String,
+    written_at: u64,
+}
+
+/// The ICS-23 proof steps of a `store/...` answer (`proofOps` of CometBFT's JSON).
+fn proof_steps(ops: &Value) -> Result<Vec<(Vec<u8>, ics23::CommitmentProof)>> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    ops["ops"]
+        .as_array()
+        .context("no proof in the answer")?
+        .iter()
+        .map(|op| {
+            let key = b64.decode(op["key"].as_str().unwrap_or_default())?;
+            let data = b64.decode(op["data"].as_str().unwrap_or_default())?;
+            let proof = <ics23::CommitmentProof as prost::Message>::decode(data.as_slice())?;
+            Ok((key, proof))
+        })
+        .collect()
+}
+
+/// Checkpoint `epoch` read from the chain's state with a proof, checked against the app hash of
+/// block `written_at` as a header the light client verified carries it: nothing of it is
+/// taken on the node's word.
+async fn proven_checkpoint(
+    rpc: &RpcClient,
+    light: &mut LightClient<'_>,
+    epoch: u64,
+    written_at: u64,
+) -> Result<CheckpointResponse> {
+    let key = [b"checkpoint/".as_slice(), &epoch.to_be_bytes()].concat();
+    let r = rpc
+        .abci_query("store/epoch/key", &key, Some(written_at), true)
+        .await?;
+    if r.code != 0 {
+        bail!(
+            "reading checkpoint {epoch} with its proof failed: {}",
+            r.log
+        );
+    }
+    let steps = proof_steps(r.proof_ops.as_ref().unwrap_or(&Value::Null))?;
+    let header = light.verify(written_at + 1).await?;
+    let root = crate::light::app_hash(&header)?;
+    if !crate::proof::verify_steps(&steps, &root, Some(&r.value)) {
+        bail!("checkpoint {epoch}: the node's proof does not match block {written_at}'s verified app hash");
+    }
+    let stored: Stored = serde_json::from_slice(&r.value).context("stored checkpoint")?;
+    let hash = hex::decode(&stored.hash)
+        .ok()
+        .and_then(|h| <[u8; 32]>::try_from(h).ok())
+        .context("stored checkpoint hash")?;
+    Ok(CheckpointResponse {
+        checkpoint: stored.checkpoint,
+        hash,
+        written_at: stored.written_at,
+    })
+}
+
+/// Fetches a checkpoint and checks it as a light client: its content is read with a state proof
+/// against the app hash of a header whose commit signatures were verified from a trusted
+/// header (`light`), then its hash and reward arithmetic and its link to the previous
+/// checkpoint; with `height`, that the block is in it with the app hash of its verified
+/// successor header. Without `epoch`, the checkpoint covering `height` (or else the latest).
 pub async fn verify_checkpoint(
     rpc: &RpcClient,
+    light: &mut LightClient<'_>,
     epoch: Option<u64>,
     height: Option<u64>,
 ) -> Result<Verified> {
@@ -126,12 +197,15 @@ pub async fn verify_checkpoint(
         None => None,
     };
     let epoch = epoch.or(proof.as_ref().map(|(_, p)| p.checkpoint.epoch));
-    let cp = checkpoint(rpc, epoch).await?;
-    let prev = if cp.checkpoint.epoch > 0 {
-        Some(checkpoint(rpc, Some(cp.checkpoint.epoch - 1)).await?)
+    let claimed = checkpoint(rpc, epoch).await?;
+    let epoch = claimed.checkpoint.epoch;
+    let cp = proven_checkpoint(rpc, light, epoch, claimed.written_at).await?;
+    let prev = if epoch > 0 {
+        Some(checkpoint(rpc, Some(epoch - 1)).await?)
     } else {
         None
     };
+    // The link needs only the previous checkpoint's content: its hash is in this (proven) one.
     cp.checkpoint
         .verify(Some(&cp.hash), prev.as_ref().map(|p| &p.checkpoint))?;
     let block = match proof {
@@ -144,21 +218,24 @@ pub async fn verify_checkpoint(
                     cp.checkpoint.epoch
                 );
             }
-            let header = header_app_hash(rpc, h).await?;
-            if header != p.app_hash {
+            let header = light.verify(h + 1).await?;
+            let app_hash = crate::light::app_hash(&header)?;
+            if app_hash != p.app_hash {
                 bail!(
-                    "the node's app hash for block {h} ({}) differs from the header's ({})",
+                    "the node's app hash for block {h} ({}) differs from the verified header's ({})",
                     hex::encode_upper(p.app_hash),
-                    hex::encode_upper(header)
+                    hex::encode_upper(app_hash)
                 );
             }
-            cp.checkpoint.verify_block(h, &header, &p.proof)?;
+            cp.checkpoint.verify_block(h, &app_hash, &p.proof)?;
             Some(p)
         }
     };
     Ok(Verified {
+        proven_at: cp.written_at + 1,
         checkpoint: cp,
         linked_to_previous: prev.is_some(),
         block,
+        trust: light.root.clone(),
     })
 }

@@ -5,6 +5,8 @@ use crate::error::BackendError;
 
 pub type BackendResult<T> = Result<T, BackendError>;
 pub type Record = (Vec<u8>, Vec<u8>);
+/// An open iterator of [`Storage::scan`].
+pub type RecordIter = Box<dyn Iterator<Item = BackendResult<Record>> + Send>;
 
 /// Iteration order, with the ABI's numeric values (`db_scan`'s `order` argument).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,13 +31,15 @@ pub trait Storage: Send {
     fn set(&mut self, key: &[u8], value: &[u8]) -> BackendResult<()>;
     fn remove(&mut self, key: &[u8]) -> BackendResult<()>;
     /// Records with `start <= key < end` in `order`. The iterator is a snapshot taken at the
-    /// call: writes made while it is open do not affect it.
+    /// call: writes made while it is open do not affect it. It should produce records lazily
+    /// (a contract may read one record of a huge range), and a record it cannot produce (out
+    /// of gas, a storage failure) is an `Err` item.
     fn scan(
         &self,
         start: Option<&[u8]>,
         end: Option<&[u8]>,
         order: Order,
-    ) -> BackendResult<Box<dyn Iterator<Item = Record> + Send>>;
+    ) -> BackendResult<RecordIter>;
 }
 
 /// Address handling (bech32 on Proof chain). Errors are messages returned to the contract.

@@ -102,6 +102,7 @@ pub struct Cache {
     pinned: Mutex<HashMap<Checksum, Arc<CompiledCode>>>,
     lru: Mutex<Lru>,
     stats: Mutex<CacheStats>,
+    disk: Option<Mutex<Disk>>,
 }
 
 fn io(e: std::io::Error) -> VmError {
@@ -121,18 +122,91 @@ fn write_atomic(path: &Path, data: &[u8]) -> VmResult<()> {
     written.map_err(io)
 }
 
-/// The disk cache only saves work: failing to write it (e.g. a full disk) is logged, never an
-/// error of the call that compiled the code.
-fn persist(path: &Path, data: &[u8]) {
-    if let Err(e) = write_atomic(path, data) {
-        tracing::warn!(path = %path.display(), "cannot write to the wasm cache: {e}");
+/// How much the disk cache holds, against its cap. The cache only saves work (every code can
+/// be compiled again from the wasm the chain keeps), so it may forget anything: when it grows
+/// past the cap, the least recently used files go until it is back under 90% of it.
+struct Disk {
+    dir: PathBuf,
+    cap: u64,
+    used: u64,
+}
+
+impl Disk {
+    fn open(dir: PathBuf, cap: u64) -> Self {
+        let used = Self::files(&dir).iter().map(|f| f.1).sum();
+        let mut d = Disk { dir, cap, used };
+        d.shrink(None);
+        d
+    }
+
+    /// Every cached file with its size and last use (modification time).
+    fn files(dir: &Path) -> Vec<(PathBuf, u64, std::time::SystemTime)> {
+        let mut out = Vec::new();
+        let mut dirs = vec![dir.to_path_buf()];
+        while let Some(d) = dirs.pop() {
+            let Ok(entries) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let Ok(meta) = e.metadata() else { continue };
+                if meta.is_dir() {
+                    dirs.push(e.path());
+                } else {
+                    let used = meta.modified().unwrap_or(std::time::UNIX_EPOCH);
+                    out.push((e.path(), meta.len(), used));
+                }
+            }
+        }
+        out
+    }
+
+    /// The disk cache only saves work: failing to write it (e.g. a full disk) is logged, never
+    /// an error of the call that compiled the code.
+    fn persist(&mut self, path: &Path, data: &[u8]) {
+        match write_atomic(path, data) {
+            Ok(()) => {
+                self.used += data.len() as u64;
+                if self.used > self.cap {
+                    self.shrink(Some(path));
+                }
+            }
+            Err(e) => tracing::warn!(path = %path.display(), "cannot write to the wasm cache: {e}"),
+        }
+    }
+
+    /// Marks `path` as just used, so eviction keeps it longest.
+    fn touch(path: &Path) {
+        if let Ok(f) = std::fs::File::options().append(true).open(path) {
+            let _ = f.set_modified(std::time::SystemTime::now());
+        }
+    }
+
+    /// Deletes the least recently used files (never `keep`) until under 90% of the cap.
+    fn shrink(&mut self, keep: Option<&Path>) {
+        let mut files = Self::files(&self.dir);
+        self.used = files.iter().map(|f| f.1).sum();
+        files.sort_by_key(|f| f.2);
+        let target = self.cap / 10 * 9;
+        for (path, size, _) in files {
+            if self.used <= target {
+                break;
+            }
+            if Some(path.as_path()) == keep {
+                continue;
+            }
+            if std::fs::remove_file(&path).is_ok() {
+                self.used -= size;
+            }
+        }
     }
 }
 
 impl Cache {
+    /// A cache in `dir` (memory only without one) that keeps at most `disk_cap` bytes on disk.
     pub fn new(
         engine: Engine,
         dir: Option<PathBuf>,
+        disk_cap: u64,
         lru_size: usize,
         limits: WasmLimits,
     ) -> VmResult<Self> {
@@ -140,6 +214,7 @@ impl Cache {
             std::fs::create_dir_all(d.join("wasm")).map_err(io)?;
             std::fs::create_dir_all(d.join(Self::module_subdir(&engine))).map_err(io)?;
         }
+        let disk = dir.clone().map(|d| Mutex::new(Disk::open(d, disk_cap)));
         let linker = crate::imports::linker(&engine);
         Ok(Cache {
             engine,
@@ -153,7 +228,19 @@ impl Cache {
                 map: HashMap::new(),
             }),
             stats: Mutex::new(CacheStats::default()),
+            disk,
         })
+    }
+
+    fn persist(&self, path: &Path, data: &[u8]) {
+        if let Some(d) = &self.disk {
+            d.lock().unwrap().persist(path, data);
+        }
+    }
+
+    /// Bytes the disk cache holds now.
+    pub fn disk_bytes(&self) -> u64 {
+        self.disk.as_ref().map_or(0, |d| d.lock().unwrap().used)
     }
 
     /// Artifacts are kept per engine configuration (a different wasmtime or config never
@@ -198,9 +285,9 @@ impl Cache {
         }
         let module = self.compile(wasm)?;
         if let (Some(wp), Some(mp)) = (self.wasm_path(&checksum), self.module_path(&checksum)) {
-            persist(&wp, wasm);
+            self.persist(&wp, wasm);
             match module.serialize() {
-                Ok(bytes) => persist(&mp, &bytes),
+                Ok(bytes) => self.persist(&mp, &bytes),
                 Err(e) => tracing::warn!("cannot serialize compiled {checksum}: {e}"),
             }
         }
@@ -209,13 +296,16 @@ impl Cache {
         Ok(checksum)
     }
 
+    /// Validates and instruments `wasm` without compiling it.
+    pub fn check_wasm(&self, wasm: &[u8]) -> VmResult<Checksum> {
+        validate::analyze(wasm, &self.limits)?;
+        instrument::instrument(wasm)?;
+        Ok(Checksum::of(wasm))
+    }
+
     fn compile(&self, wasm: &[u8]) -> VmResult<Module> {
-        let report = validate::analyze(wasm, &self.limits)?;
-        let code = if report.has_priced_memory_ops {
-            instrument::instrument(wasm)?
-        } else {
-            wasm.to_vec()
-        };
+        validate::analyze(wasm, &self.limits)?;
+        let code = instrument::instrument(wasm)?;
         self.stats.lock().unwrap().compilations += 1;
         Module::from_binary(&self.engine, &code).map_err(|e| VmError::Compile(format!("{e:#}")))
     }
@@ -265,6 +355,7 @@ impl Cache {
             // SAFETY: artifacts in the cache directory were written by `save_wasm` of this
             // process type; wasmtime checks they match this engine's configuration.
             if let Ok(m) = unsafe { Module::deserialize_file(&self.engine, &mp) } {
+                Disk::touch(&mp);
                 self.stats.lock().unwrap().hits_disk += 1;
                 return self.prepare(m);
             }
@@ -278,7 +369,7 @@ impl Cache {
         }
         let module = self.compile(&wasm)?;
         if let Ok(bytes) = module.serialize() {
-            persist(&mp, &bytes);
+            self.persist(&mp, &bytes);
         }
         self.prepare(module)
     }

@@ -1,5 +1,11 @@
-//! The wasmtime engine: cranelift, fuel metering, NaN canonicalisation, a bounded wasm stack and
-//! (optionally) the pooling allocator. One engine serves every contract.
+//! The wasmtime engine: cranelift, fuel metering, NaN canonicalisation, a native stack backstop
+//! and (optionally) the pooling allocator. One engine serves every contract.
+//!
+//! Nothing here may change a call's outcome or gas: the stack depth a contract may reach is
+//! counted in the code itself (`instrument.rs`), so two nodes compiling with different settings
+//! or CPUs agree. `max_wasm_stack` only backstops that count, sized well above the native stack
+//! it can reach (measured in `tests/hostile.rs`); were it ever hit, the call fails as a node
+//! condition (`VmError::Resource`), never as a recorded result.
 
 use wasmtime::{
     Config, Enabled, Engine, InstanceAllocationStrategy, OperatorCost, OptLevel,
@@ -12,8 +18,10 @@ use crate::error::{VmError, VmResult};
 pub struct EngineConfig {
     /// Linear memory cap of one instance (32 MiB default, CosmWasm's 512 pages).
     pub memory_limit: usize,
-    /// Wasm stack of one call; deeper recursion traps with "call stack exhausted".
+    /// Native stack one call's wasm may use: the backstop behind the deterministic limit.
     pub max_wasm_stack: usize,
+    /// Cranelift's optimisation level. Affects speed only, never gas or outcomes.
+    pub opt_level: OptLevel,
     /// Pre-reserved instance slots of the pooling allocator (instances alive at once, nested
     /// queries included); 0 disables pooling. Running out is a [`VmError::Resource`] error, which
     /// the node must not record as a call result. Each slot reserves (not commits) 4 GiB of
@@ -31,7 +39,8 @@ impl Default for EngineConfig {
     fn default() -> Self {
         EngineConfig {
             memory_limit: 32 * 1024 * 1024,
-            max_wasm_stack: 512 * 1024,
+            max_wasm_stack: 1024 * 1024,
+            opt_level: OptLevel::Speed,
             pool_instances: 256,
             table_elements: 2500,
             keep_resident: 4 * 1024 * 1024,
@@ -52,7 +61,7 @@ pub fn build(cfg: &EngineConfig) -> VmResult<Engine> {
     c.consume_fuel(true)
         .operator_cost(cost)
         .cranelift_nan_canonicalization(true)
-        .cranelift_opt_level(OptLevel::Speed)
+        .cranelift_opt_level(cfg.opt_level)
         .max_wasm_stack(cfg.max_wasm_stack)
         // What contracts may use (validated again, with clearer errors, at upload).
         .wasm_bulk_memory(true)

@@ -55,7 +55,12 @@ pub(crate) fn classify(e: wasmtime::Error) -> VmError {
     if let Some(t) = e.downcast_ref::<Trap>() {
         return match t {
             Trap::OutOfFuel => VmError::OutOfGas,
-            Trap::StackOverflow => VmError::Trap("stack overflow".into()),
+            // The deterministic stack limit (`instrument.rs`) should always trap first; if the
+            // native backstop fires instead, how deep the call got depends on this machine, so
+            // the outcome must not become a recorded result.
+            Trap::StackOverflow => VmError::Resource(
+                "native wasm stack exhausted before the deterministic stack limit".into(),
+            ),
             other => VmError::Trap(other.to_string()),
         };
     }

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use base64::Engine as _;
 
 use crate::addr::Bech32Api;
-use crate::backend::{Backend, BackendResult, Order, Querier, Record, Storage};
+use crate::backend::{Backend, BackendResult, Order, Querier, Record, RecordIter, Storage};
 use crate::error::BackendError;
 
 /// A shared handle to an in-memory store (clones see the same data).
@@ -45,7 +45,7 @@ impl Storage for MockStorage {
         start: Option<&[u8]>,
         end: Option<&[u8]>,
         order: Order,
-    ) -> BackendResult<Box<dyn Iterator<Item = Record> + Send>> {
+    ) -> BackendResult<RecordIter> {
         use std::ops::Bound;
         let lo = start.map_or(Bound::Unbounded, |s| Bound::Included(s.to_vec()));
         let hi = end.map_or(Bound::Unbounded, |e| Bound::Excluded(e.to_vec()));
@@ -62,7 +62,7 @@ impl Storage for MockStorage {
         if order == Order::Descending {
             items.reverse();
         }
-        Ok(Box::new(items.into_iter()))
+        Ok(Box::new(items.into_iter().map(Ok)))
     }
 }
 

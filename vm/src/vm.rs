@@ -15,6 +15,9 @@ use crate::validate::{Report, WasmLimits};
 pub struct VmConfig {
     /// Where compiled artifacts and uploaded wasm are kept; `None` keeps them in memory only.
     pub cache_dir: Option<PathBuf>,
+    /// Most bytes the disk cache keeps (least recently used files go first); it only saves
+    /// compile time, so anything evicted is compiled again when next used.
+    pub cache_disk_bytes: u64,
     /// Codes kept compiled in memory besides the pinned ones.
     pub lru_size: usize,
     pub engine: EngineConfig,
@@ -26,6 +29,7 @@ impl Default for VmConfig {
     fn default() -> Self {
         VmConfig {
             cache_dir: None,
+            cache_disk_bytes: 4 << 30,
             lru_size: 100,
             engine: EngineConfig::default(),
             wasm_limits: WasmLimits::default(),
@@ -79,7 +83,13 @@ pub struct Vm {
 impl Vm {
     pub fn new(cfg: VmConfig) -> VmResult<Vm> {
         let engine = engine::build(&cfg.engine)?;
-        let cache = Cache::new(engine, cfg.cache_dir, cfg.lru_size, cfg.wasm_limits)?;
+        let cache = Cache::new(
+            engine,
+            cfg.cache_dir,
+            cfg.cache_disk_bytes,
+            cfg.lru_size,
+            cfg.wasm_limits,
+        )?;
         Ok(Vm {
             cache,
             schedule: Arc::new(cfg.schedule),
@@ -90,6 +100,13 @@ impl Vm {
     /// Validates and compiles an uploaded code.
     pub fn store_code(&self, wasm: &[u8]) -> VmResult<Checksum> {
         self.cache.save_wasm(wasm)
+    }
+
+    /// Everything upload checks short of compiling (static validation and instrumentation):
+    /// what a simulated upload runs, since a simulation may not spend a compile's CPU or leave
+    /// an artifact behind. Cranelift accepts every module that passes these.
+    pub fn check_code(&self, wasm: &[u8]) -> VmResult<Checksum> {
+        self.cache.check_wasm(wasm)
     }
 
     pub fn analyze(&self, wasm: &[u8]) -> VmResult<Report> {

@@ -150,6 +150,29 @@ fn ed25519_verify_and_batch() {
     assert!(!err(&h, batch(&msgs[..2], &sigs, &pks)).is_empty());
 }
 
+/// A message shared by every signature of a batch is hashed once per signature, so it must be
+/// paid once per signature (it was paid once for the whole batch).
+#[test]
+fn ed25519_batch_pays_a_shared_message_per_signature() {
+    use proof_vm::GasSchedule;
+    let h = tester();
+    let n = 100usize;
+    let gas_for = |len: usize| {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+        let pks = vec![b64(key.verifying_key().as_bytes()); n];
+        let sigs = vec![b64(&[0u8; 64]); n];
+        let q = json!({"ed25519_batch_verify": {"msgs": [b64(&vec![b'm'; len])], "sigs": sigs, "pubkeys": pks}});
+        h.query(q).gas_used
+    };
+    let extra = 4096;
+    let grew = gas_for(extra + 16) - gas_for(16);
+    let per_signature = GasSchedule::default().crypto_byte * (n * extra) as u64;
+    assert!(
+        grew >= per_signature,
+        "{extra} more bytes cost {grew} gas, less than {per_signature} for {n} hashes of them"
+    );
+}
+
 #[test]
 fn bls12_381_functions() {
     use bls12_381::{G1Affine, G1Projective, G2Affine, G2Projective, Scalar};

@@ -6,7 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use proof_vm::VmError;
+use proof_vm::{Vm, VmConfig, VmError};
 use serde_json::json;
 
 /// 10^11 gas: ~8.7·10^8 instructions, well under a second of CPU.
@@ -61,11 +61,47 @@ fn deep_recursion_overflows_the_stack() {
     let h = hostile();
     let (r, t) = timed(&h, json!({"recurse": {"depth": 100_000_000u64}}));
     match r.vm_err() {
-        VmError::Trap(m) => assert!(m.contains("stack overflow"), "{m}"),
+        VmError::Trap(m) => assert!(m.contains("call stack exhausted"), "{m}"),
         e => panic!("unexpected {e:?}"),
     }
     assert!(t < BOUND, "{t:?}");
     assert_healthy(&h);
+}
+
+/// The stack limit is counted in stack units by the instrumented code, so where a recursion
+/// stops, and the gas used by then, are the same however the code was compiled. (With a limit
+/// on native stack bytes, unoptimised code's bigger frames stopped it earlier.)
+#[test]
+fn stack_overflow_costs_the_same_gas_under_any_compiler_setting() {
+    use proof_vm::engine::EngineConfig;
+    let overflow = |engine: EngineConfig| {
+        let vm = Vm::new(VmConfig {
+            engine,
+            ..VmConfig::default()
+        })
+        .unwrap();
+        let mut h = Harness::with_vm(std::sync::Arc::new(vm), "hostile");
+        h.opts.gas_limit = LIMIT;
+        h.instantiate(&addr(1), json!("")).ok();
+        let r = h.execute(&addr(2), json!({"recurse": {"depth": 100_000_000u64}}));
+        (r.vm_err().clone(), r.gas_used)
+    };
+    let fast = overflow(EngineConfig::default());
+    let slow = overflow(EngineConfig {
+        opt_level: wasmtime::OptLevel::None,
+        ..EngineConfig::default()
+    });
+    let roomy = overflow(EngineConfig {
+        max_wasm_stack: 2 << 20,
+        pool_instances: 0,
+        ..EngineConfig::default()
+    });
+    assert!(
+        matches!(&fast.0, VmError::Trap(m) if m.contains("call stack exhausted")),
+        "{fast:?}"
+    );
+    assert_eq!(fast, slow);
+    assert_eq!(fast, roomy);
 }
 
 #[test]

@@ -196,7 +196,7 @@ fn instrumented_artifacts_stay_valid() {
                 })
                 .sum::<u32>()
         };
-        assert_eq!(count(&out), count(&wasm) + 2, "{name}");
+        assert_eq!(count(&out), count(&wasm) + 3, "{name}");
     }
 }
 

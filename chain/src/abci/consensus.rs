@@ -30,6 +30,53 @@ pub struct ConsensusState {
     /// Called when a block needs a software upgrade this binary lacks. The node's hook halts it
     /// and does not return (see `node::start`); without one the request fails.
     on_upgrade_needed: Option<UpgradeHook>,
+    /// A crash point for fault tests (`PROOFD_CRASH_AT`), read once at start.
+    crash_at: Option<CrashPoint>,
+}
+
+/// Where a fault test makes the node die: `PROOFD_CRASH_AT=commit-before:H` aborts in the
+/// Commit of block H before the state is written, `commit-after:H` right after (before CometBFT
+/// hears back). Like CometBFT's own fail points, it only exists for crash-recovery tests; a
+/// malformed value is ignored with a warning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CrashPoint {
+    pub height: u64,
+    pub after_write: bool,
+}
+
+impl CrashPoint {
+    pub const ENV: &'static str = "PROOFD_CRASH_AT";
+
+    pub fn from_env() -> Option<CrashPoint> {
+        let v = std::env::var(Self::ENV).ok()?;
+        let parsed = v.split_once(':').and_then(|(point, h)| {
+            let after_write = match point {
+                "commit-before" => false,
+                "commit-after" => true,
+                _ => return None,
+            };
+            Some(CrashPoint {
+                height: h.parse().ok()?,
+                after_write,
+            })
+        });
+        if parsed.is_none() {
+            warn!(value = %v, "ignoring malformed {}", Self::ENV);
+        }
+        parsed
+    }
+
+    fn hit(&self, height: u64, after_write: bool) {
+        if self.height == height && self.after_write == after_write {
+            error!(
+                height,
+                after_write,
+                "{}: crashing here on purpose",
+                Self::ENV
+            );
+            std::process::abort();
+        }
+    }
 }
 
 /// What the node does when a block needs an upgrade this binary lacks.
@@ -44,6 +91,7 @@ impl ConsensusState {
             cached: None,
             pending: None,
             on_upgrade_needed: None,
+            crash_at: CrashPoint::from_env(),
         }
     }
 
@@ -296,12 +344,21 @@ impl ConsensusState {
             anyhow::bail!("Commit called without a finalized block");
         };
         let height = batch.version;
+        if let Some(c) = self.crash_at {
+            c.hit(height, false);
+        }
         self.exec.store.commit(batch)?;
+        if let Some(c) = self.crash_at {
+            c.hit(height, true);
+        }
         self.cached = None;
         // CometBFT holds the mempool lock across Commit and the recheck that follows, so the
         // check state restarts from the new committed state before any new CheckTx.
         self.mempool.reset();
         self.metrics.height.set(height as i64);
+        self.metrics
+            .store_reads
+            .set(i64::try_from(self.exec.store.reads()).unwrap_or(i64::MAX));
         self.metrics
             .commit_seconds
             .observe(started.elapsed().as_secs_f64());

@@ -22,7 +22,7 @@ use crate::state::{keys, Delta, Metered, StateError, StateRead};
 use crate::store::Store;
 use crate::tx::ante::{self, AnteCtx, Mode, SigCache};
 use crate::tx::decode::decode_tx;
-use crate::tx::wasm::WasmCtx;
+use crate::tx::wasm::{CompileBudget, WasmCtx};
 use crate::tx::{exec, TxError};
 
 /// What identifies a block's execution: same key, same result.
@@ -127,9 +127,20 @@ fn failed(err: &TxError, gas_wanted: u64, gas_used: u64) -> ExecTxResult {
     }
 }
 
+/// What the rest of the block leaves a transaction.
+pub struct TxRoom<'a> {
+    /// Gas a proposer may still put in the block (`None`: not proposing, no check).
+    pub gas: Option<u64>,
+    /// Uploads the block may still compile.
+    pub compile: &'a CompileBudget,
+}
+
 impl Executor {
     /// Runs one transaction on `block`. Ante effects (fee, sequence) are applied only if the ante
-    /// checks pass; message effects only if every message succeeds.
+    /// checks pass; message effects only if every message succeeds. A transaction that does not
+    /// fit the block ([`TxError::BlockFull`]) changes nothing and is invalid here. `Err` is a
+    /// condition of this node (its storage failed, a local resource ran out) during consensus
+    /// execution: never a result, the caller stops.
     #[allow(clippy::too_many_arguments)]
     pub fn deliver_tx(
         &self,
@@ -139,31 +150,25 @@ impl Executor {
         raw: &[u8],
         tx_index: u64,
         mode: Mode,
-        gas_budget: Option<u64>,
-    ) -> TxOutcome {
+        room: TxRoom<'_>,
+    ) -> Result<TxOutcome, StateError> {
+        let invalid = |e: &TxError, hash: [u8; 32], wanted: u64, used: u64| TxOutcome {
+            result: failed(e, wanted, used),
+            valid: false,
+            hash,
+            fee_payer: None,
+        };
         let tx = match decode_tx(raw, params, mode == Mode::Simulate) {
             Ok(tx) => tx,
-            Err(e) => {
-                return TxOutcome {
-                    result: failed(&e, 0, 0),
-                    valid: false,
-                    hash: proof_sdk::tx::tx_hash(raw),
-                    fee_payer: None,
-                }
-            }
+            Err(e) => return Ok(invalid(&e, proof_sdk::tx::tx_hash(raw), 0, 0)),
         };
         // A proposer refuses a tx that would overrun the block's gas before it has any effect.
-        if gas_budget.is_some_and(|b| tx.gas_limit > b) {
+        if room.gas.is_some_and(|b| tx.gas_limit > b) {
             let e = TxError::InvalidGasLimit(format!(
                 "{} exceeds the block's remaining gas",
                 tx.gas_limit
             ));
-            return TxOutcome {
-                result: failed(&e, tx.gas_limit, 0),
-                valid: false,
-                hash: tx.hash,
-                fee_payer: None,
-            };
+            return Ok(invalid(&e, tx.hash, tx.gas_limit, 0));
         }
         let limit = if mode == Mode::Simulate {
             params.max_tx_gas
@@ -178,43 +183,43 @@ impl Executor {
             mode,
             sig_cache: &self.sig_cache,
         };
+        // The tx's own layer: kept whole, kept without the messages' effects, or dropped.
+        let mut txd = Delta::new(&*block);
         let ante_result = {
-            let mut m = Metered::new(&*block, &mut gas);
+            let mut m = Metered::new(&txd, &mut gas);
             ante::run(&mut m, &tx, &ctx).map(|evs| (evs, m.delta.into_writes()))
         };
         let mut events: Vec<Event> = match ante_result {
             Ok((evs, writes)) => {
-                block.absorb(writes);
+                txd.absorb(writes);
                 evs
             }
-            Err(e) => {
-                return TxOutcome {
-                    result: failed(&e, tx.gas_limit, gas.used()),
-                    valid: false,
-                    hash: tx.hash,
-                    fee_payer: None,
-                }
+            Err(e) if e.is_node_condition() && mode != Mode::Simulate => {
+                return Err(StateError::NodeCondition(e.to_string()))
             }
+            Err(e) => return Ok(invalid(&e, tx.hash, tx.gas_limit, gas.used())),
         };
         let fee_payer = Some((tx.fee_payer().clone(), tx.fee_amount()));
-        let (block_height, time_nanos) = WasmCtx::block_info(&*block);
+        let (block_height, time_nanos) = WasmCtx::block_info(&txd);
         let exec_height = if mode == Mode::Simulate {
             height
         } else {
             block_height
         };
+        let compile_left = room.compile.left();
         let wasm_ctx = WasmCtx {
             tx_hash: Some(tx.hash),
             tx_index,
+            compile: Some(room.compile),
             ..WasmCtx::outside_tx(&self.vm, &self.chain_id, exec_height, time_nanos)
         };
         let exec_result = {
-            let mut m = Metered::new(&*block, &mut gas);
+            let mut m = Metered::new(&txd, &mut gas);
             exec::execute(&mut m, &tx, &wasm_ctx).map(|o| (o, m.delta.into_writes()))
         };
-        match exec_result {
+        let outcome = match exec_result {
             Ok((outcome, writes)) => {
-                block.absorb(writes);
+                txd.absorb(writes);
                 events.extend(outcome.events);
                 let data = TxMsgData {
                     msg_responses: outcome.responses,
@@ -235,10 +240,15 @@ impl Executor {
                     fee_payer,
                 }
             }
-            // Not deterministic (e.g. the VM's instance pool is exhausted): recording it as the
-            // tx's result could split the network, so a consensus execution stops the node.
-            Err(TxError::NodeResource(r)) if mode != Mode::Simulate => {
-                panic!("node resource exhausted while executing a transaction: {r}")
+            // Not deterministic (the VM's instance pool is exhausted, the disk failed):
+            // recording it as the tx's result could split the network.
+            Err(e) if e.is_node_condition() && mode != Mode::Simulate => {
+                return Err(StateError::NodeCondition(e.to_string()))
+            }
+            // Not this block's: nothing of it happens here, not even its fee.
+            Err(e @ TxError::BlockFull(_)) => {
+                room.compile.reset(compile_left);
+                return Ok(invalid(&e, tx.hash, tx.gas_limit, gas.used()));
             }
             // The fee and sequence stay paid: a failing message still cost the chain work.
             Err(e) => {
@@ -251,7 +261,10 @@ impl Executor {
                     fee_payer,
                 }
             }
-        }
+        };
+        let writes = txd.into_writes();
+        block.absorb(writes);
+        Ok(outcome)
     }
 
     /// Executes a block's transactions in order on a fresh delta over the committed state.
@@ -310,6 +323,7 @@ impl Executor {
             pos::begin_block(&mut block, key.height, key.time_nanos, &key.pos).map_err(pos_err)?,
         );
         let capped = params.max_block_gas > 0;
+        let compile = CompileBudget::block(params.max_block_compile_bytes);
         let (mut bytes, mut gas) = (0i64, 0u64);
         let mut included = Vec::with_capacity(txs.len());
         let mut tx_results = Vec::with_capacity(txs.len());
@@ -327,6 +341,10 @@ impl Executor {
                 None => None,
             };
             let index = tx_results.len() as u64;
+            let room = TxRoom {
+                gas: budget,
+                compile: &compile,
+            };
             let out = self.deliver_tx(
                 &mut block,
                 &params,
@@ -334,15 +352,17 @@ impl Executor {
                 raw,
                 index,
                 Mode::Deliver,
-                budget,
-            );
+                room,
+            )?;
             if !out.valid {
                 if limits.is_some() {
                     continue;
                 }
                 invalid.push(tx_results.len());
             }
-            if let Some((payer, fee)) = &out.fee_payer {
+            // Activity is what the seed's "most active participant" is chosen by: fees paid
+            // for transactions that did what they asked (failed ones are not activity).
+            if let (Some((payer, fee)), true) = (&out.fee_payer, out.result.code.is_ok()) {
                 epoch::record_activity(&mut block, payer, *fee)?;
             }
             bytes += raw.len() as i64 + TX_FRAMING_BYTES;
@@ -366,7 +386,13 @@ impl Executor {
             key.height,
             key.time_nanos,
             &mut |child: &mut Delta<'_>, p: &Proposal| {
-                self.run_proposal(child, p, key.height, key.time_nanos, &mut proposal_events)
+                self.run_proposal(
+                    child,
+                    p,
+                    (key.height, key.time_nanos),
+                    &compile,
+                    &mut proposal_events,
+                )
             },
         )
         .map_err(pos_err)?;
@@ -392,12 +418,15 @@ impl Executor {
         &self,
         child: &mut Delta<'_>,
         p: &Proposal,
-        height: u64,
-        time_nanos: i128,
+        (height, time_nanos): (u64, i128),
+        compile: &CompileBudget,
         events: &mut Vec<Event>,
     ) -> Result<(), StakingError> {
         let mut gas = GasMeter::new(gov::params(child)?.max_execution_gas);
-        let ctx = WasmCtx::outside_tx(&self.vm, &self.chain_id, height, time_nanos);
+        let ctx = WasmCtx {
+            compile: Some(compile),
+            ..WasmCtx::outside_tx(&self.vm, &self.chain_id, height, time_nanos)
+        };
         let mut evs = Vec::new();
         let writes = {
             let mut m = Metered::new(&*child, &mut gas);
@@ -410,11 +439,11 @@ impl Executor {
                     .and_then(|msg| exec::run_msg(&mut m, &ctx, &msg, 0, i, &mut evs));
                 match ran {
                     Ok(_) => {}
-                    Err(TxError::NodeResource(r)) => {
-                        panic!(
-                            "node resource exhausted while executing proposal {}: {r}",
+                    Err(e) if e.is_node_condition() => {
+                        return Err(StakingError::State(StateError::NodeCondition(format!(
+                            "executing proposal {}: {e}",
                             p.id
-                        )
+                        ))))
                     }
                     Err(TxError::Internal(r)) => {
                         return Err(StakingError::State(StateError::Corrupt {

@@ -9,6 +9,7 @@ pub mod consensus;
 pub mod executor;
 pub mod genesis;
 pub mod mempool;
+mod paging;
 pub mod pos;
 pub mod pos_query;
 pub mod query;

@@ -24,6 +24,7 @@ use proof_sdk::{Address, PublicKey};
 use prost::Message;
 use serde::Deserialize;
 
+use super::paging::page;
 use super::query::{decode, parse_addr, QueryError};
 use crate::state::epoch::{self, EpochParams, StoredCheckpoint};
 use crate::state::staking::{self, Validator};
@@ -162,14 +163,16 @@ pub fn route(view: &dyn StateRead, path: &str, data: &[u8]) -> Result<Option<Vec
                     )))
                 }
             };
-            let validators = staking::all_validators(view)?
-                .iter()
-                .filter(|v| want.is_none_or(|b| v.bonded == b))
-                .map(validator_proto)
-                .collect();
+            let (validators, pagination) =
+                page(view, staking::VALIDATORS_PREFIX, r.pagination, |k, v| {
+                    let val = staking::decode_validator(k, &v)?;
+                    Ok(want
+                        .is_none_or(|b| val.bonded == b)
+                        .then(|| validator_proto(&val)))
+                })?;
             QueryValidatorsResponse {
                 validators,
-                pagination: None,
+                pagination,
             }
             .encode_to_vec()
         }
@@ -202,14 +205,16 @@ pub fn route(view: &dyn StateRead, path: &str, data: &[u8]) -> Result<Option<Vec
             let r: QueryDelegatorDelegationsRequest = decode(data)?;
             let del = parse_addr(&r.delegator_addr)?;
             let denom = denom()?;
-            let mut out = Vec::new();
-            for (op, shares) in staking::delegations_of(view, &del)? {
+            let prefix = staking::delegations_of_prefix(&del);
+            let (delegation_responses, pagination) = page(view, &prefix, r.pagination, |k, _| {
+                let op = staking::leading_address(k)?;
                 let v = must_validator(view, &op)?;
-                out.push(delegation_response(&v, &del, shares, &denom)?);
-            }
+                let shares = staking::delegation_shares(&mut Delta::new(view), &del, &op)?;
+                Ok(Some(delegation_response(&v, &del, shares, &denom)?))
+            })?;
             QueryDelegatorDelegationsResponse {
-                delegation_responses: out,
-                pagination: None,
+                delegation_responses,
+                pagination,
             }
             .encode_to_vec()
         }
@@ -217,13 +222,15 @@ pub fn route(view: &dyn StateRead, path: &str, data: &[u8]) -> Result<Option<Vec
             let r: QueryValidatorDelegationsRequest = decode(data)?;
             let v = must_validator(view, &valoper(&r.validator_addr)?)?;
             let denom = denom()?;
-            let out = staking::delegations_to(view, &v.operator())?
-                .into_iter()
-                .map(|(del, shares)| delegation_response(&v, &del, shares, &denom))
-                .collect::<Result<Vec<_>, _>>()?;
+            let prefix = staking::delegations_to_prefix(&v.operator());
+            let (delegation_responses, pagination) = page(view, &prefix, r.pagination, |k, s| {
+                let del = staking::leading_address(k)?;
+                let shares = staking::decode_shares(k, &s)?;
+                Ok(Some(delegation_response(&v, &del, shares, &denom)?))
+            })?;
             QueryValidatorDelegationsResponse {
-                delegation_responses: out,
-                pagination: None,
+                delegation_responses,
+                pagination,
             }
             .encode_to_vec()
         }

@@ -24,10 +24,11 @@ use tendermint::abci::{request, response, Code};
 use tendermint::merkle::proof::{ProofOp, ProofOps};
 
 use super::executor::Executor;
+use super::paging::page;
 use crate::state::auth;
 use crate::state::bank;
 use crate::state::params::Params;
-use crate::state::{Delta, StateRead};
+use crate::state::{keys, Delta, StateRead};
 use crate::store::{StoreError, PROOF_OP_TYPE};
 use crate::tx::ante::Mode;
 
@@ -92,10 +93,12 @@ impl StateRead for HistoricalView<'_> {
     fn get_raw(&self, key: &[u8]) -> Result<Option<Vec<u8>>, crate::state::StateError> {
         Ok(self.exec.store.get_at(key, self.version)?)
     }
-    fn scan_prefix(
-        &self,
-        _prefix: &[u8],
-    ) -> Result<std::collections::BTreeMap<Vec<u8>, Vec<u8>>, crate::state::StateError> {
+    fn range<'a>(
+        &'a self,
+        _start: &[u8],
+        _end: Option<&[u8]>,
+        _order: crate::state::Order,
+    ) -> Result<crate::state::EntryIter<'a>, crate::state::StateError> {
         Err(StoreError::VersionUnavailable {
             requested: self.version,
             earliest: self.exec.store.latest_version().unwrap_or(0),
@@ -206,21 +209,23 @@ impl QueryHandler {
             "/cosmos.bank.v1beta1.Query/AllBalances" => {
                 let r: QueryAllBalancesRequest = decode(data)?;
                 let addr = parse_addr(&r.address)?;
-                let coins = bank::all_balances(view, &addr)?;
+                let (balances, pagination) =
+                    page(view, &keys::balances_of(&addr), r.pagination, |k, v| {
+                        Ok(Some(bank::decode_coin(k, &v)?.to_proto()))
+                    })?;
                 QueryAllBalancesResponse {
-                    balances: coins.iter().map(Coin::to_proto).collect(),
-                    pagination: None,
+                    balances,
+                    pagination,
                 }
                 .encode_to_vec()
             }
             "/cosmos.bank.v1beta1.Query/TotalSupply" => {
-                let _: QueryTotalSupplyRequest = decode(data)?;
-                let coins = bank::total_supply(view)?;
-                QueryTotalSupplyResponse {
-                    supply: coins.iter().map(Coin::to_proto).collect(),
-                    pagination: None,
-                }
-                .encode_to_vec()
+                let r: QueryTotalSupplyRequest = decode(data)?;
+                let (supply, pagination) =
+                    page(view, keys::SUPPLY_PREFIX, r.pagination, |k, v| {
+                        Ok(Some(bank::decode_coin(k, &v)?.to_proto()))
+                    })?;
+                QueryTotalSupplyResponse { supply, pagination }.encode_to_vec()
             }
             "/cosmos.bank.v1beta1.Query/SupplyOf" => {
                 let r: QuerySupplyOfRequest = decode(data)?;
@@ -277,17 +282,18 @@ impl QueryHandler {
         }
         let key = [module.as_bytes(), b"/", data].concat();
         if prove {
-            let (value, proof) = self.exec.store.get_with_proof(&key, height)?;
-            let op = ProofOp {
-                field_type: PROOF_OP_TYPE.to_string(),
-                key: key.clone(),
-                data: proof.encode_to_vec(),
-            };
-            Ok((
-                value.unwrap_or_default(),
-                key,
-                Some(ProofOps { ops: vec![op] }),
-            ))
+            // Innermost first, as ibc-go's `MerklePath` verification takes them: for a
+            // substore's key its proof in the substore, then the substore root in the main tree.
+            let (value, steps) = self.exec.store.get_with_proof(&key, height)?;
+            let ops = steps
+                .into_iter()
+                .map(|st| ProofOp {
+                    field_type: PROOF_OP_TYPE.to_string(),
+                    key: st.key,
+                    data: st.proof.encode_to_vec(),
+                })
+                .collect();
+            Ok((value.unwrap_or_default(), key, Some(ProofOps { ops })))
         } else {
             Ok((
                 self.exec.store.get_at(&key, height)?.unwrap_or_default(),
@@ -315,6 +321,13 @@ impl QueryHandler {
         let store: &dyn StateRead = &*self.exec.store;
         let params = Params::load(store)?;
         let mut block = Delta::new(store);
+        // A simulation checks uploads but compiles nothing, and its writes are dropped: it
+        // leaves nothing behind on this node.
+        let compile = crate::tx::wasm::CompileBudget::simulation();
+        let room = super::executor::TxRoom {
+            gas: None,
+            compile: &compile,
+        };
         let out = self.exec.deliver_tx(
             &mut block,
             &params,
@@ -322,8 +335,8 @@ impl QueryHandler {
             &raw,
             0,
             Mode::Simulate,
-            None,
-        );
+            room,
+        )?;
         if out.result.code.is_err() {
             return Err(QueryError::Failed(out.result.log, out.result.code.value()));
         }

@@ -1,9 +1,8 @@
 //! `cosmwasm.wasm.v1.Query`: wasmd's query service, answered from the wasm module's state.
-//! Listing queries page like the SDK's `PageRequest` (key or offset, limit 100 by default,
-//! `next_key` to continue, `count_total`).
+//! Listing queries page like the SDK's `PageRequest` (`paging.rs`: key or offset, limit 100 by
+//! default, `next_key` to continue, `count_total`), reading only what the page needs.
 
-use cosmos_sdk_proto::cosmos::base::query::v1beta1::{PageRequest, PageResponse};
-use cosmos_sdk_proto::cosmwasm::wasm::v1::CodeInfo;
+use cosmos_sdk_proto::cosmwasm::wasm::v1::{CodeInfo, ContractCodeHistoryEntry};
 use cosmos_sdk_proto::cosmwasm::wasm::v1::{
     CodeInfoResponse, Model, QueryAllContractStateRequest, QueryAllContractStateResponse,
     QueryCodeRequest, QueryCodeResponse, QueryCodesRequest, QueryCodesResponse,
@@ -16,13 +15,10 @@ use proof_sdk::Address;
 use prost::Message;
 
 use super::executor::Executor;
+use super::paging::page;
 use super::query::{decode, parse_addr, QueryError};
-use crate::state::{keys, wasm, Delta, StateRead};
+use crate::state::{corrupt, keys, wasm, Delta, StateRead};
 use crate::tx::TxError;
-
-/// Default and largest page (the SDK's default limit; a cap keeps one query bounded).
-const DEFAULT_LIMIT: u64 = 100;
-const MAX_LIMIT: u64 = 1_000;
 
 /// Answers `path` (a `/cosmwasm.wasm.v1.Query/…` method) against `view`.
 pub(super) fn answer(
@@ -58,11 +54,12 @@ pub(super) fn answer(
             let r: QueryAllContractStateRequest = decode(data)?;
             let addr = existing_contract(view, &r.address)?;
             let prefix = keys::wasm_store_prefix(&addr);
-            let all = view.scan_prefix(&prefix)?.into_iter().map(|(k, v)| {
-                let key = k[prefix.len()..].to_vec();
-                (key.clone(), Model { key, value: v })
-            });
-            let (models, pagination) = page(all, r.pagination)?;
+            let (models, pagination) = page(view, &prefix, r.pagination, |k, value| {
+                Ok(Some(Model {
+                    key: k.to_vec(),
+                    value,
+                }))
+            })?;
             QueryAllContractStateResponse { models, pagination }.encode_to_vec()
         }
         "ContractInfo" => {
@@ -79,11 +76,17 @@ pub(super) fn answer(
         "ContractHistory" => {
             let r: QueryContractHistoryRequest = decode(data)?;
             let addr = existing_contract(view, &r.address)?;
-            let all = wasm::history(view, &addr)?
-                .into_iter()
-                .enumerate()
-                .map(|(i, e)| ((i as u64).to_be_bytes().to_vec(), e));
-            let (entries, pagination) = page(all, r.pagination)?;
+            let prefix = [keys::WASM_HISTORY_PREFIX, addr.as_bytes()].concat();
+            let (entries, pagination) = page(view, &prefix, r.pagination, |k, v| {
+                // A 20-byte address could prefix a 32-byte one: this contract's entries are
+                // exactly 8 bytes past the prefix.
+                if k.len() != 8 {
+                    return Ok(None);
+                }
+                let entry = ContractCodeHistoryEntry::decode(v.as_slice())
+                    .map_err(|e| corrupt(&[prefix.as_slice(), k].concat(), e))?;
+                Ok(Some(entry))
+            })?;
             QueryContractHistoryResponse {
                 entries,
                 pagination,
@@ -92,10 +95,14 @@ pub(super) fn answer(
         }
         "ContractsByCode" => {
             let r: QueryContractsByCodeRequest = decode(data)?;
-            let all = wasm::contracts_by_code(view, r.code_id)?
-                .into_iter()
-                .map(|(k, a)| (k, a.to_string()));
-            let (contracts, pagination) = page(all, r.pagination)?;
+            let prefix = keys::wasm_by_code_prefix(r.code_id);
+            let (contracts, pagination) = page(view, &prefix, r.pagination, |k, _| {
+                let addr = k
+                    .get(16..)
+                    .and_then(|a| Address::from_bytes(a).ok())
+                    .ok_or_else(|| corrupt(k, "malformed by-code index key"))?;
+                Ok(Some(addr.to_string()))
+            })?;
             QueryContractsByCodeResponse {
                 contracts,
                 pagination,
@@ -115,10 +122,14 @@ pub(super) fn answer(
         }
         "Codes" => {
             let r: QueryCodesRequest = decode(data)?;
-            let all = wasm::codes(view)?
-                .into_iter()
-                .map(|(id, info)| (id.to_be_bytes().to_vec(), code_info_response(id, info)));
-            let (code_infos, pagination) = page(all, r.pagination)?;
+            let (code_infos, pagination) =
+                page(view, keys::WASM_CODE_PREFIX, r.pagination, |k, v| {
+                    let id = <[u8; 8]>::try_from(k)
+                        .map(u64::from_be_bytes)
+                        .map_err(|_| corrupt(k, "code key is not 8 bytes"))?;
+                    let info = CodeInfo::decode(v.as_slice()).map_err(|e| corrupt(k, e))?;
+                    Ok(Some(code_info_response(id, info)))
+                })?;
             QueryCodesResponse {
                 code_infos,
                 pagination,
@@ -144,86 +155,4 @@ fn existing_contract(view: &dyn StateRead, address: &str) -> Result<Address, Que
         return Err(QueryError::NotFound(format!("no such contract: {addr}")));
     }
     Ok(addr)
-}
-
-/// One page of `items` (in key order) as the SDK pages: from `key` if given, else after
-/// `offset` items; `next_key` is the key of the first item not returned.
-fn page<T>(
-    items: impl Iterator<Item = (Vec<u8>, T)>,
-    req: Option<PageRequest>,
-) -> Result<(Vec<T>, Option<PageResponse>), QueryError> {
-    let req = req.unwrap_or_default();
-    if !req.key.is_empty() && req.offset > 0 {
-        return Err(QueryError::InvalidArgument(
-            "pagination: either key or offset, not both".into(),
-        ));
-    }
-    let limit = match req.limit {
-        0 => DEFAULT_LIMIT,
-        n => n.min(MAX_LIMIT),
-    } as usize;
-    let mut items: Vec<(Vec<u8>, T)> = items.collect();
-    if req.reverse {
-        items.reverse();
-    }
-    let total = items.len() as u64;
-    let start = if req.key.is_empty() {
-        (req.offset as usize).min(items.len())
-    } else if req.reverse {
-        items
-            .iter()
-            .position(|(k, _)| *k <= req.key)
-            .unwrap_or(items.len())
-    } else {
-        items
-            .iter()
-            .position(|(k, _)| *k >= req.key)
-            .unwrap_or(items.len())
-    };
-    let mut rest = items.into_iter().skip(start);
-    let out: Vec<T> = rest.by_ref().take(limit).map(|(_, v)| v).collect();
-    let next_key = rest.next().map(|(k, _)| k).unwrap_or_default();
-    Ok((
-        out,
-        Some(PageResponse {
-            next_key,
-            total: if req.count_total && req.key.is_empty() {
-                total
-            } else {
-                0
-            },
-        }),
-    ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn req(key: &[u8], offset: u64, limit: u64, reverse: bool) -> Option<PageRequest> {
-        Some(PageRequest {
-            key: key.to_vec(),
-            offset,
-            limit,
-            count_total: true,
-            reverse,
-        })
-    }
-
-    #[test]
-    fn pages_follow_next_key_offset_and_reverse() {
-        let items = || (0u8..5).map(|i| (vec![i], i));
-        let (a, p) = page(items(), req(b"", 0, 2, false)).unwrap();
-        let p = p.unwrap();
-        assert_eq!((a, p.next_key.clone(), p.total), (vec![0, 1], vec![2], 5));
-        let (b, p) = page(items(), req(&p.next_key, 0, 2, false)).unwrap();
-        assert_eq!((b, p.unwrap().next_key), (vec![2, 3], vec![4]));
-        let (c, p) = page(items(), req(&[4], 0, 2, false)).unwrap();
-        assert_eq!((c, p.unwrap().next_key), (vec![4], vec![]));
-        let (d, _) = page(items(), req(b"", 3, 0, false)).unwrap();
-        assert_eq!(d, vec![3, 4]);
-        let (e, p) = page(items(), req(b"", 0, 2, true)).unwrap();
-        assert_eq!((e, p.unwrap().next_key), (vec![4, 3], vec![2]));
-        assert!(page(items(), req(&[1], 1, 2, false)).is_err());
-    }
 }

@@ -18,6 +18,8 @@ pub struct Metrics {
     pub process_seconds: Histogram,
     pub finalize_seconds: Histogram,
     pub commit_seconds: Histogram,
+    /// Entries read from the latest state since start (`Store::reads`).
+    pub store_reads: IntGauge,
 }
 
 fn histogram(name: &str, help: &str) -> Histogram {
@@ -48,6 +50,11 @@ impl Metrics {
             process_seconds: histogram("process_proposal_seconds", "ProcessProposal duration"),
             finalize_seconds: histogram("finalize_block_seconds", "FinalizeBlock duration"),
             commit_seconds: histogram("commit_seconds", "Commit duration"),
+            store_reads: IntGauge::new(
+                "store_reads_total",
+                "entries read from the latest state since start",
+            )
+            .expect("metric"),
             registry,
         };
         for c in [
@@ -59,6 +66,7 @@ impl Metrics {
             Box::new(m.process_seconds.clone()),
             Box::new(m.finalize_seconds.clone()),
             Box::new(m.commit_seconds.clone()),
+            Box::new(m.store_reads.clone()),
         ] {
             m.registry.register(c).expect("unique metric names");
         }

@@ -53,17 +53,29 @@ fn set_balance(
     }
 }
 
-pub fn all_balances(state: &dyn StateRead, addr: &Address) -> Result<Vec<Coin>, StateError> {
+/// A balance or supply entry: the denom is the key's rest after its prefix.
+pub fn decode_coin(denom: &[u8], value: &[u8]) -> Result<Coin, StateError> {
+    let denom = String::from_utf8_lossy(denom).to_string();
+    let amount = decode_amount(&denom, value)?;
+    Ok(Coin { denom, amount })
+}
+
+/// Every balance of `addr`, lazily in denom order.
+pub fn balances_iter<'a>(
+    state: &'a dyn StateRead,
+    addr: &Address,
+) -> Result<impl Iterator<Item = Result<Coin, StateError>> + 'a, StateError> {
     let prefix = keys::balances_of(addr);
-    state
-        .scan_prefix(&prefix)?
-        .into_iter()
-        .map(|(k, v)| {
-            let denom = String::from_utf8_lossy(&k[prefix.len()..]).to_string();
-            let amount = decode_amount(&denom, &v)?;
-            Ok(Coin { denom, amount })
-        })
-        .collect()
+    let n = prefix.len();
+    Ok(state
+        .prefix_iter(&prefix, super::Order::Ascending)?
+        .map(move |e| e.and_then(|(k, v)| decode_coin(&k[n..], &v))))
+}
+
+/// Every balance of `addr`. An account holds a denom only by receiving it, so this is bounded
+/// by paid transfers; free readers (queries) page instead.
+pub fn all_balances(state: &dyn StateRead, addr: &Address) -> Result<Vec<Coin>, StateError> {
+    balances_iter(state, addr)?.collect()
 }
 
 pub fn supply(state: &dyn StateRead, denom: &str) -> Result<u128, StateError> {
@@ -73,17 +85,11 @@ pub fn supply(state: &dyn StateRead, denom: &str) -> Result<u128, StateError> {
     }
 }
 
+/// The supply of every denom (bounded by the denoms minted; queries page instead).
 pub fn total_supply(state: &dyn StateRead) -> Result<Vec<Coin>, StateError> {
     state
-        .scan_prefix(keys::SUPPLY_PREFIX)?
-        .into_iter()
-        .map(|(k, v)| {
-            let denom = String::from_utf8_lossy(&k[keys::SUPPLY_PREFIX.len()..]).to_string();
-            Ok(Coin {
-                amount: decode_amount(&denom, &v)?,
-                denom,
-            })
-        })
+        .prefix_iter(keys::SUPPLY_PREFIX, super::Order::Ascending)?
+        .map(|e| e.and_then(|(k, v)| decode_coin(&k[keys::SUPPLY_PREFIX.len()..], &v)))
         .collect()
 }
 

@@ -15,9 +15,7 @@
 use std::collections::BTreeMap;
 
 use borsh::{BorshDeserialize, BorshSerialize};
-use proof_sdk::checkpoint::{
-    self, contracts_leaf, merkle_root, Checkpoint, Hash, Payout, RewardDistribution,
-};
+use proof_sdk::checkpoint::{self, merkle_root, Checkpoint, Hash, Payout, RewardDistribution};
 use proof_sdk::{Address, Coin};
 use serde::{Deserialize, Serialize};
 
@@ -30,14 +28,17 @@ const STATE_KEY: &[u8] = b"epoch/state";
 const GENESIS_TIME_KEY: &[u8] = b"epoch/genesis_time";
 const ACTIVITY_PREFIX: &[u8] = b"epoch/activity/";
 const PENDING_RECORD_PREFIX: &[u8] = b"epoch/pending/";
+/// How many records are pending (so adding one costs O(1), not a scan).
+const PENDING_COUNT_KEY: &[u8] = b"epoch/pending_count";
 const CHECKPOINT_PREFIX: &[u8] = b"epoch/checkpoint/";
 /// App hashes of the current epoch's blocks, recorded one block later (`<height>` -> hash).
 const BLOCK_HASH_PREFIX: &[u8] = b"epoch/block_hash/";
 /// A closed epoch's block app hashes, concatenated (so proofs never depend on node pruning).
 const EPOCH_BLOCKS_PREFIX: &[u8] = b"epoch/blocks/";
 const LATEST_KEY: &[u8] = b"epoch/latest";
-/// The prefix whose entries the checkpoint's contracts root covers: the whole wasm module.
-pub const CONTRACTS_PREFIX: &[u8] = b"wasm/";
+/// Where the store keeps the wasm substore's root (the main tree's value at the substore's
+/// name, written at each commit).
+pub const CONTRACTS_ROOT_KEY: &[u8] = b"wasm";
 pub const DISTRIBUTION: &str = "distribution";
 pub const LIQUIDITY: &str = "liquidity_incentives";
 pub const DEVELOPMENT: &str = "development_fund";
@@ -204,7 +205,7 @@ pub fn init(kv: &mut dyn Kv, genesis_ns: i64, first_height: u64) -> Result<(), S
     )
 }
 
-/// Fee-paying activity of one account in the current epoch.
+/// Activity of one account in the current epoch: its successful, fee-paying transactions.
 #[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct Activity {
     pub txs: u64,
@@ -215,7 +216,8 @@ fn activity_key(a: &Address) -> Vec<u8> {
     [ACTIVITY_PREFIX, a.as_bytes()].concat()
 }
 
-/// Counts one fee-paying transaction of `payer` (block-level bookkeeping, not charged gas).
+/// Counts one successful fee-paying transaction of `payer` (block-level bookkeeping, not
+/// charged gas; the executor calls it only for transactions whose messages succeeded).
 pub fn record_activity(kv: &mut dyn Kv, payer: &Address, fee: u128) -> Result<(), StateError> {
     if fee == 0 {
         return Ok(());
@@ -245,14 +247,21 @@ pub fn activity(state: &dyn StateRead) -> Result<Vec<(Address, Activity)>, State
         .collect()
 }
 
-/// The most active participant: most fee-paying transactions, then most fees, then the lowest
-/// address bytes.
+/// The most active participant: the most fees paid for successful transactions (the seed's
+/// "by volume"), then the most such transactions, then the lowest address bytes.
+///
+/// Why fees: they are the one measure that costs what it counts. Transfer volume can be faked
+/// for free (the same coins back and forth), transaction counts for the minimum fee each, and
+/// failed transactions are not activity at all (the executor counts only successes). To win by
+/// spending, one must pay more fees than the most active honest account did that epoch; those
+/// fees go to validators and delegators, so buying the reward only pays when the reward (40% of
+/// the epoch's emission) exceeds that account's fees. `docs/ECONOMICS.md` works the numbers.
 pub fn most_active(list: &[(Address, Activity)]) -> Option<Address> {
     list.iter()
         .max_by(|(a, x), (b, y)| {
-            x.txs
-                .cmp(&y.txs)
-                .then(x.fees.cmp(&y.fees))
+            x.fees
+                .cmp(&y.fees)
+                .then(x.txs.cmp(&y.txs))
                 .then(b.as_bytes().cmp(a.as_bytes()))
         })
         .map(|(a, _)| a.clone())
@@ -260,13 +269,20 @@ pub fn most_active(list: &[(Address, Activity)]) -> Option<Address> {
 
 /// Queues a record a higher layer finalized (rollup batch root, bridge record) for the current
 /// epoch's checkpoint. Records keep their arrival order.
-pub fn add_record(kv: &mut Delta<'_>, record: &[u8]) -> Result<(), StateError> {
-    let n = kv.scan_prefix(PENDING_RECORD_PREFIX)?.len() as u64;
-    kv.put(
+pub fn add_record(kv: &mut dyn Kv, record: &[u8]) -> Result<(), StateError> {
+    let n = match kv.kv_get(PENDING_COUNT_KEY)? {
+        Some(b) => u64::from_be_bytes(
+            b.as_slice()
+                .try_into()
+                .map_err(|_| corrupt(PENDING_COUNT_KEY, "count"))?,
+        ),
+        None => 0,
+    };
+    kv.kv_put(
         [PENDING_RECORD_PREFIX, &n.to_be_bytes()].concat(),
         record.to_vec(),
-    );
-    Ok(())
+    )?;
+    kv.kv_put(PENDING_COUNT_KEY.to_vec(), (n + 1).to_be_bytes().to_vec())
 }
 
 fn checkpoint_key(epoch: u64) -> Vec<u8> {
@@ -343,14 +359,17 @@ pub fn validator_set_hash(set: &[([u8; 32], u64)]) -> Result<Hash, StateError> {
     }
 }
 
-/// Root over every entry of the wasm module's state, in key order.
+/// The root of the wasm module's substore (every contract's code, info and storage) as of the
+/// last committed block: one read, however much contract state exists. Its keys are proven
+/// against it with `store/wasm/key` queries at that height.
 pub fn contracts_root(state: &dyn StateRead) -> Result<Hash, StateError> {
-    let leaves: Vec<Vec<u8>> = state
-        .scan_prefix(CONTRACTS_PREFIX)?
-        .iter()
-        .map(|(k, v)| contracts_leaf(k, v))
-        .collect();
-    Ok(merkle_root(&leaves))
+    match state.get_raw(CONTRACTS_ROOT_KEY)? {
+        Some(root) => root
+            .as_slice()
+            .try_into()
+            .map_err(|_| corrupt(CONTRACTS_ROOT_KEY, "root is not 32 bytes")),
+        None => Ok(checkpoint::empty_root()),
+    }
 }
 
 #[derive(PartialEq, Eq, PartialOrd, Ord, Clone, Copy)]
@@ -517,6 +536,7 @@ pub fn maybe_checkpoint(
         return Ok(None);
     }
     let end = height - 1;
+    // One entry per block of the epoch: bounded by its length in block time.
     let recorded = kv.scan_prefix(BLOCK_HASH_PREFIX)?;
     let mut leaves = Vec::with_capacity((end - st.start_height + 1) as usize);
     let mut hashes = Vec::with_capacity(32 * leaves.capacity());
@@ -538,11 +558,13 @@ pub fn maybe_checkpoint(
     );
     let blocks_root = checkpoint::root_of_hashes(&leaves);
 
+    // Each record was added (and paid for) by the layer that produced it.
     let pending = kv.scan_prefix(PENDING_RECORD_PREFIX)?;
     let records: Vec<Vec<u8>> = pending.values().cloned().collect();
     for k in pending.into_keys() {
         kv.delete(k);
     }
+    kv.delete(PENDING_COUNT_KEY.to_vec());
 
     let rewards = distribute_rewards(kv, &p, now_ns)?;
     let set: Vec<([u8; 32], u64)> = staking::last_set(kv)?
@@ -606,16 +628,17 @@ mod tests {
     }
 
     #[test]
-    fn most_active_breaks_ties_by_fees_then_address() {
+    fn most_active_ranks_by_fees_then_transactions_then_address() {
         let a = Address::from_bytes(&[1; 20]).unwrap();
         let b = Address::from_bytes(&[2; 20]).unwrap();
         let act = |txs, fees| Activity { txs, fees };
+        // Many cheap transactions do not beat fewer that paid more.
         assert_eq!(
             most_active(&[(a.clone(), act(1, 5)), (b.clone(), act(2, 1))]),
-            Some(b.clone())
+            Some(a.clone())
         );
         assert_eq!(
-            most_active(&[(a.clone(), act(2, 1)), (b.clone(), act(2, 9))]),
+            most_active(&[(a.clone(), act(1, 9)), (b.clone(), act(2, 9))]),
             Some(b.clone())
         );
         assert_eq!(

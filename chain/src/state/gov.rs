@@ -27,7 +27,10 @@ use crate::state::corrupt;
 pub const PARAMS_KEY: &[u8] = b"gov/params";
 const NEXT_ID_KEY: &[u8] = b"gov/next_id";
 const PROPOSAL_PREFIX: &[u8] = b"gov/proposal/";
-const ACTIVE_PREFIX: &[u8] = b"gov/active/";
+/// Proposals in their deposit period by its end: `<deposit_end_ns be8><id be8>` -> ().
+const DEPOSIT_QUEUE_PREFIX: &[u8] = b"gov/dq/";
+/// Proposals in their voting period by its end: `<voting_end_ns be8><id be8>` -> ().
+const VOTING_QUEUE_PREFIX: &[u8] = b"gov/vq/";
 const DEPOSIT_PREFIX: &[u8] = b"gov/deposit/";
 const VOTE_PREFIX: &[u8] = b"gov/vote/";
 
@@ -36,6 +39,10 @@ const VOTE_PREFIX: &[u8] = b"gov/vote/";
 pub struct GovParams {
     #[serde(with = "proof_sdk::checkpoint::u128_str")]
     pub min_deposit: u128,
+    /// What a proposal must bring at submission, in basis points of `min_deposit` (the SDK's
+    /// `min_initial_deposit_ratio`): every open proposal costs the chain state until it closes,
+    /// so none is free to open.
+    pub min_initial_deposit_bps: u32,
     pub max_deposit_secs: u64,
     pub voting_secs: u64,
     pub quorum_bps: u32,
@@ -49,6 +56,7 @@ impl Default for GovParams {
     fn default() -> Self {
         Self {
             min_deposit: 10_000_000_000,
+            min_initial_deposit_bps: 2500,
             max_deposit_secs: 2 * 24 * 3600,
             voting_secs: 2 * 24 * 3600,
             quorum_bps: 3340,
@@ -67,7 +75,12 @@ impl GovParams {
         if self.max_execution_gas == 0 {
             return Err("max_execution_gas must be positive".into());
         }
-        for b in [self.quorum_bps, self.threshold_bps, self.veto_bps] {
+        for b in [
+            self.quorum_bps,
+            self.threshold_bps,
+            self.veto_bps,
+            self.min_initial_deposit_bps,
+        ] {
             if b as u128 > BPS {
                 return Err("gov fractions are basis points, at most 10000".into());
             }
@@ -149,6 +162,23 @@ pub fn proposal(kv: &mut dyn PosKv, id: u64) -> Result<Option<Proposal>, StateEr
         )),
         None => Ok(None),
     }
+}
+
+fn queue_key(queue: &[u8], end_ns: i64, id: u64) -> Vec<u8> {
+    [
+        queue,
+        &(end_ns.max(0) as u64).to_be_bytes(),
+        &id.to_be_bytes(),
+    ]
+    .concat()
+}
+
+fn queued_id(key: &[u8]) -> Result<u64, StateError> {
+    key.len()
+        .checked_sub(8)
+        .and_then(|at| key[at..].try_into().ok())
+        .map(u64::from_be_bytes)
+        .ok_or_else(|| corrupt(key, "queue key"))
 }
 
 fn save(kv: &mut dyn PosKv, p: &Proposal) -> Result<(), StateError> {
@@ -271,6 +301,11 @@ fn add_deposit(
     if p.status == Status::DepositPeriod && p.deposit >= gp.min_deposit {
         p.status = Status::VotingPeriod;
         p.voting_end_ns = super::after_secs(now_ns, gp.voting_secs);
+        kv.kv_delete(queue_key(DEPOSIT_QUEUE_PREFIX, p.deposit_end_ns, p.id))?;
+        kv.kv_put(
+            queue_key(VOTING_QUEUE_PREFIX, p.voting_end_ns, p.id),
+            vec![],
+        )?;
     }
     Ok(())
 }
@@ -304,6 +339,13 @@ pub fn submit(
         apply_changes(&mut scratch, &changes)?;
     }
     let gp = params(kv)?;
+    let initial = mul_div(gp.min_deposit, gp.min_initial_deposit_bps as u128, BPS)?;
+    if deposit < initial {
+        return Err(bad(format!(
+            "initial deposit {deposit} is below the minimum {initial} ({} bps of {})",
+            gp.min_initial_deposit_bps, gp.min_deposit
+        )));
+    }
     let id = match kv.kv_get(NEXT_ID_KEY)? {
         Some(b) => u64::from_be_bytes(b.try_into().map_err(|_| corrupt(NEXT_ID_KEY, "id"))?),
         None => 1,
@@ -322,9 +364,12 @@ pub fn submit(
         tally: [0; 4],
         failed_reason: String::new(),
     };
+    kv.kv_put(
+        queue_key(DEPOSIT_QUEUE_PREFIX, p.deposit_end_ns, id),
+        vec![],
+    )?;
     add_deposit(kv, &mut p, proposer, deposit, now_ns, &gp)?;
     save(kv, &p)?;
-    kv.kv_put([ACTIVE_PREFIX, &id.to_be_bytes()].concat(), vec![])?;
     Ok(id)
 }
 
@@ -403,6 +448,7 @@ fn apply_proposal(
 }
 
 /// Closes proposals whose deposit or voting period is over. Returns (id, status) of each.
+/// Only the queue entries due by `now_ns` are read: open proposals cost a block nothing.
 pub fn end_block(
     kv: &mut dyn PosKv,
     now_ns: i64,
@@ -410,69 +456,79 @@ pub fn end_block(
 ) -> Result<Vec<(u64, Status)>, StakingError> {
     let gp = params(kv)?;
     let mut out = Vec::new();
-    for k in kv.scan(ACTIVE_PREFIX)?.into_keys() {
-        let id = u64::from_be_bytes(
-            k[ACTIVE_PREFIX.len()..]
-                .try_into()
-                .map_err(|_| corrupt(&k, "id"))?,
-        );
+    for k in staking::due(kv.as_read(), DEPOSIT_QUEUE_PREFIX, now_ns)? {
+        let id = queued_id(&k)?;
+        kv.kv_delete(k.clone())?;
         let mut p = proposal(kv, id)?.ok_or_else(|| corrupt(&k, "proposal missing"))?;
-        match p.status {
-            Status::DepositPeriod if now_ns >= p.deposit_end_ns => {
-                settle_deposits(kv, id, true)?;
-                p.status = Status::Rejected;
-            }
-            Status::VotingPeriod if now_ns >= p.voting_end_ns => {
-                // Stake-weighted tally over the active set.
-                let set = staking::last_set(kv.as_read())?;
-                let bonded: u128 = set.iter().map(|(v, _)| v.tokens).sum();
-                // A voter's power: its delegations to validators in the active set (looked up
-                // through the voter's own delegation index, not every validator per vote).
-                let active: std::collections::BTreeMap<Address, &staking::Validator> =
-                    set.iter().map(|(v, _)| (v.operator(), v)).collect();
-                let prefix = [VOTE_PREFIX, &id.to_be_bytes()].concat();
-                let votes = kv.scan(&prefix)?;
-                let mut tally = [0u128; 4];
-                for (vk, opt) in &votes {
-                    let voter =
-                        Address::from_bytes(&vk[prefix.len()..]).map_err(|e| corrupt(vk, e))?;
-                    let mut power = 0u128;
-                    for (op, shares) in staking::delegations_of(kv.as_read(), &voter)? {
-                        if let Some(v) = active.get(&op) {
-                            power += v.tokens_for(shares)?;
-                        }
-                    }
-                    let i = (opt.first().copied().unwrap_or(1).clamp(1, 4) - 1) as usize;
-                    tally[i] += power;
-                    kv.kv_delete(vk.clone())?;
-                }
-                p.tally = tally;
-                let [yes, abstain, no, veto] = tally;
-                let turnout = yes + abstain + no + veto;
-                let quorum = turnout * BPS >= bonded * gp.quorum_bps as u128 && turnout > 0;
-                let vetoed = quorum && veto * BPS > turnout * gp.veto_bps as u128;
-                let passed = quorum
-                    && !vetoed
-                    && yes * BPS > mul_div(yes + no + veto, gp.threshold_bps as u128, 1)?;
-                settle_deposits(kv, id, !vetoed)?;
-                p.status = if passed {
-                    match apply_proposal(kv, &p, run) {
-                        Ok(()) => Status::Passed,
-                        Err(StakingError::State(e)) => return Err(StakingError::State(e)),
-                        Err(e) => {
-                            p.failed_reason = e.to_string();
-                            Status::Failed
-                        }
-                    }
-                } else {
-                    Status::Rejected
-                };
-            }
-            _ => continue,
+        if p.status != Status::DepositPeriod {
+            continue;
         }
-        kv.kv_delete(k)?;
+        settle_deposits(kv, id, true)?;
+        p.status = Status::Rejected;
+        save(kv, &p)?;
+        out.push((id, p.status));
+    }
+    for k in staking::due(kv.as_read(), VOTING_QUEUE_PREFIX, now_ns)? {
+        let id = queued_id(&k)?;
+        kv.kv_delete(k.clone())?;
+        let mut p = proposal(kv, id)?.ok_or_else(|| corrupt(&k, "proposal missing"))?;
+        if p.status != Status::VotingPeriod {
+            continue;
+        }
+        let (tally, passed, vetoed) = tally(kv, id, &gp)?;
+        p.tally = tally;
+        settle_deposits(kv, id, !vetoed)?;
+        p.status = if passed {
+            match apply_proposal(kv, &p, run) {
+                Ok(()) => Status::Passed,
+                Err(StakingError::State(e)) => return Err(StakingError::State(e)),
+                Err(e) => {
+                    p.failed_reason = e.to_string();
+                    Status::Failed
+                }
+            }
+        } else {
+            Status::Rejected
+        };
         save(kv, &p)?;
         out.push((id, p.status));
     }
     Ok(out)
+}
+
+/// Weighs proposal `id`'s votes by the voters' stake in the active set (and deletes them):
+/// (tally, passed, vetoed). A voter's power is looked up through its own delegation index, not
+/// every validator per vote.
+fn tally(
+    kv: &mut dyn PosKv,
+    id: u64,
+    gp: &GovParams,
+) -> Result<([u128; 4], bool, bool), StakingError> {
+    let set = staking::last_set(kv.as_read())?;
+    let bonded: u128 = set.iter().map(|(v, _)| v.tokens).sum();
+    let active: std::collections::BTreeMap<Address, &staking::Validator> =
+        set.iter().map(|(v, _)| (v.operator(), v)).collect();
+    let prefix = [VOTE_PREFIX, &id.to_be_bytes()].concat();
+    // Every vote was a paid transaction.
+    let votes = kv.scan(&prefix)?;
+    let mut tally = [0u128; 4];
+    for (vk, opt) in &votes {
+        let voter = Address::from_bytes(&vk[prefix.len()..]).map_err(|e| corrupt(vk, e))?;
+        let mut power = 0u128;
+        for (op, shares) in staking::delegations_of(kv.as_read(), &voter)? {
+            if let Some(v) = active.get(&op) {
+                power += v.tokens_for(shares)?;
+            }
+        }
+        let i = (opt.first().copied().unwrap_or(1).clamp(1, 4) - 1) as usize;
+        tally[i] += power;
+        kv.kv_delete(vk.clone())?;
+    }
+    let [yes, abstain, no, veto] = tally;
+    let turnout = yes + abstain + no + veto;
+    let quorum = turnout * BPS >= bonded * gp.quorum_bps as u128 && turnout > 0;
+    let vetoed = quorum && veto * BPS > turnout * gp.veto_bps as u128;
+    let passed =
+        quorum && !vetoed && yes * BPS > mul_div(yes + no + veto, gp.threshold_bps as u128, 1)?;
+    Ok((tally, passed, vetoed))
 }

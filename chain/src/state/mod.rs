@@ -42,24 +42,96 @@ pub enum StateError {
     /// The block is a scheduled upgrade's and this binary has no migration for it: halt.
     #[error("UPGRADE {:?} NEEDED at height: {}: {}", .0.name, .0.height, .0.info)]
     UpgradeNeeded(Box<upgrade::Plan>),
+    /// Executing the block hit a condition of this node (its storage failed, a local resource
+    /// ran out): other nodes did not, so it stops rather than record a different result.
+    #[error("this node cannot execute the block: {0}")]
+    NodeCondition(String),
     /// This binary knows a scheduled upgrade whose height is still ahead: it was switched early.
     #[error("BINARY UPDATED BEFORE TRIGGER! upgrade {:?} is scheduled at height {}: run the old binary until then", .0.name, .0.height)]
     UpgradedTooEarly(Box<upgrade::Plan>),
 }
 
+/// Key order of a range read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    Ascending,
+    Descending,
+}
+
+/// One stored entry.
+pub type Entry = (Vec<u8>, Vec<u8>);
+/// Entries produced one at a time, so a reader pays (and works) only for what it consumes.
+pub type EntryIter<'a> = Box<dyn Iterator<Item = Result<Entry, StateError>> + 'a>;
+
+/// The smallest key above every key that starts with `prefix` (`None`: no such key, the prefix
+/// is all `0xff`).
+pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < 0xff {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
+}
+
 /// Read access to some layer of state.
 pub trait StateRead {
     fn get_raw(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError>;
-    /// Entries under `prefix` merged across layers, in key order.
-    fn scan_prefix(&self, prefix: &[u8]) -> Result<BTreeMap<Vec<u8>, Vec<u8>>, StateError>;
+
+    /// Entries with `start <= key < end` (no `end`: to the end of the key space) merged across
+    /// layers, produced lazily in `order`.
+    fn range<'a>(
+        &'a self,
+        start: &[u8],
+        end: Option<&[u8]>,
+        order: Order,
+    ) -> Result<EntryIter<'a>, StateError>;
+
+    /// Entries under `prefix`, lazily, in `order`.
+    fn prefix_iter<'a>(&'a self, prefix: &[u8], order: Order) -> Result<EntryIter<'a>, StateError> {
+        self.range(prefix, prefix_end(prefix).as_deref(), order)
+    }
+
+    /// Every entry under `prefix`, in key order. Reads the whole prefix: only for prefixes whose
+    /// size is bounded by something already paid for (the call site says what bounds it).
+    fn scan_prefix(&self, prefix: &[u8]) -> Result<BTreeMap<Vec<u8>, Vec<u8>>, StateError> {
+        self.prefix_iter(prefix, Order::Ascending)?.collect()
+    }
+}
+
+/// A state with nothing in it: the bottom layer of scratch computations and tests.
+pub struct EmptyState;
+
+impl StateRead for EmptyState {
+    fn get_raw(&self, _: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
+        Ok(None)
+    }
+    fn range<'a>(
+        &'a self,
+        _: &[u8],
+        _: Option<&[u8]>,
+        _: Order,
+    ) -> Result<EntryIter<'a>, StateError> {
+        Ok(Box::new(std::iter::empty()))
+    }
 }
 
 impl StateRead for Store {
     fn get_raw(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
         Ok(self.get(key)?)
     }
-    fn scan_prefix(&self, prefix: &[u8]) -> Result<BTreeMap<Vec<u8>, Vec<u8>>, StateError> {
-        Ok(self.prefix_scan(prefix, usize::MAX)?.into_iter().collect())
+    fn range<'a>(
+        &'a self,
+        start: &[u8],
+        end: Option<&[u8]>,
+        order: Order,
+    ) -> Result<EntryIter<'a>, StateError> {
+        Ok(Box::new(
+            self.range_latest(start, end, order == Order::Descending)
+                .map(|r| r.map_err(StateError::from)),
+        ))
     }
 }
 
@@ -95,6 +167,16 @@ impl<'a> Delta<'a> {
         self.writes.insert(key, None);
     }
 
+    /// The layer this one writes over.
+    pub fn parent(&self) -> &'a dyn StateRead {
+        self.parent
+    }
+
+    /// This layer's own pending writes (`None` = deletion), in key order.
+    pub fn writes(&self) -> &BTreeMap<Vec<u8>, Option<Vec<u8>>> {
+        &self.writes
+    }
+
     pub fn into_writes(self) -> BTreeMap<Vec<u8>, Option<Vec<u8>>> {
         self.writes
     }
@@ -113,8 +195,13 @@ impl StateRead for Delta<'_> {
     fn get_raw(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
         overlay_get(&self.writes, self.parent, key)
     }
-    fn scan_prefix(&self, prefix: &[u8]) -> Result<BTreeMap<Vec<u8>, Vec<u8>>, StateError> {
-        overlay_scan(&self.writes, self.parent, prefix)
+    fn range<'a>(
+        &'a self,
+        start: &[u8],
+        end: Option<&[u8]>,
+        order: Order,
+    ) -> Result<EntryIter<'a>, StateError> {
+        overlay_range(&self.writes, self.parent, start, end, order)
     }
 }
 
@@ -130,23 +217,95 @@ pub fn overlay_get(
     }
 }
 
-/// `parent`'s entries under `prefix` with pending `writes` applied, in key order.
-pub fn overlay_scan(
-    writes: &BTreeMap<Vec<u8>, Option<Vec<u8>>>,
-    parent: &dyn StateRead,
-    prefix: &[u8],
-) -> Result<BTreeMap<Vec<u8>, Vec<u8>>, StateError> {
-    let mut out = parent.scan_prefix(prefix)?;
-    for (k, v) in writes
-        .range(prefix.to_vec()..)
-        .take_while(|(k, _)| k.starts_with(prefix))
-    {
-        match v {
-            Some(v) => out.insert(k.clone(), v.clone()),
-            None => out.remove(k),
-        };
+/// `parent`'s entries in `[start, end)` with pending `writes` applied, lazily, in `order`.
+pub fn overlay_range<'a>(
+    writes: &'a BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    parent: &'a dyn StateRead,
+    start: &[u8],
+    end: Option<&[u8]>,
+    order: Order,
+) -> Result<EntryIter<'a>, StateError> {
+    if end.is_some_and(|e| e <= start) {
+        return Ok(Box::new(std::iter::empty()));
     }
-    Ok(out)
+    let pending = pending_range(writes, start, end, order).map(|(k, v)| (k.clone(), v.clone()));
+    Ok(merge(
+        parent.range(start, end, order)?,
+        Box::new(pending),
+        order,
+    ))
+}
+
+/// A layer's pending writes by reference (`None` = deletion).
+pub type PendingRefs<'a> = Box<dyn Iterator<Item = (&'a Vec<u8>, &'a Option<Vec<u8>>)> + 'a>;
+
+/// Pending writes (`None` = deletion) in `[start, end)`, in `order`.
+pub fn pending_range<'a>(
+    writes: &'a BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    start: &[u8],
+    end: Option<&[u8]>,
+    order: Order,
+) -> PendingRefs<'a> {
+    use std::ops::Bound;
+    if end.is_some_and(|e| e <= start) {
+        return Box::new(std::iter::empty());
+    }
+    let bounds = (
+        Bound::Included(start),
+        end.map_or(Bound::Unbounded, Bound::Excluded),
+    );
+    match order {
+        Order::Ascending => Box::new(writes.range::<[u8], _>(bounds)),
+        Order::Descending => Box::new(writes.range::<[u8], _>(bounds).rev()),
+    }
+}
+
+/// Pending writes, already in `order`.
+pub type PendingIter<'a> = Box<dyn Iterator<Item = (Vec<u8>, Option<Vec<u8>>)> + 'a>;
+
+/// `pending` writes merged over the entries `below` (both in `order`): a write replaces the
+/// entry of its key, a deletion hides it.
+pub fn merge<'a>(below: EntryIter<'a>, pending: PendingIter<'a>, order: Order) -> EntryIter<'a> {
+    Box::new(Merge {
+        below: below.peekable(),
+        pending: pending.peekable(),
+        order,
+    })
+}
+
+struct Merge<'a> {
+    below: std::iter::Peekable<EntryIter<'a>>,
+    pending: std::iter::Peekable<PendingIter<'a>>,
+    order: Order,
+}
+
+impl Iterator for Merge<'_> {
+    type Item = Result<Entry, StateError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        use std::cmp::Ordering;
+        loop {
+            let first = match (self.below.peek(), self.pending.peek()) {
+                (None, None) => return None,
+                (Some(Err(_)), _) | (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (Some(Ok((b, _))), Some((p, _))) => match self.order {
+                    Order::Ascending => b.as_slice().cmp(p.as_slice()),
+                    Order::Descending => p.as_slice().cmp(b.as_slice()),
+                },
+            };
+            if first == Ordering::Less {
+                return self.below.next();
+            }
+            if first == Ordering::Equal {
+                self.below.next();
+            }
+            let (k, v) = self.pending.next()?;
+            if let Some(v) = v {
+                return Some(Ok((k, v)));
+            }
+        }
+    }
 }
 
 /// A delta whose every access is charged to a gas meter: what transactions execute against.

@@ -23,6 +23,10 @@ pub struct Params {
     pub fixed_fee_micro_usd: u64,
     /// XYZ/USD price in micro-USD per XYZ (until the AMM's TWAP exists); 0 = unknown, no fixed fee.
     pub xyz_price_micro_usd: u64,
+    /// Bytes of uploaded code one block may compile. Compiling costs more CPU than gas can buy
+    /// (cranelift: about a second per MB here), so this bounds what uploads add to a block's
+    /// time; an upload that does not fit waits for a later block.
+    pub max_block_compile_bytes: u64,
 }
 
 /// Block gas cap: ~5000 bank transfers at a 200k gas limit. Keeps a block's execution well under
@@ -42,6 +46,7 @@ impl Default for Params {
             fee_denom: proof_sdk::BASE_DENOM.to_string(),
             fixed_fee_micro_usd: 20_000,
             xyz_price_micro_usd: 0,
+            max_block_compile_bytes: 2 * 1024 * 1024,
         }
     }
 }

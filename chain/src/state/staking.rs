@@ -23,7 +23,7 @@ use thiserror::Error;
 use super::bank::{self, BankError};
 use super::epoch::EpochParams;
 use super::gas::GasMeter;
-use super::{Delta, Kv, Metered, StateError, StateRead};
+use super::{Delta, Kv, Metered, Order, StateError, StateRead};
 use crate::state::corrupt;
 
 /// uxyz per unit of CometBFT voting power.
@@ -48,6 +48,10 @@ const RED_PREFIX: &[u8] = b"staking/red/"; // <del><src><dst> -> entries
 const RED_BY_SRC_PREFIX: &[u8] = b"staking/redv/"; // <src><del><dst> -> ()
 const RED_QUEUE_PREFIX: &[u8] = b"staking/redq/"; // <time><del><src><dst> -> ()
 const LAST_POWER_PREFIX: &[u8] = b"staking/power/"; // <op> -> u64 power sent to CometBFT
+/// Candidates for the active set, best first: `<u64::MAX - power><operator bytes>` -> () for
+/// every unjailed validator with power >= 1 (kept by [`set_validator`]), so choosing the set
+/// reads `max_validators` entries however many validators exist.
+const POWER_INDEX_PREFIX: &[u8] = b"staking/vp/";
 const SIGNING_INFO_PREFIX: &[u8] = b"slashing/info/"; // <cons addr> -> SigningInfo
 
 #[derive(Debug, Error)]
@@ -369,17 +373,39 @@ fn must_validator(kv: &mut dyn Kv, op: &Address) -> Result<Validator, StakingErr
     get_validator(kv, op)?.ok_or_else(|| StakingError::NoValidator(valoper(op)))
 }
 
-pub fn set_validator(kv: &mut dyn Kv, v: &Validator) -> Result<(), StateError> {
-    put_borsh(kv, val_key(&v.operator()), v)
+fn power_index_key(v: &Validator) -> Option<Vec<u8>> {
+    (!v.jailed && v.power() > 0).then(|| {
+        [
+            POWER_INDEX_PREFIX,
+            &(u64::MAX - v.power()).to_be_bytes(),
+            v.operator.as_slice(),
+        ]
+        .concat()
+    })
 }
 
-/// Every validator, in operator-address order.
-pub fn all_validators(state: &dyn StateRead) -> Result<Vec<Validator>, StateError> {
-    state
-        .scan_prefix(VAL_PREFIX)?
-        .into_iter()
-        .map(|(k, v)| borsh::from_slice(&v).map_err(|e| corrupt(&k, e)))
-        .collect()
+/// Stores `v` and keeps its place in the power index.
+pub fn set_validator(kv: &mut dyn Kv, v: &Validator) -> Result<(), StateError> {
+    let key = val_key(&v.operator());
+    let old: Option<Validator> = get_borsh(kv, &key)?;
+    let (was, now) = (old.as_ref().and_then(power_index_key), power_index_key(v));
+    if was != now {
+        if let Some(k) = was {
+            kv.kv_delete(k)?;
+        }
+        if let Some(k) = now {
+            kv.kv_put(k, vec![])?;
+        }
+    }
+    put_borsh(kv, key, v)
+}
+
+/// The prefix of every validator record (`<len><operator>` follows), for paged listings.
+pub const VALIDATORS_PREFIX: &[u8] = VAL_PREFIX;
+
+/// A validator record as stored under [`VALIDATORS_PREFIX`].
+pub fn decode_validator(key: &[u8], value: &[u8]) -> Result<Validator, StateError> {
+    borsh::from_slice(value).map_err(|e| corrupt(key, e))
 }
 
 pub fn validator_by_cons(kv: &mut dyn Kv, cons: &[u8]) -> Result<Option<Address>, StateError> {
@@ -412,6 +438,31 @@ fn set_delegation(
         kv.kv_put(del_key(op, del), shares.to_be_bytes().to_vec())?;
         kv.kv_put(index, vec![])
     }
+}
+
+/// The prefix of the delegations to `op` (`<len><delegator>` -> shares follow).
+pub fn delegations_to_prefix(op: &Address) -> Vec<u8> {
+    [DEL_PREFIX, &lp(op)].concat()
+}
+
+/// The prefix of `del`'s delegation index (`<len><operator>` -> () follow).
+pub fn delegations_of_prefix(del: &Address) -> Vec<u8> {
+    [DEL_INDEX_PREFIX, &lp(del)].concat()
+}
+
+/// The address at the front of a key suffix `<len><bytes>...`.
+pub fn leading_address(key: &[u8]) -> Result<Address, StateError> {
+    take_addr(key)
+        .map(|(a, _)| a)
+        .ok_or_else(|| corrupt(key, "key does not start with an address"))
+}
+
+/// A delegation's shares as stored.
+pub fn decode_shares(key: &[u8], value: &[u8]) -> Result<u128, StateError> {
+    value
+        .try_into()
+        .map(u128::from_be_bytes)
+        .map_err(|_| corrupt(key, "shares"))
 }
 
 /// Delegations to `op`: (delegator, shares), in delegator-address order.
@@ -757,6 +808,7 @@ pub fn undelegate(
     }
     let shares = shares_for_amount(&v, amount, have)?;
     let tokens = remove_stake(kv, &mut v, del, shares)?;
+    jail_below_min_self_delegation(kv, &mut v, del)?;
     set_validator(kv, &v)?;
     let completion = super::after_secs(now_ns, p.unbonding_time_secs);
     if tokens > 0 {
@@ -779,6 +831,23 @@ pub fn undelegate(
         )?;
     }
     Ok((completion, tokens))
+}
+
+/// As the SDK: an operator taking its own stake below its `min_self_delegation` is jailed (it
+/// stays out of the active set until it tops up and unjails).
+fn jail_below_min_self_delegation(
+    kv: &mut dyn PosKv,
+    v: &mut Validator,
+    del: &Address,
+) -> Result<(), StakingError> {
+    if v.jailed || del.as_bytes() != v.operator.as_slice() {
+        return Ok(());
+    }
+    let own = v.tokens_for(delegation_shares(kv, del, &v.operator())?)?;
+    if own < v.min_self_delegation {
+        v.jailed = true;
+    }
+    Ok(())
 }
 
 /// Moves `amount` of `del`'s stake from `src` to `dst` at once; the record lets a slash for an
@@ -822,6 +891,7 @@ pub fn redelegate(
     }
     let shares = shares_for_amount(&vs, amount, have)?;
     let tokens = remove_stake(kv, &mut vs, del, shares)?;
+    jail_below_min_self_delegation(kv, &mut vs, del)?;
     set_validator(kv, &vs)?;
     let shares_dst = add_stake(kv, &mut vd, del, tokens)?;
     set_validator(kv, &vd)?;
@@ -950,16 +1020,27 @@ pub fn unjail(
     Ok(())
 }
 
+/// Keys of a `<time><...>` queue whose time is at or before `now_ns`: only those are read, so a
+/// long queue of future entries costs a block nothing.
+pub(crate) fn due(
+    state: &dyn StateRead,
+    queue: &[u8],
+    now_ns: i64,
+) -> Result<Vec<Vec<u8>>, StateError> {
+    let after_now = (now_ns.max(0) as u64 + 1).to_be_bytes();
+    let end = [queue, after_now.as_slice()].concat();
+    state
+        .range(queue, Some(&end), Order::Ascending)?
+        .map(|e| e.map(|(k, _)| k))
+        .collect()
+}
+
 /// Pays out unbonding entries and forgets redelegation records whose completion time has come.
 pub fn mature(kv: &mut dyn PosKv, now_ns: i64) -> Result<Vec<(Address, u128)>, StakingError> {
     let denom = bond_denom(kv)?;
-    let limit = time_key(now_ns);
     let mut paid = Vec::new();
-    for k in kv.scan(UBD_QUEUE_PREFIX)?.into_keys() {
+    for k in due(kv.as_read(), UBD_QUEUE_PREFIX, now_ns)? {
         let rest = &k[UBD_QUEUE_PREFIX.len()..];
-        if rest.len() < 8 || rest[..8] > limit[..] {
-            break;
-        }
         let (del, rest2) = take_addr(&rest[8..]).ok_or_else(|| corrupt(&k, "key"))?;
         let (op, _) = take_addr(rest2).ok_or_else(|| corrupt(&k, "key"))?;
         kv.kv_delete(k.clone())?;
@@ -978,11 +1059,8 @@ pub fn mature(kv: &mut dyn PosKv, now_ns: i64) -> Result<Vec<(Address, u128)>, S
         }
         set_unbonding_entries(kv, &del, &op, &left)?;
     }
-    for k in kv.scan(RED_QUEUE_PREFIX)?.into_keys() {
+    for k in due(kv.as_read(), RED_QUEUE_PREFIX, now_ns)? {
         let rest = &k[RED_QUEUE_PREFIX.len()..];
-        if rest.len() < 8 || rest[..8] > limit[..] {
-            break;
-        }
         let (del, r) = take_addr(&rest[8..]).ok_or_else(|| corrupt(&k, "key"))?;
         let (src, r) = take_addr(r).ok_or_else(|| corrupt(&k, "key"))?;
         let (dst, _) = take_addr(r).ok_or_else(|| corrupt(&k, "key"))?;
@@ -1208,16 +1286,24 @@ pub fn handle_votes(
 }
 
 /// The active set: unjailed validators with power >= 1, highest power first (operator address
-/// breaking ties), at most `max_validators`.
+/// breaking ties), at most `max_validators`. Reads only that many entries of the power index.
 pub fn active_set(state: &dyn StateRead) -> Result<Vec<Validator>, StateError> {
     let p = params(state)?;
-    let mut vals: Vec<Validator> = all_validators(state)?
-        .into_iter()
-        .filter(|v| !v.jailed && v.power() > 0)
-        .collect();
-    vals.sort_by(|a, b| b.power().cmp(&a.power()).then(a.operator.cmp(&b.operator)));
-    vals.truncate(p.max_validators as usize);
-    Ok(vals)
+    let mut out = Vec::new();
+    for entry in state
+        .prefix_iter(POWER_INDEX_PREFIX, Order::Ascending)?
+        .take(p.max_validators as usize)
+    {
+        let (k, _) = entry?;
+        let op = k
+            .get(POWER_INDEX_PREFIX.len() + 8..)
+            .and_then(|b| Address::from_bytes(b).ok())
+            .ok_or_else(|| corrupt(&k, "power index key"))?;
+        let v = get_borsh(&mut Delta::new(state), &val_key(&op))?
+            .ok_or_else(|| corrupt(&k, "indexed validator missing"))?;
+        out.push(v);
+    }
+    Ok(out)
 }
 
 /// Recomputes the active set and returns what changed since the last call, as

@@ -118,17 +118,6 @@ pub fn mark_done(kv: &mut dyn Kv, plan: &Plan) -> Result<(), StateError> {
 mod tests {
     use super::*;
     use crate::state::Delta;
-    use std::collections::BTreeMap;
-
-    struct Empty;
-    impl StateRead for Empty {
-        fn get_raw(&self, _: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
-            Ok(None)
-        }
-        fn scan_prefix(&self, _: &[u8]) -> Result<BTreeMap<Vec<u8>, Vec<u8>>, StateError> {
-            Ok(BTreeMap::new())
-        }
-    }
 
     fn plan(name: &str, height: u64) -> Plan {
         Plan {
@@ -149,7 +138,7 @@ mod tests {
 
     #[test]
     fn schedule_replace_apply_and_refuse_a_repeat() {
-        let base = Empty;
+        let base = crate::state::EmptyState;
         let mut d = Delta::new(&base);
         schedule(&mut d, &plan("v2", 20), 10).unwrap();
         assert_eq!(super::plan(&d).unwrap().unwrap().height, 20);

@@ -303,19 +303,7 @@ mod tests {
 
     #[test]
     fn history_and_by_code_index_follow_migrations() {
-        struct Empty;
-        impl StateRead for Empty {
-            fn get_raw(&self, _: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
-                Ok(None)
-            }
-            fn scan_prefix(
-                &self,
-                _: &[u8],
-            ) -> Result<std::collections::BTreeMap<Vec<u8>, Vec<u8>>, StateError> {
-                Ok(Default::default())
-            }
-        }
-        let mut d = super::super::Delta::new(&Empty);
+        let mut d = super::super::Delta::new(&crate::state::EmptyState);
         let (a, b) = (contract_address(1, 1), contract_address(1, 2));
         let entry = |code_id, h, op| ContractCodeHistoryEntry {
             operation: op as i32,

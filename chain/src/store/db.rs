@@ -2,26 +2,28 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use jmt::storage::{HasPreimage, LeafNode, Node, NodeKey, TreeReader};
 use jmt::{KeyHash, OwnedValue, RootHash, Sha256Jmt, Version};
 use parking_lot::RwLock;
 use rocksdb::{
-    ColumnFamilyDescriptor, Direction, IteratorMode, Options, ReadOptions, WriteBatch,
-    WriteOptions, DB,
+    ColumnFamilyDescriptor, IteratorMode, Options, ReadOptions, WriteBatch, WriteOptions, DB,
 };
 use thiserror::Error;
 
+use super::tree::{
+    Tree, TreeStorage, CF_SUB_NODES, CF_SUB_PREIMAGES, CF_SUB_VALUES, SUBSTORES,
+    SUBSTORE_VERSION_KEY,
+};
 use super::Pruning;
 
-const CF_NODES: &str = "jmt_nodes";
-const CF_VALUES: &str = "jmt_values";
-const CF_PREIMAGES: &str = "preimages";
+pub(super) const CF_NODES: &str = "jmt_nodes";
+pub(super) const CF_VALUES: &str = "jmt_values";
+pub(super) const CF_PREIMAGES: &str = "preimages";
 const CF_LATEST: &str = "latest";
 const CF_META: &str = "meta";
 const CF_STALE_NODES: &str = "stale_nodes";
 const CF_STALE_VALUES: &str = "stale_values";
 const CF_TXS: &str = "txs";
-const ALL_CFS: [&str; 8] = [
+const ALL_CFS: [&str; 11] = [
     CF_NODES,
     CF_VALUES,
     CF_PREIMAGES,
@@ -30,11 +32,17 @@ const ALL_CFS: [&str; 8] = [
     CF_STALE_NODES,
     CF_STALE_VALUES,
     CF_TXS,
+    CF_SUB_NODES,
+    CF_SUB_VALUES,
+    CF_SUB_PREIMAGES,
 ];
 
 const META_VERSION: &[u8] = b"version";
 const META_EARLIEST: &[u8] = b"earliest";
 const META_APP_HASH: &[u8] = b"app_hash/";
+/// The layout this code writes (2: substores); a store from an older layout cannot be opened.
+const META_LAYOUT: &[u8] = b"layout";
+const LAYOUT: &[u8] = b"2";
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -66,9 +74,26 @@ pub struct TxRecord {
 pub struct CommitBatch {
     pub version: Version,
     pub app_hash: [u8; 32],
-    pub writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
-    tree: jmt::storage::TreeUpdateBatch,
+    /// Every key the block wrote (full keys, for the `latest` mirror), with each substore's new
+    /// root under its name.
+    writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// Each tree's update and the (tree-local) keys it wrote.
+    trees: Vec<TreeBatch>,
     pub txs: Vec<([u8; 32], TxRecord)>,
+}
+
+struct TreeBatch {
+    tree: Tree,
+    writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    update: jmt::storage::TreeUpdateBatch,
+}
+
+/// One level of a proof: `proof` shows `key` (or its absence) in one tree; the next level shows
+/// that tree's root in the one above it. Innermost first, the last against the app hash.
+#[derive(Clone, Debug)]
+pub struct ProofStep {
+    pub key: Vec<u8>,
+    pub proof: ics23::CommitmentProof,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,17 +109,14 @@ pub struct Store {
     db: Arc<DB>,
     head: RwLock<Head>,
     pruning: Pruning,
+    /// Entries read from the latest state (point reads and every entry a range produced): what
+    /// block execution and queries cost the disk, exported as a metric and checked by the tests
+    /// that per-block work does not grow with state.
+    reads: std::sync::atomic::AtomicU64,
 }
 
 fn be64(v: u64) -> [u8; 8] {
     v.to_be_bytes()
-}
-
-fn value_key(key_hash: &KeyHash, version: Version) -> [u8; 40] {
-    let mut k = [0u8; 40];
-    k[..32].copy_from_slice(&key_hash.0);
-    k[32..].copy_from_slice(&be64(version));
-    k
 }
 
 /// Values in the versioned index: 0 = deleted at that version, 1 + bytes = present.
@@ -110,7 +132,7 @@ fn encode_value(v: &Option<OwnedValue>) -> Vec<u8> {
     }
 }
 
-fn decode_value(raw: &[u8]) -> Result<Option<OwnedValue>, StoreError> {
+pub(super) fn decode_value(raw: &[u8]) -> Result<Option<OwnedValue>, StoreError> {
     match raw.split_first() {
         Some((0, _)) => Ok(None),
         Some((1, rest)) => Ok(Some(rest.to_vec())),
@@ -145,6 +167,12 @@ impl Store {
             )),
             None => None,
         };
+        if version.is_some() && db.get_cf(meta, META_LAYOUT)?.as_deref() != Some(LAYOUT) {
+            return Err(StoreError::Corrupt(format!(
+                "{} was written by an older version of the store (before substores): reset this node's data and resync",
+                path.display()
+            )));
+        }
         let earliest = match db.get_cf(meta, META_EARLIEST)? {
             Some(b) => u64::from_be_bytes(
                 b.as_slice()
@@ -157,10 +185,15 @@ impl Store {
             db: Arc::new(db),
             head: RwLock::new(Head { version, earliest }),
             pruning,
+            reads: Default::default(),
         })
     }
 
-    fn cf(&self, name: &str) -> &rocksdb::ColumnFamily {
+    pub(super) fn raw_db(&self) -> &DB {
+        &self.db
+    }
+
+    pub(super) fn cf(&self, name: &str) -> &rocksdb::ColumnFamily {
         self.db
             .cf_handle(name)
             .expect("column family opened at start")
@@ -186,16 +219,28 @@ impl Store {
 
     /// Reads the newest committed value of `key`.
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.count_read();
         Ok(self.db.get_cf(self.cf(CF_LATEST), key)?)
+    }
+
+    fn count_read(&self) {
+        self.reads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How many entries have been read from the latest state so far.
+    pub fn reads(&self) -> u64 {
+        self.reads.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Reads `key` as of `version` (must be within the kept window).
     pub fn get_at(&self, key: &[u8], version: Version) -> Result<Option<Vec<u8>>, StoreError> {
         self.check_version(version)?;
-        let reader = TreeStorage { store: self };
-        reader
-            .get_value_option(version, key_hash(key))
-            .map_err(tree_err)
+        let (tree, inner) = Tree::of(key);
+        match tree.value_version_at(self, &key_hash(inner), version)? {
+            Some((_, raw)) => decode_value(&raw),
+            None => Ok(None),
+        }
     }
 
     fn check_version(&self, version: Version) -> Result<(), StoreError> {
@@ -211,33 +256,39 @@ impl Store {
         Ok(())
     }
 
-    /// All committed (latest) entries whose key starts with `prefix`, in key order.
-    pub fn prefix_scan(&self, prefix: &[u8], limit: usize) -> Result<Vec<KvPair>, StoreError> {
+    /// Committed (latest) entries with `start <= key < end`, lazily, ascending or descending.
+    pub fn range_latest<'a>(
+        &'a self,
+        start: &[u8],
+        end: Option<&[u8]>,
+        descending: bool,
+    ) -> impl Iterator<Item = Result<KvPair, StoreError>> + 'a {
         let mut ro = ReadOptions::default();
-        if let Some(upper) = prefix_upper_bound(prefix) {
-            ro.set_iterate_upper_bound(upper);
+        ro.set_iterate_lower_bound(start.to_vec());
+        if let Some(end) = end {
+            ro.set_iterate_upper_bound(end.to_vec());
         }
-        let iter = self.db.iterator_cf_opt(
-            self.cf(CF_LATEST),
-            ro,
-            IteratorMode::From(prefix, Direction::Forward),
-        );
-        let mut out = Vec::new();
-        for item in iter {
-            let (k, v) = item?;
-            if !k.starts_with(prefix) || out.len() >= limit {
-                break;
-            }
-            out.push((k.to_vec(), v.to_vec()));
-        }
-        Ok(out)
+        let mode = if descending {
+            IteratorMode::End
+        } else {
+            IteratorMode::Start
+        };
+        self.db
+            .iterator_cf_opt(self.cf(CF_LATEST), ro, mode)
+            .map(|item| {
+                self.count_read();
+                item.map(|(k, v)| (k.into_vec(), v.into_vec()))
+                    .map_err(StoreError::from)
+            })
     }
 
-    /// Computes the new root for `writes` on top of the latest version without writing anything.
+    /// Computes the new root for `writes` on top of the latest version without writing anything:
+    /// first each substore's tree over its keys (and its version key), then the main tree over
+    /// the other keys and the substores' roots.
     pub fn prepare_commit(
         &self,
         version: Version,
-        writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+        mut writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
         txs: Vec<([u8; 32], TxRecord)>,
     ) -> Result<CommitBatch, StoreError> {
         if let Some(latest) = self.latest_version() {
@@ -247,65 +298,118 @@ impl Store {
                 )));
             }
         }
-        let reader = TreeStorage { store: self };
-        let tree = Sha256Jmt::new(&reader);
-        let value_set: Vec<(KeyHash, Option<OwnedValue>)> = writes
+        if let Some(name) = SUBSTORES.iter().find(|n| writes.contains_key(n.as_bytes())) {
+            return Err(StoreError::Corrupt(format!(
+                "a module wrote {name:?}, the key of a substore's root"
+            )));
+        }
+        let mut trees = Vec::with_capacity(SUBSTORES.len() + 1);
+        let mut main: BTreeMap<Vec<u8>, Option<Vec<u8>>> = writes
             .iter()
-            .map(|(k, v)| (key_hash(k), v.clone()))
+            .filter(|(k, _)| Tree::of(k).0 == Tree::Main)
+            .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        let (root, tree_batch): (RootHash, _) =
-            tree.put_value_set(value_set, version).map_err(tree_err)?;
+        let mut roots = Vec::with_capacity(SUBSTORES.len());
+        for name in SUBSTORES {
+            let tree = Tree::Sub(name);
+            let prefix = [name.as_bytes(), b"/"].concat();
+            let mut inner: BTreeMap<Vec<u8>, Option<Vec<u8>>> = writes
+                .range(prefix.clone()..)
+                .take_while(|(k, _)| k.starts_with(&prefix))
+                .map(|(k, v)| (k[prefix.len()..].to_vec(), v.clone()))
+                .collect();
+            inner.insert(SUBSTORE_VERSION_KEY.to_vec(), Some(be64(version).to_vec()));
+            let (root, update) = self.tree_update(tree, &inner, version)?;
+            main.insert(name.as_bytes().to_vec(), Some(root.0.to_vec()));
+            roots.push((name.as_bytes().to_vec(), root.0.to_vec()));
+            trees.push(TreeBatch {
+                tree,
+                writes: inner,
+                update,
+            });
+        }
+        let (root, update) = self.tree_update(Tree::Main, &main, version)?;
+        trees.push(TreeBatch {
+            tree: Tree::Main,
+            writes: main,
+            update,
+        });
+        for (k, v) in roots {
+            writes.insert(k, Some(v));
+        }
         Ok(CommitBatch {
             version,
             app_hash: root.0,
             writes,
-            tree: tree_batch,
+            trees,
             txs,
         })
+    }
+
+    fn tree_update(
+        &self,
+        tree: Tree,
+        writes: &BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+        version: Version,
+    ) -> Result<(RootHash, jmt::storage::TreeUpdateBatch), StoreError> {
+        let reader = TreeStorage { store: self, tree };
+        let value_set: Vec<(KeyHash, Option<OwnedValue>)> = writes
+            .iter()
+            .map(|(k, v)| (key_hash(k), v.clone()))
+            .collect();
+        Sha256Jmt::new(&reader)
+            .put_value_set(value_set, version)
+            .map_err(tree_err)
     }
 
     /// Writes a prepared batch atomically and makes it the latest version.
     pub fn commit(&self, batch: CommitBatch) -> Result<(), StoreError> {
         let mut wb = WriteBatch::default();
         let version = batch.version;
-        for (node_key, node) in batch.tree.node_batch.nodes() {
-            wb.put_cf(
-                self.cf(CF_NODES),
-                borsh::to_vec(node_key).map_err(tree_err)?,
-                borsh::to_vec(node).map_err(tree_err)?,
-            );
-        }
         // The pruner's indexes cost a seek per written key; an archive node never prunes.
         let track_stale = self.pruning.keep_recent > 0;
-        for stale in batch
-            .tree
-            .stale_node_index_batch
-            .iter()
-            .filter(|_| track_stale)
+        for TreeBatch {
+            tree,
+            writes,
+            update,
+        } in &batch.trees
         {
-            let mut k = be64(stale.stale_since_version).to_vec();
-            k.extend_from_slice(&borsh::to_vec(&stale.node_key).map_err(tree_err)?);
-            wb.put_cf(self.cf(CF_STALE_NODES), k, []);
+            let tree = *tree;
+            for (node_key, node) in update.node_batch.nodes() {
+                wb.put_cf(
+                    self.cf(tree.nodes_cf()),
+                    tree.node_key(node_key).map_err(tree_err)?,
+                    borsh::to_vec(node).map_err(tree_err)?,
+                );
+            }
+            for stale in update.stale_node_index_batch.iter().filter(|_| track_stale) {
+                let mut k = be64(stale.stale_since_version).to_vec();
+                k.extend_from_slice(&tree.node_key(&stale.node_key).map_err(tree_err)?);
+                wb.put_cf(self.cf(CF_STALE_NODES), k, tree.stale_tag());
+            }
+            for (key, value) in writes {
+                let kh = key_hash(key);
+                // The value this write supersedes becomes prunable once `version` leaves the
+                // window.
+                let prev = if track_stale && version > 0 {
+                    tree.value_version_at(self, &kh, version - 1)?
+                } else {
+                    None
+                };
+                if let Some((prev, _)) = prev {
+                    let mut k = be64(version).to_vec();
+                    k.extend_from_slice(&tree.value_key(&kh, prev));
+                    wb.put_cf(self.cf(CF_STALE_VALUES), k, tree.stale_tag());
+                }
+                wb.put_cf(
+                    self.cf(tree.values_cf()),
+                    tree.value_key(&kh, version),
+                    encode_value(value),
+                );
+                wb.put_cf(self.cf(tree.preimages_cf()), tree.preimage_key(&kh), key);
+            }
         }
         for (key, value) in &batch.writes {
-            let kh = key_hash(key);
-            // The value this write supersedes becomes prunable once `version` leaves the window.
-            let prev = if track_stale {
-                self.previous_value_version(&kh, version)?
-            } else {
-                None
-            };
-            if let Some(prev) = prev {
-                let mut k = be64(version).to_vec();
-                k.extend_from_slice(&value_key(&kh, prev));
-                wb.put_cf(self.cf(CF_STALE_VALUES), k, []);
-            }
-            wb.put_cf(
-                self.cf(CF_VALUES),
-                value_key(&kh, version),
-                encode_value(value),
-            );
-            wb.put_cf(self.cf(CF_PREIMAGES), kh.0, key);
             match value {
                 Some(v) => wb.put_cf(self.cf(CF_LATEST), key, v),
                 None => wb.delete_cf(self.cf(CF_LATEST), key),
@@ -322,6 +426,7 @@ impl Store {
         hk.extend_from_slice(&be64(version));
         wb.put_cf(self.cf(CF_META), hk, batch.app_hash);
         wb.put_cf(self.cf(CF_META), META_VERSION, be64(version));
+        wb.put_cf(self.cf(CF_META), META_LAYOUT, LAYOUT);
         let mut earliest = self.earliest_version();
         let prune = self.pruning.keep_recent > 0
             && version > self.pruning.keep_recent
@@ -342,38 +447,26 @@ impl Store {
         Ok(())
     }
 
-    fn previous_value_version(
-        &self,
-        kh: &KeyHash,
-        before: Version,
-    ) -> Result<Option<Version>, StoreError> {
-        if before == 0 {
-            return Ok(None);
-        }
-        let mut it = self.db.raw_iterator_cf(self.cf(CF_VALUES));
-        it.seek_for_prev(value_key(kh, before - 1));
-        if let Some(k) = it.key() {
-            if k.len() == 40 && k[..32] == kh.0 {
-                return Ok(Some(u64::from_be_bytes(
-                    k[32..].try_into().expect("8 bytes"),
-                )));
-            }
-        }
-        it.status()?;
-        Ok(None)
-    }
-
     /// Deletes tree nodes and values that no version >= `keep_from` can reach.
     fn prune_into(&self, wb: &mut WriteBatch, keep_from: Version) -> Result<Version, StoreError> {
         let upper = be64(keep_from + 1);
-        for (cf_index, target) in [(CF_STALE_NODES, CF_NODES), (CF_STALE_VALUES, CF_VALUES)] {
+        let sub = Tree::Sub(SUBSTORES[0]);
+        for (cf_index, main, in_sub) in [
+            (CF_STALE_NODES, CF_NODES, sub.nodes_cf()),
+            (CF_STALE_VALUES, CF_VALUES, sub.values_cf()),
+        ] {
             let mut ro = ReadOptions::default();
             ro.set_iterate_upper_bound(upper.to_vec());
             for item in self
                 .db
                 .iterator_cf_opt(self.cf(cf_index), ro, IteratorMode::Start)
             {
-                let (k, _) = item?;
+                let (k, tag) = item?;
+                let target = if *tag == *sub.stale_tag() {
+                    in_sub
+                } else {
+                    main
+                };
                 wb.delete_cf(self.cf(target), &k[8..]);
                 wb.delete_cf(self.cf(cf_index), &k);
             }
@@ -395,72 +488,35 @@ impl Store {
         }
     }
 
-    /// Value at `version` with an ICS-23 existence or non-existence proof against that version's root.
+    /// Value at `version` with ICS-23 existence or non-existence proofs up to that version's
+    /// root: one step for a key of the main tree; for a substore's key, its proof in the
+    /// substore (under the key inside it), then the substore root's proof in the main tree.
     pub fn get_with_proof(
         &self,
         key: &[u8],
         version: Version,
-    ) -> Result<(Option<Vec<u8>>, ics23::CommitmentProof), StoreError> {
+    ) -> Result<(Option<Vec<u8>>, Vec<ProofStep>), StoreError> {
         self.check_version(version)?;
-        let reader = TreeStorage { store: self };
-        Sha256Jmt::new(&reader)
-            .get_with_ics23_proof(key.to_vec(), version)
-            .map_err(tree_err)
-    }
-}
-
-fn prefix_upper_bound(prefix: &[u8]) -> Option<Vec<u8>> {
-    let mut upper = prefix.to_vec();
-    while let Some(last) = upper.pop() {
-        if last < 0xff {
-            upper.push(last + 1);
-            return Some(upper);
+        let prove = |tree: Tree, key: &[u8]| {
+            let reader = TreeStorage { store: self, tree };
+            Sha256Jmt::new(&reader)
+                .get_with_ics23_proof(key.to_vec(), version)
+                .map_err(tree_err)
+        };
+        let (tree, inner) = Tree::of(key);
+        let (value, proof) = prove(tree, inner)?;
+        let mut steps = vec![ProofStep {
+            key: inner.to_vec(),
+            proof,
+        }];
+        if let Tree::Sub(name) = tree {
+            let (_, outer) = prove(Tree::Main, name.as_bytes())?;
+            steps.push(ProofStep {
+                key: name.as_bytes().to_vec(),
+                proof: outer,
+            });
         }
-    }
-    None
-}
-
-/// The JMT's view of the database: committed nodes and versioned values.
-struct TreeStorage<'a> {
-    store: &'a Store,
-}
-
-impl TreeReader for TreeStorage<'_> {
-    fn get_node_option(&self, node_key: &NodeKey) -> anyhow::Result<Option<Node>> {
-        let k = borsh::to_vec(node_key)?;
-        match self.store.db.get_cf(self.store.cf(CF_NODES), k)? {
-            Some(b) => Ok(Some(borsh::from_slice(&b)?)),
-            None => Ok(None),
-        }
-    }
-
-    fn get_value_option(
-        &self,
-        max_version: Version,
-        key_hash: KeyHash,
-    ) -> anyhow::Result<Option<OwnedValue>> {
-        let mut it = self.store.db.raw_iterator_cf(self.store.cf(CF_VALUES));
-        it.seek_for_prev(value_key(&key_hash, max_version));
-        if let (Some(k), Some(v)) = (it.key(), it.value()) {
-            if k.len() == 40 && k[..32] == key_hash.0 {
-                return Ok(decode_value(v)?);
-            }
-        }
-        it.status()?;
-        Ok(None)
-    }
-
-    fn get_rightmost_leaf(&self) -> anyhow::Result<Option<(NodeKey, LeafNode)>> {
-        anyhow::bail!("state-sync restore is not supported by this store")
-    }
-}
-
-impl HasPreimage for TreeStorage<'_> {
-    fn preimage(&self, key_hash: KeyHash) -> anyhow::Result<Option<Vec<u8>>> {
-        Ok(self
-            .store
-            .db
-            .get_cf(self.store.cf(CF_PREIMAGES), key_hash.0)?)
+        Ok((value, steps))
     }
 }
 
@@ -570,7 +626,7 @@ mod tests {
         let (v, proof) = s.get_with_proof(b"k", 4).unwrap();
         assert_eq!(v.unwrap(), b"4");
         assert!(super::super::verify_membership(
-            &proof,
+            &proof[0].proof,
             &s.app_hash(4).unwrap().unwrap(),
             b"k",
             b"4"

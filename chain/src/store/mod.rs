@@ -6,13 +6,18 @@
 //!   one RocksDB `WriteBatch` with a synced WAL: after `kill -9` either all of a block is there or
 //!   none of it, and [`Store::latest`] tells CometBFT where to replay from.
 //! - The `latest` column family mirrors the newest committed version as plain key -> value, for
-//!   fast reads and prefix scans; historical reads go through the versioned value index.
+//!   fast reads and lazy range reads; historical reads go through the versioned value index.
+//! - Keys of a substore (`wasm/...`) live in a tree of their own (`tree.rs`) whose root is the
+//!   main tree's value at the substore's name (`wasm`), as IBC's two-level proofs expect; so a
+//!   module's whole state has a root that costs one read.
 
 mod db;
 mod proof;
+mod tree;
 
-pub use db::{CommitBatch, Store, StoreError, TxRecord};
-pub use proof::{verify_membership, verify_non_membership, PROOF_OP_TYPE};
+pub use db::{CommitBatch, ProofStep, Store, StoreError, TxRecord};
+pub use proof::{verify_membership, verify_non_membership, verify_steps, PROOF_OP_TYPE};
+pub use tree::{Tree, SUBSTORES, SUBSTORE_VERSION_KEY};
 
 /// How much history the store keeps.
 #[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]

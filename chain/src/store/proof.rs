@@ -1,31 +1,7 @@
-//! ICS-23 proof helpers: the same checks a light client (or IBC counterparty) runs.
+//! ICS-23 proof helpers (the checks live in `proof-sdk`, shared with clients): the same checks
+//! a light client or IBC counterparty runs.
 
-/// `ProofOp.type` we emit for JMT commitment proofs.
-pub const PROOF_OP_TYPE: &str = "ics23:jmt";
-
-pub fn verify_membership(
-    proof: &ics23::CommitmentProof,
-    root: &[u8; 32],
-    key: &[u8],
-    value: &[u8],
-) -> bool {
-    ics23::verify_membership::<ics23::HostFunctionsManager>(
-        proof,
-        &jmt::ics23_spec(),
-        &root.to_vec(),
-        key,
-        value,
-    )
-}
-
-pub fn verify_non_membership(proof: &ics23::CommitmentProof, root: &[u8; 32], key: &[u8]) -> bool {
-    ics23::verify_non_membership::<ics23::HostFunctionsManager>(
-        proof,
-        &jmt::ics23_spec(),
-        &root.to_vec(),
-        key,
-    )
-}
+pub use proof_sdk::proof::{verify_membership, verify_non_membership, verify_steps, PROOF_OP_TYPE};
 
 #[cfg(test)]
 mod tests {
@@ -47,6 +23,7 @@ mod tests {
         s.commit(s.prepare_commit(0, w, vec![]).unwrap()).unwrap();
         let root = s.app_hash(0).unwrap().unwrap();
         let (v, p) = s.get_with_proof(b"bank/bal/7", 0).unwrap();
+        let p = p[0].proof.clone();
         assert_eq!(v.as_deref(), Some(&7u32.to_be_bytes()[..]));
         assert!(verify_membership(
             &p,
@@ -61,8 +38,54 @@ mod tests {
             &8u32.to_be_bytes()
         ));
         let (v, p) = s.get_with_proof(b"bank/bal/missing", 0).unwrap();
+        let p = p[0].proof.clone();
         assert!(v.is_none());
         assert!(verify_non_membership(&p, &root, b"bank/bal/missing"));
         assert!(!verify_non_membership(&p, &[0u8; 32], b"bank/bal/missing"));
+    }
+
+    #[test]
+    fn substore_keys_prove_through_two_levels() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path(), Pruning::default()).unwrap();
+        let mut w = BTreeMap::new();
+        w.insert(b"wasm/s/contract/k".to_vec(), Some(b"v".to_vec()));
+        w.insert(b"bank/bal/x".to_vec(), Some(b"1".to_vec()));
+        s.commit(s.prepare_commit(0, w, vec![]).unwrap()).unwrap();
+        let root = s.app_hash(0).unwrap().unwrap();
+        let steps = |key: &[u8]| {
+            let (v, p) = s.get_with_proof(key, 0).unwrap();
+            (
+                v,
+                p.into_iter()
+                    .map(|st| (st.key, st.proof))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let (v, p) = steps(b"wasm/s/contract/k");
+        assert_eq!((v.as_deref(), p.len()), (Some(&b"v"[..]), 2));
+        assert_eq!(
+            (p[0].0.as_slice(), p[1].0.as_slice()),
+            (&b"s/contract/k"[..], &b"wasm"[..])
+        );
+        assert!(verify_steps(&p, &root, Some(b"v")));
+        assert!(!verify_steps(&p, &root, Some(b"w")));
+        assert!(!verify_steps(&p, &[7; 32], Some(b"v")));
+        let (v, p) = steps(b"wasm/s/contract/missing");
+        assert!(v.is_none());
+        assert!(verify_steps(&p, &root, None));
+        assert!(!verify_steps(&p, &root, Some(b"v")));
+        // The substore's root is readable as a plain value of the main tree.
+        assert_eq!(s.get(b"wasm").unwrap().unwrap().len(), 32);
+        assert_eq!(s.get_at(b"wasm/s/contract/k", 0).unwrap().unwrap(), b"v");
+        // A later version that writes nothing there still has the substore.
+        let mut w = BTreeMap::new();
+        w.insert(b"bank/bal/x".to_vec(), Some(b"2".to_vec()));
+        s.commit(s.prepare_commit(1, w, vec![]).unwrap()).unwrap();
+        let root1 = s.app_hash(1).unwrap().unwrap();
+        let (v, p) = s.get_with_proof(b"wasm/s/contract/k", 1).unwrap();
+        let p: Vec<_> = p.into_iter().map(|st| (st.key, st.proof)).collect();
+        assert_eq!(v.as_deref(), Some(&b"v"[..]));
+        assert!(verify_steps(&p, &root1, Some(b"v")));
     }
 }

@@ -214,6 +214,16 @@ pub fn decode_tx(raw: &[u8], params: &Params, simulate: bool) -> Result<DecodedT
         )));
     }
     let tx = TxRaw::decode(raw).map_err(|e| TxError::Decode(e.to_string()))?;
+    // The hash is taken over `raw`: anything there besides the canonical encoding of the three
+    // fields (unknown fields, a field twice, another order) would give one transaction many
+    // hashes.
+    if tx.encoded_len() != raw.len() || tx.encode_to_vec() != raw {
+        return Err(TxError::Decode(
+            "TxRaw is not canonically encoded (unknown, repeated or reordered fields)".into(),
+        ));
+    }
+    super::wire::check_known_fields(&tx.body_bytes, &super::wire::TX_BODY)?;
+    super::wire::check_known_fields(&tx.auth_info_bytes, &super::wire::AUTH_INFO)?;
     let body = TxBody::decode(tx.body_bytes.as_slice())
         .map_err(|e| TxError::Decode(format!("body: {e}")))?;
     let auth = AuthInfo::decode(tx.auth_info_bytes.as_slice())
@@ -234,19 +244,6 @@ pub fn decode_tx(raw: &[u8], params: &Params, simulate: bool) -> Result<DecodedT
             body.memo.chars().count(),
             params.max_memo_chars
         )));
-    }
-    let msgs = body
-        .messages
-        .iter()
-        .map(Msg::from_any)
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut required: Vec<Address> = Vec::new();
-    for m in &msgs {
-        for s in m.signers() {
-            if !required.contains(&s) {
-                required.push(s);
-            }
-        }
     }
     let fee = auth.fee.clone().unwrap_or_default();
     if !fee.payer.is_empty() || !fee.granter.is_empty() {
@@ -278,6 +275,21 @@ pub fn decode_tx(raw: &[u8], params: &Params, simulate: bool) -> Result<DecodedT
             "fees must be paid in {}",
             params.fee_denom
         )));
+    }
+    // Messages last among the stateless checks: decoding them is the costliest part (still
+    // linear in the tx's size: nothing is inflated here, uploads un-gzip when they run).
+    let msgs = body
+        .messages
+        .iter()
+        .map(Msg::from_any)
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut required: Vec<Address> = Vec::new();
+    for m in &msgs {
+        for s in m.signers() {
+            if !required.contains(&s) {
+                required.push(s);
+            }
+        }
     }
     if auth.signer_infos.len() != required.len() {
         return Err(TxError::Unauthorized(format!(

@@ -52,10 +52,19 @@ pub enum TxError {
     /// 10 invalid message, 13 limit exceeded, 17 unsupported.
     #[error("{msg}")]
     Wasm { code: u32, msg: String },
+    /// The transaction does not fit the rest of this block (its uploads exceed what the block
+    /// may still compile). Not its fault: a proposer leaves it for a later block, and a block
+    /// that includes it anyway is rejected.
+    #[error("block full: {0}")]
+    BlockFull(String),
     /// The node ran out of a local resource (e.g. the VM's instance pool). Not deterministic, so
     /// never recorded as a transaction result: the executor refuses to go on instead.
     #[error("node resource exhausted: {0}")]
     NodeResource(String),
+    /// The node's storage failed or holds something that does not decode. Never a transaction
+    /// result either: another node's storage did not fail, so recording it would fork.
+    #[error("storage failure: {0}")]
+    Storage(String),
 }
 
 impl TxError {
@@ -77,7 +86,10 @@ impl TxError {
             TxError::TimeoutHeight(_) => 30,
             TxError::WrongSequence(_) => 32,
             TxError::InvalidGasLimit(_) => 41,
-            TxError::Internal(_) | TxError::NodeResource(_) => 1,
+            TxError::Internal(_) | TxError::NodeResource(_) | TxError::Storage(_) => 1,
+            // The SDK's ErrOutOfGas-like "block gas meter" family has no code; this is the
+            // nearest one clients already retry on.
+            TxError::BlockFull(_) => 41,
             TxError::Wasm { code, .. } => *code,
         }
     }
@@ -94,8 +106,16 @@ impl From<StateError> for TxError {
     fn from(e: StateError) -> Self {
         match e {
             StateError::OutOfGas(g) => g.into(),
-            other => TxError::Internal(other.to_string()),
+            other => TxError::Storage(other.to_string()),
         }
+    }
+}
+
+impl TxError {
+    /// This node's condition rather than the transaction's outcome: it must never be recorded
+    /// as a result (in a block the node stops instead).
+    pub fn is_node_condition(&self) -> bool {
+        matches!(self, TxError::NodeResource(_) | TxError::Storage(_))
     }
 }
 

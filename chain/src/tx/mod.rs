@@ -10,6 +10,7 @@ pub mod gov;
 pub mod staking;
 pub mod upgrade;
 pub mod wasm;
+mod wire;
 
 pub use decode::{DecodedTx, Msg};
 pub use error::TxError;

@@ -4,8 +4,9 @@
 //!
 //! Keep every port below 32768 (node index <= 60): Linux hands out ephemeral ports from 32768 up,
 //! and an outgoing connection of another node can take a listen port before its node binds it.
-//! Indices in use: 20-23 pos_localnet, 24-25 upgrade_localnet, 30-33 + 38 pos_double_sign,
-//! 40-43 e2e_localnet, 50-53 e2e_wasm.
+//! Indices in use: 12-15 fault_partition (in network namespaces), 20-23 pos_localnet, 24-25
+//! upgrade_localnet, 30-33 + 38 pos_double_sign, 40-43 e2e_localnet, 44-47 fault_crash, 50-53
+//! e2e_wasm.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -35,12 +36,30 @@ impl Node {
 
     /// Starts `proofd` with extra environment variables.
     pub fn start_with_env(&mut self, env: &[(&str, &str)]) {
+        self.spawn(&[], env);
+    }
+
+    /// Starts `proofd` through `wrapper` (e.g. `ip netns exec NS`), which must exec it.
+    pub fn start_wrapped(&mut self, wrapper: &[&str]) {
+        self.spawn(wrapper, &[]);
+    }
+
+    fn spawn(&mut self, wrapper: &[&str], env: &[(&str, &str)]) {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(self.home.join("proofd.log"))
             .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_proofd"))
+        let proofd = env!("CARGO_BIN_EXE_proofd");
+        let mut cmd = match wrapper.split_first() {
+            Some((first, rest)) => {
+                let mut c = Command::new(first);
+                c.args(rest).arg(proofd);
+                c
+            }
+            None => Command::new(proofd),
+        };
+        let child = cmd
             .args(["start", "--home"])
             .arg(&self.home)
             .envs(env.iter().copied())

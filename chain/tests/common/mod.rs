@@ -166,6 +166,17 @@ impl App {
         (consensus, mempool, query)
     }
 
+    /// The node's data directory (store, wasm cache).
+    pub fn dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
+    /// A `User` for a genesis-funded key (its account number looked up, sequence 0).
+    pub fn user(&self, key: PrivateKey) -> wasm::User {
+        let num = self.account(&key.address()).expect("funded").account_number;
+        wasm::User { key, num, seq: 0 }
+    }
+
     /// Stops the node and starts it again on the same state with a binary that knows `upgrades`.
     pub fn restart_with(&mut self, upgrades: Upgrades) {
         let (consensus, mempool, query) = Self::services(&self._dir, &self.store, upgrades);

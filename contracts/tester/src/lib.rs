@@ -442,6 +442,19 @@ pub fn reply(deps: DepsMut, _env: Env, msg: Reply) -> StdResult<Response> {
     match msg.payload.as_slice() {
         b"fail" => Err(StdError::msg("reply refused on purpose")),
         b"data" => Ok(resp.set_data(b"from-reply".to_vec())),
+        // A reply chain: each reply sends another submessage that fails at once (a send to a
+        // malformed address) and asks for this reply again, so only the chain's call-depth
+        // limit ends it.
+        b"chain" => Ok(resp.add_submessage(
+            SubMsg::reply_on_error(
+                cosmwasm_std::BankMsg::Send {
+                    to_address: "not-an-address".into(),
+                    amount: cosmwasm_std::coins(1, "uxyz"),
+                },
+                msg.id + 1,
+            )
+            .with_payload(b"chain".to_vec()),
+        )),
         _ => Ok(resp),
     }
 }

@@ -164,7 +164,13 @@ fn ed25519_batch_verify(c: &mut Ctx<'_>, m: u32, s: u32, p: u32) -> VmResult<u32
     }
     let cost = c.data().schedule.ed25519_batch_verify;
     let per_byte = c.data().schedule.crypto_byte;
-    let bytes: usize = msgs.iter().map(|m| m.len()).sum();
+    // Every signature hashes its message (R ‖ A ‖ M), so one message shared by n signatures is
+    // hashed n times and paid n times.
+    let bytes: usize = if msgs.len() == 1 {
+        msgs[0].len().saturating_mul(n)
+    } else {
+        msgs.iter().map(|m| m.len()).sum()
+    };
     charge(
         c,
         cost.cost(n as u64).saturating_add(per_byte * bytes as u64),

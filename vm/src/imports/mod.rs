@@ -10,10 +10,10 @@ use std::sync::Arc;
 
 use wasmtime::{Caller, Linker, Memory, StoreLimits, TypedFunc};
 
-use crate::backend::{Backend, Record};
+use crate::backend::{Backend, RecordIter};
 use crate::error::{VmError, VmResult};
 use crate::gas::{self, GasSchedule};
-use crate::instrument::{CHARGE_BULK, CHARGE_GROW, INTERNAL_MODULE};
+use crate::instrument::{CHARGE_BULK, CHARGE_GROW, INTERNAL_MODULE, STACK_EXHAUSTED, STACK_LIMIT};
 use crate::memory;
 
 /// Every import a contract may declare (all in module `env`).
@@ -80,7 +80,7 @@ pub struct HostCtx {
     pub backend: Backend,
     pub memory: Option<Memory>,
     pub allocate: Option<TypedFunc<u32, u32>>,
-    pub iterators: Vec<Box<dyn Iterator<Item = Record> + Send>>,
+    pub iterators: Vec<RecordIter>,
     /// Queries may not write.
     pub read_only: bool,
     pub schedule: Arc<GasSchedule>,
@@ -181,5 +181,15 @@ pub fn linker(engine: &wasmtime::Engine) -> Linker<HostCtx> {
         },
     )
     .expect("define charge_grow");
+    l.func_wrap(
+        INTERNAL_MODULE,
+        STACK_EXHAUSTED,
+        |_: Ctx<'_>, _: u32| -> wasmtime::Result<u32> {
+            trap(Err(VmError::Trap(format!(
+                "call stack exhausted: more than {STACK_LIMIT} stack units in use"
+            ))))
+        },
+    )
+    .expect("define stack_exhausted");
     l
 }

@@ -82,7 +82,8 @@ fn next(c: &mut Ctx<'_>, id: u32, part: Part, func: &'static str) -> VmResult<u3
         .iterators
         .get_mut(id as usize)
         .ok_or_else(|| VmError::host(func, format!("unknown iterator {id}")))?
-        .next();
+        .next()
+        .transpose()?;
     let cost = c.data().schedule.db_next;
     let bytes = item.as_ref().map_or(0, |(k, v)| k.len() + v.len());
     charge(c, cost.cost(bytes as u64))?;

@@ -30,10 +30,11 @@ pub enum AddressScheme {
 /// A wasm module message, decoded and statelessly valid.
 #[derive(Clone, Debug, PartialEq)]
 pub enum WasmMsg {
-    /// `wasm` is already un-gzipped and within the size limit.
+    /// `code` as sent: raw or gzipped wasm (un-gzipped, and paid for, when the message runs:
+    /// decoding never inflates anything, so a bomb costs the sender before it costs a node).
     StoreCode {
         sender: Address,
-        wasm: Vec<u8>,
+        code: Vec<u8>,
         permission: AccessConfig,
     },
     /// `MsgInstantiateContract` or `MsgInstantiateContract2`; `msg` is valid JSON.
@@ -100,9 +101,21 @@ impl WasmMsg {
         let url = any.type_url.as_str();
         let msg = if url == MsgStoreCode::type_url() {
             let m = decode_any::<MsgStoreCode>(any)?;
+            if m.wasm_byte_code.is_empty() {
+                return Err(werr(12, "empty wasm code"));
+            }
+            if m.wasm_byte_code.len() > super::MAX_WASM_SIZE {
+                return Err(werr(
+                    13,
+                    format!(
+                        "wasm code too large: more than {} bytes",
+                        super::MAX_WASM_SIZE
+                    ),
+                ));
+            }
             WasmMsg::StoreCode {
                 sender: parse_addr(&m.sender)?,
-                wasm: super::uncompress(&m.wasm_byte_code)?,
+                code: m.wasm_byte_code,
                 permission: match m.instantiate_permission {
                     None => crate::state::wasm::everybody(),
                     Some(p) => access_config(p)?,

@@ -244,15 +244,22 @@ fn dispatch_submsg(
     let entry = Entry::Reply {
         msg: reply.to_string().into_bytes(),
     };
-    let resp = run_entry(kv, ctx, contract, &checksum, depth, &entry)?;
-    handle_response(kv, ctx, contract, &resp, depth, events)
+    // The reply is one call deeper than the contract that sent the submessage, as the
+    // submessage was: a chain of replies that each send another submessage ends at
+    // `MAX_CALL_DEPTH` (gas alone would let governance's gas limits decide how deep this
+    // thread's stack goes).
+    let resp = run_entry(kv, ctx, contract, &checksum, depth + 1, &entry)?;
+    handle_response(kv, ctx, contract, &resp, depth + 1, events)
 }
 
 /// Whether a failed submessage may be handed to `reply`: never a node condition or an internal
 /// error, and out of gas only when it ran on its own limit (otherwise the tx's gas is gone).
 fn handleable(e: &TxError, own_gas_limit: bool) -> bool {
     match e {
-        TxError::NodeResource(_) | TxError::Internal(_) => false,
+        TxError::NodeResource(_)
+        | TxError::Storage(_)
+        | TxError::Internal(_)
+        | TxError::BlockFull(_) => false,
         TxError::OutOfGas(_) => own_gas_limit,
         _ => true,
     }
@@ -394,26 +401,12 @@ fn to_proto(contract: &Address, msg: &Value) -> Result<Any, TxError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
     use std::sync::Arc;
 
     use proof_sdk::Coin;
     use proof_vm::Vm;
 
-    use crate::state::{bank, StateRead};
-
-    struct Empty;
-    impl StateRead for Empty {
-        fn get_raw(&self, _: &[u8]) -> Result<Option<Vec<u8>>, crate::state::StateError> {
-            Ok(None)
-        }
-        fn scan_prefix(
-            &self,
-            _: &[u8],
-        ) -> Result<BTreeMap<Vec<u8>, Vec<u8>>, crate::state::StateError> {
-            Ok(BTreeMap::new())
-        }
-    }
+    use crate::state::bank;
 
     fn send(to: &Address, amount: u128) -> Value {
         json!({"id": 0, "gas_limit": null, "reply_on": "never", "msg": {"bank": {"send": {
@@ -431,6 +424,7 @@ mod tests {
             time_nanos: 0,
             tx_hash: None,
             tx_index: 0,
+            compile: None,
         };
         let contract = wasm::contract_address(1, 1);
         let (x, y) = (
@@ -438,7 +432,7 @@ mod tests {
             Address::from_bytes(&[2; 20]).unwrap(),
         );
         let mut gas = GasMeter::infinite();
-        let mut kv = Metered::new(&Empty, &mut gas);
+        let mut kv = Metered::new(&crate::state::EmptyState, &mut gas);
         bank::mint(&mut kv, &contract, &[Coin::new(100, "uxyz")]).unwrap();
         let resp = json!({"messages": [send(&x, 30), send(&y, 70)],
             "attributes": [{"key": "k", "value": "v"}], "events": [], "data": "AQI="});

@@ -14,7 +14,7 @@ use tendermint::abci::{Event, EventAttributeIndexExt};
 
 use super::{werr, WasmCtx, ITER_NEXT_FLAT, RESOURCE_RETRIES, VM_GAS_PER_SDK_GAS};
 use crate::state::gas::{GasMeter, READ_FLAT, READ_PER_BYTE};
-use crate::state::{keys, wasm, Metered, StateRead};
+use crate::state::{keys, merge, pending_range, wasm, EntryIter, Metered, Order as StateOrder};
 use crate::tx::TxError;
 
 enum Req {
@@ -25,8 +25,9 @@ enum Req {
         Option<Vec<u8>>,
         Option<Vec<u8>>,
         Order,
-        mpsc::Sender<BackendResult<Vec<Record>>>,
+        mpsc::Sender<BackendResult<u32>>,
     ),
+    Next(u32, mpsc::Sender<BackendResult<Option<Record>>>),
     Query(Vec<u8>, u64, mpsc::Sender<BackendResult<(Vec<u8>, u64)>>),
 }
 
@@ -52,11 +53,14 @@ impl Storage for ChanStorage {
         start: Option<&[u8]>,
         end: Option<&[u8]>,
         order: Order,
-    ) -> BackendResult<Box<dyn Iterator<Item = Record> + Send>> {
-        let records = ask_r(&self.0, |s| {
+    ) -> BackendResult<Box<dyn Iterator<Item = BackendResult<Record>> + Send>> {
+        let id = ask_r(&self.0, |s| {
             Req::Scan(start.map(<[u8]>::to_vec), end.map(<[u8]>::to_vec), order, s)
         })?;
-        Ok(Box::new(records.into_iter()))
+        let tx = self.0.clone();
+        Ok(Box::new(std::iter::from_fn(move || {
+            ask_r(&tx, |s| Req::Next(id, s)).transpose()
+        })))
     }
 }
 
@@ -85,10 +89,19 @@ pub(super) struct Host<'c, 'v> {
     pub(super) resource: std::cell::RefCell<Option<String>>,
 }
 
-pub(super) fn state_err(e: crate::state::StateError) -> BackendError {
-    match e {
-        crate::state::StateError::OutOfGas(_) => BackendError::OutOfGas,
-        other => BackendError::Other(other.to_string()),
+impl Host<'_, '_> {
+    /// A state access that failed, as the VM's backend error. Anything but running out of gas
+    /// is this node's storage failing (or corrupt): the call then reports `Resource`, a node
+    /// condition, whatever the contract made of the error.
+    pub(super) fn state_err(&self, e: crate::state::StateError) -> BackendError {
+        match e {
+            crate::state::StateError::OutOfGas(_) => BackendError::OutOfGas,
+            other => {
+                let msg = format!("state: {other}");
+                self.resource.borrow_mut().get_or_insert(msg.clone());
+                BackendError::Other(msg)
+            }
+        }
     }
 }
 
@@ -96,47 +109,78 @@ impl Host<'_, '_> {
     fn key(&self, k: &[u8]) -> Vec<u8> {
         [self.prefix.as_slice(), k].concat()
     }
+}
 
-    /// The contract's records in `[start, end)`, materialised (a snapshot, as the VM requires).
-    /// Only the keys sharing the bounds' common prefix are read (cw-storage-plus ranges stay
-    /// inside one namespace); every record read costs the SDK's iterator price, so a scan over a
-    /// big store is paid for even when few records fall in the range.
-    pub(super) fn scan(
-        &self,
-        kv: &mut Metered<'_, '_>,
+/// An iterator a contract opened with `db_scan`, kept on the host side and advanced one record
+/// per `db_next`: nothing is read (or paid for) before the contract asks for it.
+struct OpenScan<'a> {
+    records: EntryIter<'a>,
+    /// Length of the contract's store prefix, cut off the keys handed back.
+    prefix_len: usize,
+}
+
+impl<'a> OpenScan<'a> {
+    /// Opens `[start, end)` of the contract's store over `kv`. The iterator is a snapshot, as the
+    /// VM promises: the layers below `kv` do not change during a call, and the call's own
+    /// pending writes in the range are copied (and paid for) now.
+    fn open(
+        host: &Host<'_, '_>,
+        kv: &mut Metered<'a, '_>,
+        prefix: &[u8],
         start: Option<Vec<u8>>,
         end: Option<Vec<u8>>,
         order: Order,
-    ) -> BackendResult<Vec<Record>> {
-        let common: &[u8] = match (&start, &end) {
-            (Some(s), Some(e)) => {
-                let n = s.iter().zip(e.iter()).take_while(|(a, b)| a == b).count();
-                &s[..n]
-            }
-            _ => &[],
+    ) -> BackendResult<Self> {
+        let lo = [prefix, start.as_deref().unwrap_or_default()].concat();
+        let hi = match &end {
+            Some(e) => Some([prefix, e].concat()),
+            None => crate::state::prefix_end(prefix),
         };
-        let prefix = self.key(common);
         kv.gas
-            .charge(READ_FLAT + READ_PER_BYTE * prefix.len() as u64)
+            .charge(READ_FLAT + READ_PER_BYTE * lo.len() as u64)
             .map_err(|_| BackendError::OutOfGas)?;
-        let all = kv.delta.scan_prefix(&prefix).map_err(state_err)?;
-        let n = self.prefix.len();
-        let mut out = Vec::new();
-        for (k, v) in all {
+        let order = match order {
+            Order::Ascending => StateOrder::Ascending,
+            Order::Descending => StateOrder::Descending,
+        };
+        let mut own = Vec::new();
+        for (k, v) in pending_range(kv.delta.writes(), &lo, hi.as_deref(), order) {
+            let bytes = k.len() + v.as_ref().map_or(0, Vec::len);
             kv.gas
-                .charge(ITER_NEXT_FLAT + READ_PER_BYTE * (k.len() + v.len()) as u64)
+                .charge(ITER_NEXT_FLAT + READ_PER_BYTE * bytes as u64)
                 .map_err(|_| BackendError::OutOfGas)?;
-            let k = k[n..].to_vec();
-            if start.as_deref().is_none_or(|s| k.as_slice() >= s)
-                && end.as_deref().is_none_or(|e| k.as_slice() < e)
-            {
-                out.push((k, v));
+            own.push((k.clone(), v.clone()));
+        }
+        let below = kv
+            .delta
+            .parent()
+            .range(&lo, hi.as_deref(), order)
+            .map_err(|e| host.state_err(e))?;
+        Ok(OpenScan {
+            records: merge(below, Box::new(own.into_iter()), order),
+            prefix_len: prefix.len(),
+        })
+    }
+
+    /// The next record, charged per record as it is produced (the SDK's iterator price).
+    fn next(&mut self, host: &Host<'_, '_>, gas: &mut GasMeter) -> BackendResult<Option<Record>> {
+        match self
+            .records
+            .next()
+            .transpose()
+            .map_err(|e| host.state_err(e))?
+        {
+            None => {
+                gas.charge(ITER_NEXT_FLAT)
+                    .map_err(|_| BackendError::OutOfGas)?;
+                Ok(None)
+            }
+            Some((k, v)) => {
+                gas.charge(ITER_NEXT_FLAT + READ_PER_BYTE * (k.len() + v.len()) as u64)
+                    .map_err(|_| BackendError::OutOfGas)?;
+                Ok(Some((k[self.prefix_len..].to_vec(), v)))
             }
         }
-        if order == Order::Descending {
-            out.reverse();
-        }
-        Ok(out)
     }
 }
 
@@ -146,6 +190,8 @@ struct Serving<'h, 'c, 'v, 'k, 'a, 'm> {
     kv: &'k mut Metered<'a, 'm>,
     /// Requests answered so far: a call that made none can be retried as if it never ran.
     served: u64,
+    /// The call's open iterators, by the id the VM holds.
+    scans: Vec<OpenScan<'a>>,
 }
 
 trait Ops {
@@ -157,31 +203,48 @@ trait Ops {
         start: Option<Vec<u8>>,
         end: Option<Vec<u8>>,
         order: Order,
-    ) -> BackendResult<Vec<Record>>;
+    ) -> BackendResult<u32>;
+    fn next(&mut self, id: u32) -> BackendResult<Option<Record>>;
     fn query(&mut self, request: &[u8], gas_limit: u64) -> BackendResult<(Vec<u8>, u64)>;
 }
 
 impl Ops for Serving<'_, '_, '_, '_, '_, '_> {
     fn get(&mut self, key: &[u8]) -> BackendResult<Option<Vec<u8>>> {
         self.served += 1;
-        self.kv.get(&self.host.key(key)).map_err(state_err)
+        self.kv
+            .get(&self.host.key(key))
+            .map_err(|e| self.host.state_err(e))
     }
     fn set(&mut self, key: &[u8], value: Vec<u8>) -> BackendResult<()> {
         self.served += 1;
-        self.kv.put(self.host.key(key), value).map_err(state_err)
+        self.kv
+            .put(self.host.key(key), value)
+            .map_err(|e| self.host.state_err(e))
     }
     fn remove(&mut self, key: &[u8]) -> BackendResult<()> {
         self.served += 1;
-        self.kv.delete(self.host.key(key)).map_err(state_err)
+        self.kv
+            .delete(self.host.key(key))
+            .map_err(|e| self.host.state_err(e))
     }
     fn scan(
         &mut self,
         start: Option<Vec<u8>>,
         end: Option<Vec<u8>>,
         order: Order,
-    ) -> BackendResult<Vec<Record>> {
+    ) -> BackendResult<u32> {
         self.served += 1;
-        self.host.scan(self.kv, start, end, order)
+        let scan = OpenScan::open(self.host, self.kv, &self.host.prefix, start, end, order)?;
+        self.scans.push(scan);
+        Ok((self.scans.len() - 1) as u32)
+    }
+    fn next(&mut self, id: u32) -> BackendResult<Option<Record>> {
+        self.served += 1;
+        let scan = self
+            .scans
+            .get_mut(id as usize)
+            .ok_or_else(|| BackendError::Other(format!("unknown iterator {id}")))?;
+        scan.next(self.host, self.kv.gas)
     }
     fn query(&mut self, request: &[u8], gas_limit: u64) -> BackendResult<(Vec<u8>, u64)> {
         self.served += 1;
@@ -203,6 +266,9 @@ fn serve(ops: &mut dyn Ops, req: Req) {
         }
         Req::Scan(start, end, order, reply) => {
             let _ = reply.send(ops.scan(start, end, order));
+        }
+        Req::Next(id, reply) => {
+            let _ = reply.send(ops.next(id));
         }
         Req::Query(request, gas_limit, reply) => {
             let _ = reply.send(ops.query(&request, gas_limit));
@@ -246,11 +312,14 @@ impl Storage for Direct {
         start: Option<&[u8]>,
         end: Option<&[u8]>,
         order: Order,
-    ) -> BackendResult<Box<dyn Iterator<Item = Record> + Send>> {
-        let records = self
+    ) -> BackendResult<Box<dyn Iterator<Item = BackendResult<Record>> + Send>> {
+        let id = self
             .ops()
             .scan(start.map(<[u8]>::to_vec), end.map(<[u8]>::to_vec), order)?;
-        Ok(Box::new(records.into_iter()))
+        let direct = *self;
+        Ok(Box::new(std::iter::from_fn(move || {
+            direct.ops().next(id).transpose()
+        })))
     }
 }
 
@@ -276,6 +345,13 @@ pub(super) fn call_contract<F>(
 where
     F: Fn(&Vm, Backend, &CallOptions) -> Outcome + Sync,
 {
+    if ctx
+        .compile
+        .is_some_and(|b| b.uncompiled.borrow().contains(checksum))
+    {
+        let e = format!("code {checksum} was uploaded in this simulation and is not compiled: simulate its calls after the upload is in a block");
+        return (Err(VmError::Instantiation(e)), 0);
+    }
     if let Err(e) = ensure_code(kv, ctx.vm, checksum) {
         return (Err(e), 0);
     }
@@ -295,6 +371,7 @@ where
             host: &host,
             kv: &mut *kv,
             served: 0,
+            scans: Vec::new(),
         };
         let out = if depth == 0 {
             call_here(ctx, &mut serving, &f, &opts)

@@ -37,6 +37,7 @@ use proof_vm::types::{self as vmt, to_json};
 use proof_vm::{Api, Vm};
 
 use super::TxError;
+use crate::state::gas::GasMeter;
 use crate::state::{keys, StateRead};
 
 pub use decode::{AddressScheme, WasmMsg};
@@ -71,8 +72,19 @@ pub(crate) fn werr(code: u32, msg: impl Into<String>) -> TxError {
     }
 }
 
-/// Un-gzips `code` if it is gzipped; enforces [`MAX_WASM_SIZE`] either way.
-pub fn uncompress(code: &[u8]) -> Result<Vec<u8>, TxError> {
+/// Gas per byte un-gzipping produces (measured, `BENCHMARKS.md`: gzip inflates ~300 MB/s
+/// here, ~3 ns a byte at the chain's ~1 gas per ns).
+pub const UNCOMPRESS_GAS_PER_BYTE: u64 = 3;
+/// Gas per byte of code compiled at upload, on top of storing it (30 a byte). Compilation costs
+/// far more CPU than a transaction's gas can buy (cranelift: ~1 s per MB), so what bounds it is
+/// [`crate::state::params::Params::max_block_compile_bytes`]; this price makes each upload pay
+/// a share of that room while an 800 KB upload still fits a transaction (8M gas).
+pub const COMPILE_GAS_PER_BYTE: u64 = 10;
+
+/// Un-gzips `code` if it is gzipped, charging `gas` per byte produced; enforces
+/// [`MAX_WASM_SIZE`] either way. The output is capped before it is allocated, so a gzip bomb
+/// costs at most `MAX_WASM_SIZE` bytes of work.
+pub fn uncompress(code: &[u8], gas: &mut GasMeter) -> Result<Vec<u8>, TxError> {
     if code.is_empty() {
         return Err(werr(12, "empty wasm code"));
     }
@@ -82,6 +94,7 @@ pub fn uncompress(code: &[u8]) -> Result<Vec<u8>, TxError> {
             .take(MAX_WASM_SIZE as u64 + 1)
             .read_to_end(&mut out)
             .map_err(|e| werr(2, format!("cannot un-gzip wasm code: {e}")))?;
+        gas.charge(UNCOMPRESS_GAS_PER_BYTE * out.len() as u64)?;
         out
     } else {
         code.to_vec()
@@ -93,6 +106,56 @@ pub fn uncompress(code: &[u8]) -> Result<Vec<u8>, TxError> {
         ));
     }
     Ok(wasm)
+}
+
+/// How much uploaded code a block may still compile (bytes), shared by its transactions:
+/// compilation is the one cost gas cannot bound (see [`COMPILE_GAS_PER_BYTE`]). A simulation's
+/// budget compiles nothing.
+pub struct CompileBudget {
+    left: std::cell::Cell<u64>,
+    compile: bool,
+    /// Codes a simulation checked but did not compile: they cannot run in it.
+    uncompiled: std::cell::RefCell<std::collections::BTreeSet<proof_vm::Checksum>>,
+}
+
+impl CompileBudget {
+    /// A block's room for `bytes` of uploads.
+    pub fn block(bytes: u64) -> Self {
+        CompileBudget {
+            left: std::cell::Cell::new(bytes),
+            compile: true,
+            uncompiled: Default::default(),
+        }
+    }
+
+    /// Simulation: uploads are checked as they would be, but not compiled.
+    pub fn simulation() -> Self {
+        CompileBudget {
+            left: std::cell::Cell::new(u64::MAX),
+            compile: false,
+            uncompiled: Default::default(),
+        }
+    }
+
+    pub fn left(&self) -> u64 {
+        self.left.get()
+    }
+
+    pub fn reset(&self, left: u64) {
+        self.left.set(left);
+    }
+
+    /// Takes room for `bytes`, or says the block has none left.
+    fn take(&self, bytes: usize) -> Result<(), TxError> {
+        let left = self.left.get();
+        if bytes as u64 > left {
+            return Err(TxError::BlockFull(format!(
+                "the block has room to compile {left} more bytes of uploads, this one is {bytes}: it fits a later block"
+            )));
+        }
+        self.left.set(left - bytes as u64);
+        Ok(())
+    }
 }
 
 /// The address API contracts get: bech32 with the chain's prefix (one instance per process).
@@ -112,6 +175,8 @@ pub struct WasmCtx<'v> {
     pub tx_hash: Option<[u8; 32]>,
     /// Index of the transaction in its block (0 in queries and simulations).
     pub tx_index: u64,
+    /// Room to compile uploads; `None` where nothing may be uploaded (queries).
+    pub compile: Option<&'v CompileBudget>,
 }
 
 impl<'v> WasmCtx<'v> {
@@ -126,6 +191,7 @@ impl<'v> WasmCtx<'v> {
             time_nanos,
             tx_hash: None,
             tx_index: 0,
+            compile: None,
         }
     }
 

@@ -98,9 +98,9 @@ pub(crate) fn run_msg(
     match msg {
         WasmMsg::StoreCode {
             sender,
-            wasm,
+            code,
             permission,
-        } => store_code(kv, ctx, sender, wasm, permission.clone(), events),
+        } => store_code(kv, ctx, sender, code, permission.clone(), events),
         WasmMsg::Instantiate {
             sender,
             admin,
@@ -173,15 +173,28 @@ fn store_code(
     kv: &mut Metered<'_, '_>,
     ctx: &WasmCtx<'_>,
     sender: &Address,
-    wasm_code: &[u8],
+    code: &[u8],
     permission: AccessConfig,
     events: &mut Vec<Event>,
 ) -> Result<Any, TxError> {
+    let budget = ctx
+        .compile
+        .ok_or_else(|| werr(17, "code cannot be uploaded here"))?;
+    let wasm_code = super::uncompress(code, kv.gas)?;
     // State (and its gas) first: an upload that cannot pay for storing its bytes is refused
     // before the node spends time compiling it. A compile failure reverts these writes.
-    let checksum = Checksum::of(wasm_code);
-    let code_id = wasm::store_code(kv, sender, checksum.0, wasm_code, permission)?;
-    ctx.vm.store_code(wasm_code).map_err(|e| match e {
+    let checksum = Checksum::of(&wasm_code);
+    let code_id = wasm::store_code(kv, sender, checksum.0, &wasm_code, permission)?;
+    kv.gas
+        .charge(super::COMPILE_GAS_PER_BYTE * wasm_code.len() as u64)?;
+    budget.take(wasm_code.len())?;
+    let checked = if budget.compile {
+        ctx.vm.store_code(&wasm_code)
+    } else {
+        budget.uncompiled.borrow_mut().insert(checksum);
+        ctx.vm.check_code(&wasm_code)
+    };
+    checked.map_err(|e| match e {
         VmError::Resource(r) | VmError::Cache(r) => TxError::NodeResource(r),
         other => werr(2, format!("create wasm contract failed: {other}")),
     })?;

@@ -7,8 +7,9 @@ use proof_vm::backend::BackendResult;
 use proof_vm::{BackendError, VmError};
 use serde_json::{json, Value};
 
-use super::host::{call_contract, code_checksum, state_err, Host};
+use super::host::{call_contract, code_checksum, Host};
 use super::MAX_CALL_DEPTH;
+use crate::state::gas::READ_PER_BYTE;
 use crate::state::{bank, keys, wasm, Metered};
 use crate::tx::b64;
 
@@ -49,7 +50,7 @@ impl Host<'_, '_> {
                 Err(e) => return sys_err(e),
             };
             let denom = b["denom"].as_str().unwrap_or_default().to_string();
-            let amount = bank::balance(kv, &addr, &denom).map_err(state_err)?;
+            let amount = bank::balance(kv, &addr, &denom).map_err(|e| self.state_err(e))?;
             let resp = json!({"amount": {"denom": denom, "amount": amount.to_string()}});
             return ok_bin(resp.to_string().as_bytes(), 0);
         }
@@ -61,11 +62,15 @@ impl Host<'_, '_> {
             kv.gas
                 .charge_read(keys::balances_of(&addr).len())
                 .map_err(|_| BackendError::OutOfGas)?;
-            let coins = bank::all_balances(&kv.delta, &addr).map_err(state_err)?;
-            let coins: Vec<Value> = coins
-                .iter()
-                .map(|c| json!({"denom": c.denom, "amount": c.amount.to_string()}))
-                .collect();
+            // Charged per balance as it is read, like any iterator.
+            let mut coins = Vec::new();
+            for c in bank::balances_iter(&kv.delta, &addr).map_err(|e| self.state_err(e))? {
+                let c = c.map_err(|e| self.state_err(e))?;
+                kv.gas
+                    .charge(super::ITER_NEXT_FLAT + READ_PER_BYTE * (c.denom.len() + 16) as u64)
+                    .map_err(|_| BackendError::OutOfGas)?;
+                coins.push(json!({"denom": c.denom, "amount": c.amount.to_string()}));
+            }
             return ok_bin(json!({ "amount": coins }).to_string().as_bytes(), 0);
         }
         if let Some(w) = req.pointer("/wasm/raw") {
@@ -77,7 +82,10 @@ impl Host<'_, '_> {
                 .decode(w["key"].as_str().unwrap_or_default())
                 .unwrap_or_default();
             let full = [keys::wasm_store_prefix(&addr), key].concat();
-            let v = kv.get(&full).map_err(state_err)?.unwrap_or_default();
+            let v = kv
+                .get(&full)
+                .map_err(|e| self.state_err(e))?
+                .unwrap_or_default();
             return ok_bin(&v, 0);
         }
         if let Some(w) = req.pointer("/wasm/smart") {
@@ -92,12 +100,17 @@ impl Host<'_, '_> {
                 let e = json!({"ok": {"error": "query call depth exceeded"}});
                 return Ok((e.to_string().into_bytes(), 0));
             }
-            let Some(info) = wasm::contract_info(kv, &addr).map_err(state_err)? else {
+            let Some(info) = wasm::contract_info(kv, &addr).map_err(|e| self.state_err(e))? else {
                 return sys_err(json!({"no_such_contract": {"addr": addr.to_string()}}));
             };
             let checksum = match code_checksum(kv, info.code_id) {
                 Ok(c) => c,
-                Err(e) => return Err(BackendError::Other(e.to_string())),
+                Err(e) => {
+                    if e.is_node_condition() {
+                        self.resource.borrow_mut().get_or_insert(e.to_string());
+                    }
+                    return Err(BackendError::Other(e.to_string()));
+                }
             };
             let env = self.ctx.env(&addr);
             let (result, gas_used) = call_contract(
@@ -142,7 +155,7 @@ impl Host<'_, '_> {
                 Ok(a) => a,
                 Err(e) => return sys_err(e),
             };
-            let Some(info) = wasm::contract_info(kv, &addr).map_err(state_err)? else {
+            let Some(info) = wasm::contract_info(kv, &addr).map_err(|e| self.state_err(e))? else {
                 return sys_err(json!({"no_such_contract": {"addr": addr.to_string()}}));
             };
             let admin = (!info.admin.is_empty()).then_some(info.admin);
@@ -152,7 +165,7 @@ impl Host<'_, '_> {
         }
         if let Some(w) = req.pointer("/wasm/code_info") {
             let code_id = w["code_id"].as_u64().unwrap_or_default();
-            let Some(info) = wasm::code_info(kv, code_id).map_err(state_err)? else {
+            let Some(info) = wasm::code_info(kv, code_id).map_err(|e| self.state_err(e))? else {
                 return sys_err(json!({"no_such_code": {"code_id": code_id}}));
             };
             let resp = json!({"code_id": code_id, "creator": info.creator,
