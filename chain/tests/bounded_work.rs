@@ -238,21 +238,31 @@ fn a_contract_scan_reads_what_the_contract_consumes_not_its_whole_store() {
     assert!(all.unwrap_err().1.to_lowercase().contains("gas"));
 }
 
-#[test]
-fn uploads_beyond_the_blocks_compile_room_wait_for_a_later_block() {
-    let k = PrivateKey::generate(KeyType::Ed25519);
-    let tester = artifact("tester");
+/// A chain funding `k` whose blocks may compile `weight` of uploads.
+fn with_compile_room(k: &PrivateKey, weight: u64) -> App {
     let genesis = AppGenesis {
-        accounts: common::genesis_accounts(&[(&k, 1_000_000 * M)]),
+        accounts: common::genesis_accounts(&[(k, 1_000_000 * M)]),
         params: Params {
             max_tx_bytes: 4 << 20,
-            // Room for one tester upload per block, not two.
-            max_block_compile_bytes: tester.len() as u64 + 1000,
+            max_block_compile_weight: weight,
             ..Default::default()
         },
         ..Default::default()
     };
-    let mut app = App::with_genesis(&genesis).0;
+    App::with_genesis(&genesis).0
+}
+
+#[test]
+fn uploads_beyond_the_blocks_compile_room_wait_for_a_later_block() {
+    let k = PrivateKey::generate(KeyType::Ed25519);
+    let tester = artifact("tester");
+    let weight = proof_vm::Vm::new(Default::default())
+        .unwrap()
+        .analyze(&tester)
+        .unwrap()
+        .compile_weight;
+    // Room for one tester upload per block, not two.
+    let mut app = with_compile_room(&k, weight + 1000);
     let mut a = app.user(k);
     let one = a.tx(vec![store_msg(&a.addr(), tester.clone())], 45_000_000);
     let two = a.tx(vec![store_msg(&a.addr(), tester.clone())], 45_000_000);
@@ -269,6 +279,17 @@ fn uploads_beyond_the_blocks_compile_room_wait_for_a_later_block() {
     // The next block has room for the second (the same code: compiled once, paid twice).
     let fb = app.block(vec![Bytes::from(two)]);
     ok(&fb.tx_results[0]);
+}
+
+#[test]
+fn code_heavier_than_a_blocks_compile_room_is_never_stored() {
+    let k = PrivateKey::generate(KeyType::Ed25519);
+    let mut app = with_compile_room(&k, 200_000);
+    let mut a = app.user(k);
+    let tx = a.tx(vec![store_msg(&a.addr(), artifact("tester"))], 45_000_000);
+    let r = run(&mut app, tx);
+    assert_eq!((r.code.value(), r.codespace.as_str()), (13, "wasm"), "{}", r.log);
+    assert!(r.log.contains("too costly to compile"), "{}", r.log);
 }
 
 /// Simulates `msgs` from `u` (a signed tx: simulation ignores the signature, not the rest).

@@ -18,10 +18,8 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use bytes::Bytes;
-use cosmos_sdk_proto::cosmos::bank::v1beta1::{QueryBalanceRequest, QueryBalanceResponse};
 use cosmos_sdk_proto::cosmos::staking::v1beta1::{
     QueryUnbondingDelegationRequest, QueryUnbondingDelegationResponse, QueryValidatorsRequest,
     QueryValidatorsResponse,
@@ -30,17 +28,9 @@ use cosmos_sdk_proto::cosmwasm::wasm::v1::{
     MsgExecuteContract, MsgInstantiateContract, MsgStoreCode,
 };
 use cosmos_sdk_proto::Any;
-use parking_lot::Mutex;
-use proof_chain::abci::consensus::ConsensusState;
-use proof_chain::abci::executor::Executor;
 use proof_chain::abci::genesis::AppGenesis;
-use proof_chain::abci::mempool::MempoolState;
 use proof_chain::abci::pos::{GenesisValidator, PosGenesis};
-use proof_chain::abci::query::QueryHandler;
-use proof_chain::abci::upgrade::Upgrades;
-use proof_chain::node::metrics::Metrics;
-use proof_chain::store::{Pruning, Store};
-use proof_chain::tx::ante::SigCache;
+use proof_chain::store::Pruning;
 use proof_sdk::tx::{sign_tx, Signer, TxParams};
 use proof_sdk::{gov, msgs, staking as smsg, Address, Coin, KeyType, PrivateKey, PublicKey};
 use prost::Message;
@@ -53,109 +43,32 @@ use tendermint::abci::{request, response};
 use tendermint::block::BlockIdFlag;
 use tendermint::v0_38::abci::{ConsensusRequest, ConsensusResponse};
 
-const CHAIN: &str = "proof-soak";
+use common::{time, App, CHAIN};
 const DENOM: &str = "uxyz";
 const M: u128 = 1_000_000;
 const USERS: usize = 6;
 const GAS: u64 = 3_000_000;
 
-fn time(h: u64) -> tendermint::Time {
-    tendermint::Time::from_unix_timestamp(1_700_000_000 + h as i64, 0).unwrap()
+
+/// What the soak asks of a node beyond the shared harness.
+trait NodeExt {
+    fn abci(&self, req: ConsensusRequest) -> ConsensusResponse;
+    fn get<Req: Message, Resp: Message + Default>(&self, path: &str, req: &Req) -> Resp;
+    fn smart(&self, contract: &Address, q: serde_json::Value) -> serde_json::Value;
 }
 
-/// One validator node: its store, VM and ABCI services, restartable from its directory.
-struct Node {
-    dir: tempfile::TempDir,
-    pruning: Pruning,
-    store: Arc<Store>,
-    consensus: Mutex<ConsensusState>,
-    query: QueryHandler,
-}
-
-impl Node {
-    fn open(dir: tempfile::TempDir, pruning: Pruning) -> Node {
-        let store = Arc::new(Store::open(&dir.path().join("db"), pruning).unwrap());
-        let vm = proof_vm::Vm::new(proof_vm::VmConfig {
-            cache_dir: Some(dir.path().join("wasm-cache")),
-            ..Default::default()
-        })
-        .unwrap();
-        let exec = Arc::new(Executor {
-            store: store.clone(),
-            chain_id: CHAIN.into(),
-            sig_cache: Arc::new(SigCache::new(10_000)),
-            vm: Arc::new(vm),
-            upgrades: Upgrades::builtin(),
-        });
-        let metrics = Metrics::new();
-        let mempool = Arc::new(MempoolState::new(exec.clone(), metrics.clone()));
-        let consensus = Mutex::new(ConsensusState::new(exec.clone(), mempool, metrics));
-        let query = QueryHandler {
-            exec,
-            moniker: "soak".into(),
-        };
-        Node {
-            dir,
-            pruning,
-            store,
-            consensus,
-            query,
-        }
-    }
-
-    /// Stops and starts again on the same directory (store reopened, caches empty).
-    fn restart(self) -> Node {
-        let (dir, pruning) = (self.dir, self.pruning);
-        drop(self.consensus);
-        drop(self.query);
-        drop(self.store);
-        Node::open(dir, pruning)
-    }
-
-    /// A new VM without its compiled-code cache (as a node whose cache was lost).
-    fn lose_wasm_cache(self) -> Node {
-        let _ = std::fs::remove_dir_all(self.dir.path().join("wasm-cache"));
-        self.restart()
-    }
-
+impl NodeExt for App {
     fn abci(&self, req: ConsensusRequest) -> ConsensusResponse {
-        self.consensus.lock().handle(req).unwrap()
+        self.consensus(req)
     }
 
-    fn grpc<Req: Message, Resp: Message + Default>(&self, path: &str, req: &Req) -> Resp {
-        let r = self.query.query(request::Query {
-            data: req.encode_to_vec().into(),
-            path: path.into(),
-            height: 0u32.into(),
-            prove: false,
-        });
-        assert!(r.code.is_ok(), "{path}: {}", r.log);
-        Resp::decode(r.value.as_ref()).unwrap()
-    }
-
-    fn balance(&self, a: &Address) -> u128 {
-        let r: QueryBalanceResponse = self.grpc(
-            "/cosmos.bank.v1beta1.Query/Balance",
-            &QueryBalanceRequest {
-                address: a.to_string(),
-                denom: DENOM.into(),
-            },
-        );
-        r.balance.unwrap().amount.parse().unwrap()
+    fn get<Req: Message, Resp: Message + Default>(&self, path: &str, req: &Req) -> Resp {
+        self.grpc(path, req)
+            .unwrap_or_else(|(code, log)| panic!("{path}: code {code}: {log}"))
     }
 
     fn smart(&self, contract: &Address, q: serde_json::Value) -> serde_json::Value {
-        use cosmos_sdk_proto::cosmwasm::wasm::v1::{
-            QuerySmartContractStateRequest, QuerySmartContractStateResponse,
-        };
-        let r: QuerySmartContractStateResponse = self.grpc(
-            "/cosmwasm.wasm.v1.Query/SmartContractState",
-            &QuerySmartContractStateRequest {
-                address: contract.to_string(),
-                query_data: q.to_string().into_bytes(),
-            },
-        );
-        serde_json::from_slice(&r.data).unwrap()
+        common::wasm::smart(self, contract, q).unwrap()
     }
 }
 
@@ -194,7 +107,7 @@ fn artifact(name: &str) -> Vec<u8> {
 
 /// The chain as the test sees it: the nodes, who may send what, and what the invariants need.
 struct Soak {
-    nodes: Vec<Option<Node>>,
+    nodes: Vec<App>,
     vals: Vec<Validator>,
     users: Vec<Account>,
     rng: StdRng,
@@ -213,8 +126,8 @@ struct Soak {
 }
 
 impl Soak {
-    fn node(&self, i: usize) -> &Node {
-        self.nodes[i].as_ref().unwrap()
+    fn node(&self, i: usize) -> &App {
+        &self.nodes[i]
     }
 
     fn new(seed: u64) -> Soak {
@@ -264,29 +177,13 @@ impl Soak {
             keep_recent: 20,
             interval: 5,
         };
-        let nodes: Vec<Option<Node>> = (0..4)
+        let (nodes, inits): (Vec<App>, Vec<_>) = (0..4)
             .map(|i| {
                 let p = if i == 1 { pruned } else { Pruning::default() };
-                Some(Node::open(tempfile::tempdir().unwrap(), p))
+                App::with_genesis_pruned(&genesis, p)
             })
-            .collect();
-        let init = |n: &Node| {
-            n.abci(ConsensusRequest::InitChain(request::InitChain {
-                time: time(0),
-                chain_id: CHAIN.into(),
-                consensus_params: serde_json::from_str(r#"{"block":{"max_bytes":"22020096","max_gas":"-1","time_iota_ms":"1000"},"evidence":{"max_age_num_blocks":"100000","max_age_duration":"172800000000000","max_bytes":"1048576"},"validator":{"pub_key_types":["ed25519"]},"version":{"app":"0"}}"#).unwrap(),
-                validators: vec![],
-                app_state_bytes: serde_json::to_vec(&genesis).unwrap().into(),
-                initial_height: 1u32.into(),
-            }))
-        };
-        let hashes: Vec<_> = nodes
-            .iter()
-            .map(|n| match init(n.as_ref().unwrap()) {
-                ConsensusResponse::InitChain(r) => r.app_hash,
-                other => panic!("{other:?}"),
-            })
-            .collect();
+            .unzip();
+        let hashes: Vec<_> = inits.iter().map(|r| r.app_hash.clone()).collect();
         assert!(hashes.windows(2).all(|w| w[0] == w[1]), "genesis differs");
         let mut soak = Soak {
             nodes,
@@ -321,7 +218,7 @@ impl Soak {
         use cosmos_sdk_proto::cosmos::bank::v1beta1::{
             QuerySupplyOfRequest, QuerySupplyOfResponse,
         };
-        let r: QuerySupplyOfResponse = self.node(0).grpc(
+        let r: QuerySupplyOfResponse = self.node(0).get(
             "/cosmos.bank.v1beta1.Query/SupplyOf",
             &QuerySupplyOfRequest {
                 denom: DENOM.into(),
@@ -723,7 +620,7 @@ impl Soak {
         );
         let held: u128 = self.holders().iter().map(|a| n.balance(a)).sum();
         assert_eq!(held, supply, "block {h}: balances add up to the supply");
-        let vals: QueryValidatorsResponse = n.grpc(
+        let vals: QueryValidatorsResponse = n.get(
             "/cosmos.staking.v1beta1.Query/Validators",
             &QueryValidatorsRequest::default(),
         );
@@ -787,11 +684,11 @@ fn execute_funds(
     })
 }
 
-fn common_account(n: &Node, a: &Address) -> (u64, u64) {
+fn common_account(n: &App, a: &Address) -> (u64, u64) {
     use cosmos_sdk_proto::cosmos::auth::v1beta1::{
         BaseAccount, QueryAccountRequest, QueryAccountResponse,
     };
-    let r: QueryAccountResponse = n.grpc(
+    let r: QueryAccountResponse = n.get(
         "/cosmos.auth.v1beta1.Query/Account",
         &QueryAccountRequest {
             address: a.to_string(),
@@ -877,12 +774,10 @@ fn four_nodes_agree_on_every_block_of_a_random_mix() {
         };
         s.block(txs, misbehavior);
         if s.height.is_multiple_of(400) {
-            let node = s.nodes[2].take().unwrap();
-            s.nodes[2] = Some(node.restart());
+            s.nodes[2].reopen();
         }
         if s.height.is_multiple_of(300) {
-            let node = s.nodes[3].take().unwrap();
-            s.nodes[3] = Some(node.lose_wasm_cache());
+            s.nodes[3].lose_wasm_cache();
         }
     }
     // The mix really exercised everything (and the contracts did their work).
@@ -918,7 +813,7 @@ fn four_nodes_agree_on_every_block_of_a_random_mix() {
         })
         .count();
     assert!(passed > 0, "no proposal passed out of {}", s.proposals);
-    let v3: cosmos_sdk_proto::cosmos::staking::v1beta1::QueryValidatorResponse = s.node(0).grpc(
+    let v3: cosmos_sdk_proto::cosmos::staking::v1beta1::QueryValidatorResponse = s.node(0).get(
         "/cosmos.staking.v1beta1.Query/Validator",
         &cosmos_sdk_proto::cosmos::staking::v1beta1::QueryValidatorRequest {
             validator_addr: proof_sdk::staking::valoper(&s.vals[3].op.address()),

@@ -6,5 +6,5 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| proof_fuzz::abci_query(data));
 
 #[cfg(not(fuzzing))]
 fn main() {
-    proof_fuzz::replay(proof_fuzz::abci_query);
+    proof_fuzz::replay("abci_query", proof_fuzz::abci_query);
 }

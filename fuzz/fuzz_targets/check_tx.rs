@@ -6,5 +6,5 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| proof_fuzz::check_tx(data));
 
 #[cfg(not(fuzzing))]
 fn main() {
-    proof_fuzz::replay(proof_fuzz::check_tx);
+    proof_fuzz::replay("check_tx", proof_fuzz::check_tx);
 }

@@ -6,5 +6,5 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| proof_fuzz::wasm_upload(data));
 
 #[cfg(not(fuzzing))]
 fn main() {
-    proof_fuzz::replay(proof_fuzz::wasm_upload);
+    proof_fuzz::replay("wasm_upload", proof_fuzz::wasm_upload);
 }

@@ -6,5 +6,5 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| proof_fuzz::zk_verify(data));
 
 #[cfg(not(fuzzing))]
 fn main() {
-    proof_fuzz::replay(proof_fuzz::zk_verify);
+    proof_fuzz::replay("zk_verify", proof_fuzz::zk_verify);
 }

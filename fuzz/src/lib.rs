@@ -10,9 +10,9 @@
 //!   an answer or a clean error.
 //! - [`wasm_upload`]: any bytes as uploaded code: static validation, then the rewrite that prices
 //!   memory operations and limits the stack, must accept or refuse cleanly, and whatever they
-//!   accept must be valid wasm that wasmtime compiles.
+//!   accept must be valid wasm ([`wasm_compile`] also compiles it, in the corpus test).
 //! - [`zk_verify`]: any bytes as a rollup batch proof for a real batch's public inputs: refused
-//!   cleanly (only the real proof verifies).
+//!   cleanly, and never accepted for a transition the batch does not make.
 
 mod node;
 
@@ -123,7 +123,8 @@ pub fn abci_query(data: &[u8]) {
     );
 }
 
-/// Upload-time validation, instrumentation and compilation of `data` as wasm.
+/// Upload-time validation and instrumentation of `data` as wasm (what every upload, and every
+/// simulated one, runs before anything is compiled).
 pub fn wasm_upload(data: &[u8]) {
     let limits = proof_vm::validate::WasmLimits::default();
     if proof_vm::validate::analyze(data, &limits).is_err() {
@@ -134,30 +135,45 @@ pub fn wasm_upload(data: &[u8]) {
     let mut v = wasmparser_validator();
     v.validate_all(&rewritten)
         .expect("the instrumented module is not valid wasm");
-    // What validation and instrumentation accept, the engine compiles.
-    node::vm()
-        .store_code(data)
-        .expect("a validated module failed to compile");
+}
+
+/// [`wasm_upload`], then the compile: what validation accepts, the engine compiles (slow: the
+/// corpus test runs it, libFuzzer runs the checks above).
+pub fn wasm_compile(data: &[u8]) {
+    wasm_upload(data);
+    if proof_vm::validate::analyze(data, &Default::default()).is_ok() {
+        node::vm()
+            .store_code(data)
+            .expect("a validated module failed to compile");
+    }
 }
 
 fn wasmparser_validator() -> wasmparser::Validator {
     wasmparser::Validator::new_with_features(proof_vm::validate::features())
 }
 
-/// `data` as the proof of a real batch's transition: only the real proof may verify.
+/// `data` as the proof of a real batch's transition. Proofs are randomised, so many byte
+/// strings prove the true statement (any honest proof of it); what must never happen is a proof
+/// of a false one: the same bytes checked against a transition to another root are refused.
 pub fn zk_verify(data: &[u8]) {
     let batch = node::batch();
-    let verified = proof_zk::verify(
-        &batch.vk_digest,
-        &batch.vk_bytes,
-        batch.rollup,
-        &batch.old_root,
-        &batch.new_root,
-        &batch.data_hash,
-        data,
-    );
-    if verified.is_ok() {
-        assert_eq!(data, batch.proof.as_slice(), "a forged proof verified");
+    let check = |new_root: &proof_zk::F| {
+        proof_zk::verify(
+            &batch.vk_digest,
+            &batch.vk_bytes,
+            batch.rollup,
+            &batch.old_root,
+            new_root,
+            &batch.data_hash,
+            data,
+        )
+    };
+    if check(&batch.new_root).is_ok() {
+        let forged = batch.new_root + proof_zk::F::from(1u64);
+        assert!(
+            check(&forged).is_err(),
+            "a proof verified for a root the batch does not lead to"
+        );
     }
 }
 
@@ -175,29 +191,75 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
                 ]
             })
             .collect(),
-        "wasm_upload" => ["tester", "hostile", "token", "template", "legacy"]
-            .iter()
-            .filter_map(|n| node::artifact(n))
-            .chain([b"\0asm\x01\0\0\0".to_vec()])
+        // Small modules first: libFuzzer mutates what it is given, and small inputs are fast.
+        "wasm_upload" => small_modules()
+            .into_iter()
+            .chain(
+                ["tester", "hostile", "token", "template", "legacy"]
+                    .iter()
+                    .filter_map(|n| node::artifact(n)),
+            )
             .collect(),
         "zk_verify" => vec![node::batch().proof.clone()],
         other => panic!("no fuzz target {other}"),
     }
 }
 
-/// Runs `target` on every file named on the command line (or every file of the directories
-/// named): what a plain build of a fuzz target does, to replay a crash without libFuzzer.
-pub fn replay(target: fn(&[u8])) {
+/// Minimal contracts that pass validation, exercising what instrumentation rewrites: calls,
+/// returns from nested blocks, loops, branch tables, bulk memory and `memory.grow`, globals.
+fn small_modules() -> Vec<Vec<u8>> {
+    let exports = r#"(memory (export "memory") 1)
+        (func (export "interface_version_8"))
+        (func (export "allocate") (param i32) (result i32) (i32.const 16))
+        (func (export "deallocate") (param i32))"#;
+    [
+        "",
+        r#"(func $f (param i32) (result i32)
+            (block (block (if (local.get 0) (then (return (i32.const 7))))
+                (br_table 0 1 1 (local.get 0))))
+            (i32.const 1))
+          (func (export "execute") (param i32 i32 i32) (result i32) (call $f (local.get 0)))"#,
+        r#"(global $g (mut i32) (i32.const 0))
+          (func (export "query") (param i32 i32) (result i32)
+            (loop $l (global.set $g (i32.add (global.get $g) (i32.const 1)))
+              (br_if $l (i32.lt_u (global.get $g) (i32.const 3))))
+            (memory.fill (i32.const 0) (i32.const 1) (i32.const 8))
+            (memory.copy (i32.const 8) (i32.const 0) (i32.const 8))
+            (drop (memory.grow (i32.const 1)))
+            (global.get $g))"#,
+    ]
+    .iter()
+    .map(|body| wat::parse_str(format!("(module {exports} {body})")).expect("valid wat"))
+    .collect()
+}
+
+/// What a plain build of a fuzz target does (no libFuzzer): runs `target` on every file named
+/// on the command line (or every file of the directories named), to replay a crash; with
+/// `--write-seeds DIR`, writes the target's seeds into DIR instead (`fuzz/run.sh` starts a
+/// corpus with them).
+pub fn replay(name: &str, target: fn(&[u8])) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, dir] = args.as_slice() {
+        if flag == "--write-seeds" {
+            std::fs::create_dir_all(dir).expect("seed dir");
+            let seeds = seeds(name);
+            for (i, s) in seeds.iter().enumerate() {
+                std::fs::write(Path::new(dir).join(format!("seed-{i:03}")), s).expect("write seed");
+            }
+            eprintln!("{} seeds of {name} written to {dir}", seeds.len());
+            return;
+        }
+    }
     let mut n = 0;
-    for arg in std::env::args().skip(1) {
-        for file in files(Path::new(&arg)) {
+    for arg in &args {
+        for file in files(Path::new(arg)) {
             let data = std::fs::read(&file).expect("read input");
             eprintln!("replaying {}", file.display());
             target(&data);
             n += 1;
         }
     }
-    eprintln!("{n} inputs replayed, no failure");
+    eprintln!("{n} inputs of {name} replayed, no failure");
 }
 
 /// `path` itself if it is a file, else every file under it, in name order.

@@ -89,7 +89,7 @@ fn abci_query() {
 
 #[test]
 fn wasm_upload() {
-    run("wasm_upload", proof_fuzz::wasm_upload, COSTLY_MUTATIONS);
+    run("wasm_upload", proof_fuzz::wasm_compile, COSTLY_MUTATIONS);
 }
 
 #[test]

@@ -250,3 +250,59 @@ fn nested_queries_work_and_pool_exhaustion_is_a_resource_error() {
         e => panic!("{e:?}"),
     }
 }
+
+/// The disk cache has a cap: storing more than it holds forgets the least recently used files
+/// (every code can be compiled again from the wasm the chain keeps), and never exceeds the cap.
+#[test]
+fn the_disk_cache_stays_under_its_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let size = |d: &std::path::Path| -> u64 {
+        fn walk(d: &std::path::Path) -> u64 {
+            std::fs::read_dir(d)
+                .map(|rd| {
+                    rd.flatten()
+                        .map(|e| {
+                            let m = e.metadata().unwrap();
+                            if m.is_dir() {
+                                walk(&e.path())
+                            } else {
+                                m.len()
+                            }
+                        })
+                        .sum()
+                })
+                .unwrap_or(0)
+        }
+        walk(d)
+    };
+    // Room for about two of the three artifacts (wasm + compiled module each).
+    let one = {
+        let probe = tempfile::tempdir().unwrap();
+        let vm = vm_at(probe.path(), 10);
+        vm.store_code(&artifact("token")).unwrap();
+        size(probe.path())
+    };
+    let cap = one * 2 + one / 2;
+    let vm = Vm::new(VmConfig {
+        cache_dir: Some(dir.path().to_path_buf()),
+        cache_disk_bytes: cap,
+        ..VmConfig::default()
+    })
+    .unwrap();
+    let codes: Vec<_> = ["token", "hostile", "template"]
+        .iter()
+        .map(|n| vm.store_code(&artifact(n)).unwrap())
+        .collect();
+    assert!(size(dir.path()) <= cap, "{} > {cap}", size(dir.path()));
+    assert_eq!(vm.cache().disk_bytes(), size(dir.path()));
+    // The newest code is still on disk; a fresh VM loads it without compiling.
+    let fresh = vm_at(dir.path(), 10);
+    fresh.cache().get(&codes[2]).unwrap();
+    assert_eq!(fresh.cache_stats().compilations, 0);
+    // The oldest is gone from disk: the node compiles it again from the chain's copy.
+    assert!(matches!(
+        fresh.cache().get(&codes[0]),
+        Err(VmError::CodeNotFound(_))
+    ));
+    fresh.store_code(&artifact("token")).unwrap();
+}

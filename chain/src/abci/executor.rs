@@ -323,7 +323,7 @@ impl Executor {
             pos::begin_block(&mut block, key.height, key.time_nanos, &key.pos).map_err(pos_err)?,
         );
         let capped = params.max_block_gas > 0;
-        let compile = CompileBudget::block(params.max_block_compile_bytes);
+        let compile = CompileBudget::block(params.max_block_compile_weight);
         let (mut bytes, mut gas) = (0i64, 0u64);
         let mut included = Vec::with_capacity(txs.len());
         let mut tx_results = Vec::with_capacity(txs.len());

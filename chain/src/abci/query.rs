@@ -323,7 +323,7 @@ impl QueryHandler {
         let mut block = Delta::new(store);
         // A simulation checks uploads but compiles nothing, and its writes are dropped: it
         // leaves nothing behind on this node.
-        let compile = crate::tx::wasm::CompileBudget::simulation();
+        let compile = crate::tx::wasm::CompileBudget::simulation(params.max_block_compile_weight);
         let room = super::executor::TxRoom {
             gas: None,
             compile: &compile,

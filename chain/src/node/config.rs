@@ -43,10 +43,18 @@ pub struct AppConfig {
     /// Signature-check cache entries (CheckTx results reused by block execution).
     #[serde(default = "default_sig_cache")]
     pub sig_cache_entries: usize,
+    /// Most bytes the compiled-contract cache (`data/wasm-cache`) keeps on disk; the least
+    /// recently used artifacts go first and are compiled again from state when next used.
+    #[serde(default = "default_wasm_cache_bytes")]
+    pub wasm_cache_bytes: u64,
 }
 
 fn default_sig_cache() -> usize {
     200_000
+}
+
+fn default_wasm_cache_bytes() -> u64 {
+    4 << 30
 }
 
 impl AppConfig {

@@ -113,6 +113,7 @@ fn prepare_home(
         metrics_addr: format!("127.0.0.1:{}", ports.metrics),
         pruning: Pruning::default(),
         sig_cache_entries: 200_000,
+        wasm_cache_bytes: 4 << 30,
     }
     .save(home)?;
     Ok(PreparedNode {

@@ -40,6 +40,7 @@ pub async fn run(home: &Path, cometbft_bin: Option<&Path>) -> Result<()> {
     }
     let vm = proof_vm::Vm::new(proof_vm::VmConfig {
         cache_dir: Some(home.join("data/wasm-cache")),
+        cache_disk_bytes: cfg.wasm_cache_bytes,
         ..Default::default()
     })
     .map_err(|e| anyhow::anyhow!("cannot start the contract VM: {e}"))?;

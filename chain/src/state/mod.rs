@@ -376,3 +376,84 @@ impl Kv for Metered<'_, '_> {
         self.delete(key)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    /// Three layers of random writes and deletions over a committed store: every range, in both
+    /// orders, reads exactly what applying the layers to a plain map gives.
+    #[test]
+    fn ranges_merge_every_layer_in_both_orders() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Default::default()).unwrap();
+        let key = |rng: &mut rand::rngs::StdRng| vec![b'k', rng.gen_range(0..40u8)];
+        let mut expect: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+        let mut base = BTreeMap::new();
+        for _ in 0..30 {
+            let (k, v) = (key(&mut rng), vec![rng.gen()]);
+            expect.insert(k.clone(), v.clone());
+            base.insert(k, Some(v));
+        }
+        store
+            .commit(store.prepare_commit(0, base, vec![]).unwrap())
+            .unwrap();
+        let mut layer = |parent: &dyn StateRead, expect: &mut BTreeMap<Vec<u8>, Vec<u8>>| {
+            let mut d = Delta::new(parent);
+            for _ in 0..25 {
+                let k = key(&mut rng);
+                if rng.gen_bool(0.4) {
+                    d.delete(k.clone());
+                    expect.remove(&k);
+                } else {
+                    let v = vec![rng.gen()];
+                    d.put(k.clone(), v.clone());
+                    expect.insert(k, v);
+                }
+            }
+            d.into_writes()
+        };
+        let w1 = layer(&store, &mut expect);
+        let mut d1 = Delta::new(&store);
+        d1.absorb(w1);
+        let w2 = layer(&d1, &mut expect);
+        let mut d2 = Delta::new(&d1);
+        d2.absorb(w2);
+        let w3 = layer(&d2, &mut expect);
+        let mut d3 = Delta::new(&d2);
+        d3.absorb(w3);
+        for (lo, hi) in [(0u8, 40u8), (5, 6), (10, 30), (39, 40), (20, 10)] {
+            let (start, end) = (vec![b'k', lo], vec![b'k', hi]);
+            let want: Vec<Entry> = expect
+                .range(start.clone()..)
+                .take_while(|(k, _)| *k < &end)
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            let got: Vec<Entry> = d3
+                .range(&start, Some(&end), Order::Ascending)
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert_eq!(got, want, "ascending [{lo}, {hi})");
+            let got: Vec<Entry> = d3
+                .range(&start, Some(&end), Order::Descending)
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            let mut want_desc = want.clone();
+            want_desc.reverse();
+            assert_eq!(got, want_desc, "descending [{lo}, {hi})");
+        }
+        assert_eq!(d3.scan_prefix(b"k").unwrap(), expect);
+        assert!(d3.prefix_iter(b"x", Order::Ascending).unwrap().next().is_none());
+    }
+
+    #[test]
+    fn prefix_ends() {
+        assert_eq!(prefix_end(b"ab"), Some(b"ac".to_vec()));
+        assert_eq!(prefix_end(b"a\xff"), Some(b"b".to_vec()));
+        assert_eq!(prefix_end(b"\xff\xff"), None);
+    }
+}

@@ -23,10 +23,12 @@ pub struct Params {
     pub fixed_fee_micro_usd: u64,
     /// XYZ/USD price in micro-USD per XYZ (until the AMM's TWAP exists); 0 = unknown, no fixed fee.
     pub xyz_price_micro_usd: u64,
-    /// Bytes of uploaded code one block may compile. Compiling costs more CPU than gas can buy
-    /// (cranelift: about a second per MB here), so this bounds what uploads add to a block's
-    /// time; an upload that does not fit waits for a later block.
-    pub max_block_compile_bytes: u64,
+    /// Compile weight one block may compile (`proof_vm::validate::compile_weight`: about a byte
+    /// of ordinary contract code per unit, 300-500 ns of cranelift's time here, at most ~1 us).
+    /// Compiling costs more CPU than gas can buy, so this bounds what uploads add to a block's
+    /// time; an upload that does not fit waits for a later block, and one heavier than this can
+    /// never be stored.
+    pub max_block_compile_weight: u64,
 }
 
 /// Block gas cap: ~5000 bank transfers at a 200k gas limit. Keeps a block's execution well under
@@ -46,7 +48,7 @@ impl Default for Params {
             fee_denom: proof_sdk::BASE_DENOM.to_string(),
             fixed_fee_micro_usd: 20_000,
             xyz_price_micro_usd: 0,
-            max_block_compile_bytes: 2 * 1024 * 1024,
+            max_block_compile_weight: 2_000_000,
         }
     }
 }

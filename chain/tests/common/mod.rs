@@ -32,6 +32,7 @@ pub const CHAIN: &str = "proof-test";
 
 pub struct App {
     _dir: tempfile::TempDir,
+    pruning: Pruning,
     pub store: Arc<Store>,
     pub consensus: Mutex<ConsensusState>,
     pub mempool: Arc<MempoolState>,
@@ -113,11 +114,20 @@ impl App {
 
     /// An app initialised from `genesis`, with InitChain's response.
     pub fn with_genesis(genesis: &AppGenesis) -> (Self, response::InitChain) {
+        Self::with_genesis_pruned(genesis, Pruning::default())
+    }
+
+    /// Like [`Self::with_genesis`], keeping only the history `pruning` says.
+    pub fn with_genesis_pruned(
+        genesis: &AppGenesis,
+        pruning: Pruning,
+    ) -> (Self, response::InitChain) {
         let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(Store::open(&dir.path().join("db"), Pruning::default()).unwrap());
+        let store = Arc::new(Store::open(&dir.path().join("db"), pruning).unwrap());
         let (consensus, mempool, query) = Self::services(&dir, &store, Upgrades::builtin());
         let app = Self {
             _dir: dir,
+            pruning,
             store,
             consensus,
             mempool,
@@ -175,6 +185,25 @@ impl App {
     pub fn user(&self, key: PrivateKey) -> wasm::User {
         let num = self.account(&key.address()).expect("funded").account_number;
         wasm::User { key, num, seq: 0 }
+    }
+
+    /// Stops the node and starts it again from its directory: the store reopened from disk, the
+    /// VM and every cache new.
+    pub fn reopen(&mut self) {
+        // The store's lock must go before it reopens: point the services at a scratch store.
+        let scratch = tempfile::tempdir().unwrap();
+        let placeholder = Arc::new(Store::open(&scratch.path().join("db"), Pruning::default()).unwrap());
+        let (c, m, q) = Self::services(&scratch, &placeholder, Upgrades::builtin());
+        (self.consensus, self.mempool, self.query, self.store) = (c, m, q, placeholder);
+        let store = Arc::new(Store::open(&self._dir.path().join("db"), self.pruning).unwrap());
+        let (c, m, q) = Self::services(&self._dir, &store, Upgrades::builtin());
+        (self.consensus, self.mempool, self.query, self.store) = (c, m, q, store);
+    }
+
+    /// Restarts with the compiled-contract cache gone (as a node whose disk lost it).
+    pub fn lose_wasm_cache(&mut self) {
+        let _ = std::fs::remove_dir_all(self._dir.path().join("wasm-cache"));
+        self.reopen();
     }
 
     /// Stops the node and starts it again on the same state with a binary that knows `upgrades`.

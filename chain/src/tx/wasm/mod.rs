@@ -75,11 +75,12 @@ pub(crate) fn werr(code: u32, msg: impl Into<String>) -> TxError {
 /// Gas per byte un-gzipping produces (measured, `BENCHMARKS.md`: gzip inflates ~300 MB/s
 /// here, ~3 ns a byte at the chain's ~1 gas per ns).
 pub const UNCOMPRESS_GAS_PER_BYTE: u64 = 3;
-/// Gas per byte of code compiled at upload, on top of storing it (30 a byte). Compilation costs
-/// far more CPU than a transaction's gas can buy (cranelift: ~1 s per MB), so what bounds it is
-/// [`crate::state::params::Params::max_block_compile_bytes`]; this price makes each upload pay
-/// a share of that room while an 800 KB upload still fits a transaction (8M gas).
-pub const COMPILE_GAS_PER_BYTE: u64 = 10;
+/// Gas per unit of compile weight (`proof_vm::validate::compile_weight`, about a byte of ordinary
+/// code) of an upload, on top of storing it (30 a byte). Compilation costs far more CPU than a
+/// transaction's gas can buy (cranelift: 300-500 ns a unit), so what bounds it is
+/// [`crate::state::params::Params::max_block_compile_weight`]; this price makes each upload pay
+/// a share of that room while an 800 KB contract still fits a transaction (~10M gas).
+pub const COMPILE_GAS_PER_UNIT: u64 = 5;
 
 /// Un-gzips `code` if it is gzipped, charging `gas` per byte produced; enforces
 /// [`MAX_WASM_SIZE`] either way. The output is capped before it is allocated, so a gzip bomb
@@ -108,30 +109,35 @@ pub fn uncompress(code: &[u8], gas: &mut GasMeter) -> Result<Vec<u8>, TxError> {
     Ok(wasm)
 }
 
-/// How much uploaded code a block may still compile (bytes), shared by its transactions:
-/// compilation is the one cost gas cannot bound (see [`COMPILE_GAS_PER_BYTE`]). A simulation's
+/// How much compile weight a block may still spend on uploads, shared by its transactions:
+/// compilation is the one cost gas cannot bound (see [`COMPILE_GAS_PER_UNIT`]). A simulation's
 /// budget compiles nothing.
 pub struct CompileBudget {
     left: std::cell::Cell<u64>,
+    /// The most one upload may weigh: a block's whole room.
+    room: u64,
     compile: bool,
     /// Codes a simulation checked but did not compile: they cannot run in it.
     uncompiled: std::cell::RefCell<std::collections::BTreeSet<proof_vm::Checksum>>,
 }
 
 impl CompileBudget {
-    /// A block's room for `bytes` of uploads.
-    pub fn block(bytes: u64) -> Self {
+    /// A block's room for `weight` of uploads.
+    pub fn block(weight: u64) -> Self {
         CompileBudget {
-            left: std::cell::Cell::new(bytes),
+            left: std::cell::Cell::new(weight),
+            room: weight,
             compile: true,
             uncompiled: Default::default(),
         }
     }
 
-    /// Simulation: uploads are checked as they would be, but not compiled.
-    pub fn simulation() -> Self {
+    /// Simulation: uploads are checked (and refused over `room`) as they would be, but not
+    /// compiled.
+    pub fn simulation(room: u64) -> Self {
         CompileBudget {
-            left: std::cell::Cell::new(u64::MAX),
+            left: std::cell::Cell::new(room),
+            room,
             compile: false,
             uncompiled: Default::default(),
         }
@@ -145,15 +151,22 @@ impl CompileBudget {
         self.left.set(left);
     }
 
-    /// Takes room for `bytes`, or says the block has none left.
-    fn take(&self, bytes: usize) -> Result<(), TxError> {
+    /// Takes room for an upload of compile weight `weight`, or says the block has none left
+    /// (it fits an empty one), or that the code is too heavy for any block.
+    fn take(&self, weight: u64) -> Result<(), TxError> {
+        if weight > self.room {
+            return Err(werr(
+                13,
+                format!("code too costly to compile: weight {weight} over the limit of {} (see max_block_compile_weight)", self.room),
+            ));
+        }
         let left = self.left.get();
-        if bytes as u64 > left {
+        if weight > left {
             return Err(TxError::BlockFull(format!(
-                "the block has room to compile {left} more bytes of uploads, this one is {bytes}: it fits a later block"
+                "the block has room to compile {left} more units of uploads, this one weighs {weight}: it fits a later block"
             )));
         }
-        self.left.set(left - bytes as u64);
+        self.left.set(left - weight);
         Ok(())
     }
 }

@@ -185,9 +185,11 @@ fn store_code(
     // before the node spends time compiling it. A compile failure reverts these writes.
     let checksum = Checksum::of(&wasm_code);
     let code_id = wasm::store_code(kv, sender, checksum.0, &wasm_code, permission)?;
+    let invalid = |e: VmError| werr(2, format!("create wasm contract failed: {e}"));
+    let weight = ctx.vm.analyze(&wasm_code).map_err(invalid)?.compile_weight;
     kv.gas
-        .charge(super::COMPILE_GAS_PER_BYTE * wasm_code.len() as u64)?;
-    budget.take(wasm_code.len())?;
+        .charge(super::COMPILE_GAS_PER_UNIT.saturating_mul(weight))?;
+    budget.take(weight)?;
     let checked = if budget.compile {
         ctx.vm.store_code(&wasm_code)
     } else {
