@@ -13,6 +13,7 @@ use cosmos_sdk_proto::cosmos::staking::v1beta1::{
     QueryValidatorResponse, QueryValidatorsRequest, QueryValidatorsResponse,
 };
 use cosmos_sdk_proto::cosmos::tx::v1beta1::{SimulateRequest, SimulateResponse, TxRaw};
+use cosmos_sdk_proto::cosmwasm::wasm::v1::{QueryCodesRequest, QueryCodesResponse};
 use proof_chain::abci::genesis::AppGenesis;
 use proof_chain::abci::pos::{GenesisValidator, PosGenesis};
 use proof_chain::state::params::Params;
@@ -188,23 +189,19 @@ fn listings_page_instead_of_reading_everything() {
     assert!(deep.unwrap_err().1.contains("offset"));
 }
 
-#[test]
-fn a_contract_scan_reads_what_the_contract_consumes_not_its_whole_store() {
+/// A chain with a tester contract instantiated by `a`.
+fn with_tester() -> (App, User, Address) {
     let (mut app, mut a, _b) = setup();
     let code = upload(&mut app, &mut a, "tester");
-    let r = run(
-        &mut app,
-        a.tx(
-            vec![instantiate_msg(
-                &a.addr(),
-                code,
-                json!({"greeting": "hi"}),
-                &[],
-            )],
-            5_000_000,
-        ),
-    );
+    let msg = instantiate_msg(&a.addr(), code, json!({"greeting": "hi"}), &[]);
+    let r = run(&mut app, a.tx(vec![msg], 5_000_000));
     let t = contract_of(&r);
+    (app, a, t)
+}
+
+#[test]
+fn a_contract_scan_reads_what_the_contract_consumes_not_its_whole_store() {
+    let (mut app, mut a, t) = with_tester();
     // 20 000 keys: scanning them all costs more than a smart query's 3M gas.
     for round in 0..20 {
         let fill = json!({"fill": {"prefix": format!("a{round:02}"), "count": 1000}});
@@ -238,6 +235,46 @@ fn a_contract_scan_reads_what_the_contract_consumes_not_its_whole_store() {
     assert!(all.unwrap_err().1.to_lowercase().contains("gas"));
 }
 
+#[test]
+fn a_scan_pays_for_the_deletions_it_steps_over() {
+    let (mut app, mut a, t) = with_tester();
+    let fill = json!({"fill": {"prefix": "a", "count": 1000}});
+    ok(&run(
+        &mut app,
+        a.tx(vec![execute_msg(&a.addr(), &t, fill, &[])], 40_000_000),
+    ));
+    let count = |a: &mut User, start: &str, end: &str| {
+        let msg = json!({"count": {"start": start, "end": end, "into": "n"}});
+        a.tx(vec![execute_msg(&a.addr(), &t, msg, &[])], 5_000_000)
+    };
+    // An earlier transaction of the block deletes every key of the range; a later one scans
+    // it, finds nothing, and pays for each deletion it stepped over.
+    let drain = json!({"drain": {"prefix": "a", "count": 1000}});
+    let drain = a.tx(vec![execute_msg(&a.addr(), &t, drain, &[])], 40_000_000);
+    let over_deletions = count(&mut a, "a", "b");
+    let fb = app.block(vec![drain.into(), over_deletions.into()]);
+    ok(&fb.tx_results[0]);
+    ok(&fb.tx_results[1]);
+    assert_eq!(
+        attr(&fb.tx_results[1], "wasm", "count").as_deref(),
+        Some("0")
+    );
+    let crossed = fb.tx_results[1].gas_used;
+    // The same scan over a range that never held anything.
+    let fb = app.block(vec![count(&mut a, "x", "y").into()]);
+    ok(&fb.tx_results[0]);
+    assert_eq!(
+        attr(&fb.tx_results[0], "wasm", "count").as_deref(),
+        Some("0")
+    );
+    let empty = fb.tx_results[0].gas_used;
+    // At least the SDK's per-step iterator price (30) for each of the 1000 deletions.
+    assert!(
+        crossed >= empty + 1000 * 30,
+        "crossing 1000 deletions cost {crossed} gas, an empty range {empty}"
+    );
+}
+
 /// A chain funding `k` whose blocks may compile `weight` of uploads.
 fn with_compile_room(k: &PrivateKey, weight: u64) -> App {
     let genesis = AppGenesis {
@@ -256,11 +293,7 @@ fn with_compile_room(k: &PrivateKey, weight: u64) -> App {
 fn uploads_beyond_the_blocks_compile_room_wait_for_a_later_block() {
     let k = PrivateKey::generate(KeyType::Ed25519);
     let tester = artifact("tester");
-    let weight = proof_vm::Vm::new(Default::default())
-        .unwrap()
-        .analyze(&tester)
-        .unwrap()
-        .compile_weight;
+    let weight = compile_weight(&tester);
     // Room for one tester upload per block, not two.
     let mut app = with_compile_room(&k, weight + 1000);
     let mut a = app.user(k);
@@ -282,13 +315,67 @@ fn uploads_beyond_the_blocks_compile_room_wait_for_a_later_block() {
 }
 
 #[test]
+fn a_transaction_whose_later_upload_overflows_the_room_pays_for_what_it_compiled() {
+    let k = PrivateKey::generate(KeyType::Ed25519);
+    let tester = artifact("tester");
+    let weight = compile_weight(&tester);
+    let mut app = with_compile_room(&k, weight + 1000);
+    let mut a = app.user(k);
+    let before = app.balance(&a.addr());
+    // Two uploads in one transaction: the first is compiled, the second has no room left. The
+    // block did the first's work, so the transaction is included as failed, fee paid, and
+    // the room it used stays used (a later upload in the block waits).
+    let both = a.tx(
+        vec![
+            store_msg(&a.addr(), gzip(&tester)),
+            store_msg(&a.addr(), gzip(&tester)),
+        ],
+        50_000_000,
+    );
+    let later = a.tx(vec![store_msg(&a.addr(), tester.clone())], 45_000_000);
+    let proposed = app.prepare(vec![both.clone(), later.clone()]);
+    assert_eq!(
+        proposed.len(),
+        1,
+        "only the first: {:?}",
+        proposed.iter().map(|t| t.len()).collect::<Vec<_>>()
+    );
+    assert_eq!(proposed[0], Bytes::from(both));
+    let fb = app.block(proposed);
+    let r = &fb.tx_results[0];
+    assert_eq!(
+        (r.code.value(), r.codespace.as_str()),
+        (13, "wasm"),
+        "{}",
+        r.log
+    );
+    assert!(r.log.contains("separate transactions"), "{}", r.log);
+    assert!(app.balance(&a.addr()) < before, "the fee was paid");
+    let codes: QueryCodesResponse = app
+        .grpc(
+            "/cosmwasm.wasm.v1.Query/Codes",
+            &QueryCodesRequest { pagination: None },
+        )
+        .unwrap();
+    assert!(codes.code_infos.is_empty(), "nothing of it was stored");
+    // The next block has room for the one that waited.
+    let fb = app.block(vec![Bytes::from(later)]);
+    ok(&fb.tx_results[0]);
+}
+
+#[test]
 fn code_heavier_than_a_blocks_compile_room_is_never_stored() {
     let k = PrivateKey::generate(KeyType::Ed25519);
     let mut app = with_compile_room(&k, 200_000);
     let mut a = app.user(k);
     let tx = a.tx(vec![store_msg(&a.addr(), artifact("tester"))], 45_000_000);
     let r = run(&mut app, tx);
-    assert_eq!((r.code.value(), r.codespace.as_str()), (13, "wasm"), "{}", r.log);
+    assert_eq!(
+        (r.code.value(), r.codespace.as_str()),
+        (13, "wasm"),
+        "{}",
+        r.log
+    );
     assert!(r.log.contains("too costly to compile"), "{}", r.log);
 }
 

@@ -30,6 +30,13 @@ const DEPOSIT: u128 = 1000;
 /// An app whose only validator is operated by `a` (so `a`'s vote carries all the stake), with
 /// 3-second votes; `b` has funds but no stake.
 fn setup() -> (App, User, User) {
+    setup_with(Params {
+        max_tx_bytes: 2 * 1024 * 1024,
+        ..Default::default()
+    })
+}
+
+fn setup_with(params: Params) -> (App, User, User) {
     let a = PrivateKey::generate(KeyType::Ed25519);
     let b = PrivateKey::generate(KeyType::Secp256k1);
     let cons = PrivateKey::generate(KeyType::Ed25519);
@@ -48,10 +55,7 @@ fn setup() -> (App, User, User) {
     }];
     let genesis = AppGenesis {
         accounts: common::genesis_accounts(&[(&a, 1_000_000 * M), (&b, 1_000 * M)]),
-        params: Params {
-            max_tx_bytes: 2 * 1024 * 1024,
-            ..Default::default()
-        },
+        params,
         staking,
     };
     let (app, _) = App::with_genesis(&genesis);
@@ -177,6 +181,55 @@ fn governance_migrates_the_contracts_it_administers_and_nothing_else() {
     assert_eq!(p["status"], "Failed", "{p}");
     assert_eq!(code_and_admin(&app, &system).0, v2);
     assert_eq!(greeting(&app, &system), "v2");
+}
+
+#[test]
+fn a_passed_upload_runs_whatever_the_blocks_transactions_compiled() {
+    let tester = common::wasm::artifact("tester");
+    let weight = common::wasm::compile_weight(&tester);
+    // Room for one tester upload per block.
+    let (mut app, mut a, mut b) = setup_with(Params {
+        max_tx_bytes: 2 * 1024 * 1024,
+        max_block_compile_weight: weight + 1000,
+        ..Default::default()
+    });
+    let upload = common::wasm::store_msg(&gov::module_address(), common::wasm::gzip(&tester));
+    let submit = gov::submit_proposal(
+        &a.addr(),
+        "upload",
+        "by the tests",
+        vec![upload],
+        &Coin::new(DEPOSIT, "uxyz"),
+    );
+    let r = run(&mut app, a.tx(vec![submit], 40_000_000));
+    assert!(r.code.is_ok(), "submit: {}", r.log);
+    let id: u64 = attr(&r, "submit_proposal", "proposal_id")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let r = run(
+        &mut app,
+        a.tx(vec![gov::vote(&a.addr(), id, gov::YES)], 2_000_000),
+    );
+    assert!(r.code.is_ok(), "vote: {}", r.log);
+    // Every block until the tally fills its room with a transaction's upload.
+    for _ in 0..6 {
+        let tx = b.tx(
+            vec![common::wasm::store_msg(
+                &b.addr(),
+                common::wasm::gzip(&tester),
+            )],
+            45_000_000,
+        );
+        let fb = app.block(vec![tx.into()]);
+        assert!(fb.tx_results[0].code.is_ok(), "{}", fb.tx_results[0].log);
+        if fb.events.iter().any(|e| e.kind == "proposal_result") {
+            let p = proposal(&app, id);
+            assert_eq!(p["status"], "Passed", "{p}");
+            return;
+        }
+    }
+    panic!("proposal {id} was never tallied");
 }
 
 #[test]

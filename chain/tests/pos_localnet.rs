@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use common::localnet::{submit, Localnet};
 use common::pos::{self as pos, consensus_set, power_of, validator, wait_set, GAS, STAKE};
-use proof_sdk::light::{LightClient, TrustOptions, TrustRoot};
+use proof_sdk::light::{LightClient, Origin, TrustOptions, TrustRoot, TrustStore};
 use proof_sdk::pos_client;
 use proof_sdk::staking as smsg;
 use proof_sdk::{msgs, Coin, KeyType, PrivateKey};
@@ -162,6 +162,29 @@ async fn delegation_moves_cometbft_power_offline_validator_is_jailed_and_unjails
     pos_client::verify_checkpoint(rpc, &mut light, Some(cp.epoch), None)
         .await
         .unwrap();
+    // Saved and resumed, the trust remembers it began at the header the user gave.
+    let home = tempfile::tempdir().unwrap();
+    let store = TrustStore {
+        dir: home.path().join("light"),
+    };
+    store.save(&light.saved_trust()).unwrap();
+    let saved = store.load(light.chain_id()).unwrap().unwrap();
+    let resumed_at = saved.header.height;
+    let mut light = LightClient::start(rpc, period, None, Some(saved))
+        .await
+        .unwrap();
+    assert_eq!(
+        light.root,
+        TrustRoot::Saved {
+            height: resumed_at,
+            origin: Origin::Given { height: 2 }
+        }
+    );
+    pos_client::verify_checkpoint(rpc, &mut light, None, None)
+        .await
+        .unwrap();
+    // A node serving another chain id gets no first-use trust from this home.
+    assert!(store.load("some-other-chain").is_err());
     let forged = TrustOptions {
         height: 2,
         hash: "AB".repeat(32),

@@ -49,7 +49,6 @@ const M: u128 = 1_000_000;
 const USERS: usize = 6;
 const GAS: u64 = 3_000_000;
 
-
 /// What the soak asks of a node beyond the shared harness.
 trait NodeExt {
     fn abci(&self, req: ConsensusRequest) -> ConsensusResponse;

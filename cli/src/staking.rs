@@ -15,7 +15,7 @@ use cosmos_sdk_proto::cosmos::staking::v1beta1::{
 use cosmos_sdk_proto::Any;
 use proof_sdk::staking::{self as smsg, parse_valoper, valoper};
 
-use proof_sdk::light::{LightClient, TrustOptions, TrustRoot};
+use proof_sdk::light::{LightClient, Origin, TrustOptions, TrustRoot};
 use proof_sdk::{pos_client, BASE_DENOM};
 use serde_json::{json, Value};
 
@@ -463,15 +463,33 @@ pub async fn checkpoint(ctx: &Ctx, args: CheckpointArgs) -> Result<()> {
             .map(|(height, hash)| TrustOptions { height, hash });
         let store = ctx.trust_store();
         let chain_id = rpc.chain_id().await?;
+        // A header the user gives replaces what was saved; otherwise the saved one (or first
+        // use, when this home has trusted no chain yet).
+        let saved = match given {
+            Some(_) => None,
+            None => store.load(&chain_id)?,
+        };
+        let had_saved = saved.is_some();
         let mut light = LightClient::start(
             &rpc,
             std::time::Duration::from_secs(args.trust_period_secs),
             given,
-            store.load(&chain_id),
+            saved,
         )
-        .await?;
+        .await
+        .with_context(|| {
+            if had_saved {
+                format!(
+                    "starting from the header saved in {} (if the chain was restarted from a new \
+                     genesis, remove that file or pass --trust-height/--trust-hash)",
+                    store.dir.display()
+                )
+            } else {
+                "starting the light client".to_string()
+            }
+        })?;
         let v = pos_client::verify_checkpoint(&rpc, &mut light, args.epoch, args.height).await?;
-        store.save(&chain_id, &light.trust_options())?;
+        store.save(&light.saved_trust())?;
         let cp = &v.checkpoint.checkpoint;
         let doc = json!({
             "verified": true,
@@ -520,7 +538,15 @@ pub async fn checkpoint(ctx: &Ctx, args: CheckpointArgs) -> Result<()> {
                     v.proven_at,
                     match &v.trust {
                         TrustRoot::Given { height } => format!("the trusted header {height}"),
-                        TrustRoot::Saved { height } => format!("header {height}, verified before"),
+                        TrustRoot::Saved { height, origin } => format!(
+                            "header {height}, verified before from {}",
+                            match origin {
+                                Origin::Given { height } => format!("the header {height} you gave"),
+                                Origin::FirstUse { height } => format!(
+                                    "header {height} taken on first use (pass --trust-height/--trust-hash to start from a header you know)"
+                                ),
+                            }
+                        ),
                         TrustRoot::FirstUse { height } => format!(
                             "header {height} taken on first use: pass --trust-height/--trust-hash to start from a header you know"
                         ),

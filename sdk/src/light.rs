@@ -30,6 +30,26 @@ pub struct TrustOptions {
     pub hash: String,
 }
 
+/// What a run leaves for the next: the newest header it verified, and where the chain of
+/// verified headers leading to it began.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedTrust {
+    pub chain_id: String,
+    pub header: TrustOptions,
+    /// How the first run of the chain of runs came to trust its header.
+    pub origin: Origin,
+}
+
+/// How trust in a chain of headers began.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Origin {
+    /// A header the user gave.
+    Given { height: u64 },
+    /// The node's first block, taken on its word on first use.
+    FirstUse { height: u64 },
+}
+
 /// Where the last verified header of each chain is kept between runs.
 pub struct TrustStore {
     pub dir: PathBuf,
@@ -40,16 +60,65 @@ impl TrustStore {
         self.dir.join(format!("{chain_id}.json"))
     }
 
-    pub fn load(&self, chain_id: &str) -> Option<TrustOptions> {
-        let raw = std::fs::read(self.path(chain_id)).ok()?;
-        serde_json::from_slice(&raw).ok()
+    /// The saved trust for `chain_id`. Refuses when there is none for it but there is for
+    /// other chains: a node that starts serving another chain id must not get its first block
+    /// taken on first use silently, as if this home had never trusted anything.
+    pub fn load(&self, chain_id: &str) -> Result<Option<SavedTrust>> {
+        let path = self.path(chain_id);
+        match std::fs::read(&path) {
+            Ok(raw) => {
+                let saved: SavedTrust = serde_json::from_slice(&raw)
+                    .with_context(|| format!("{}: not a saved trust", path.display()))?;
+                if saved.chain_id != chain_id {
+                    bail!(
+                        "{} holds trust for chain {}, not {chain_id}",
+                        path.display(),
+                        saved.chain_id
+                    );
+                }
+                Ok(Some(saved))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let others = self.chains()?;
+                if !others.is_empty() {
+                    bail!(
+                        "nothing trusted for chain {chain_id}, though {} holds trust for {}: \
+                         the node may be serving another chain; pass --trust-height and \
+                         --trust-hash to start trusting {chain_id}",
+                        self.dir.display(),
+                        others.join(", ")
+                    );
+                }
+                Ok(None)
+            }
+            Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+        }
     }
 
-    pub fn save(&self, chain_id: &str, t: &TrustOptions) -> Result<()> {
+    /// The chain ids trust is saved for.
+    pub fn chains(&self) -> Result<Vec<String>> {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", self.dir.display())),
+        };
+        let mut ids = Vec::new();
+        for entry in entries {
+            let name = entry?.file_name();
+            if let Some(id) = name.to_str().and_then(|n| n.strip_suffix(".json")) {
+                ids.push(id.to_string());
+            }
+        }
+        ids.sort();
+        Ok(ids)
+    }
+
+    pub fn save(&self, t: &SavedTrust) -> Result<()> {
         std::fs::create_dir_all(&self.dir)?;
-        let tmp = self.path(chain_id).with_extension("json.tmp");
+        let path = self.path(&t.chain_id);
+        let tmp = path.with_extension("json.tmp");
         std::fs::write(&tmp, serde_json::to_vec_pretty(t)?)?;
-        std::fs::rename(&tmp, self.path(chain_id))?;
+        std::fs::rename(&tmp, &path)?;
         Ok(())
     }
 }
@@ -60,10 +129,20 @@ impl TrustStore {
 pub enum TrustRoot {
     /// Given by the user.
     Given { height: u64 },
-    /// Saved by an earlier run.
-    Saved { height: u64 },
+    /// Saved by an earlier run, whose chain of verified headers began at `origin`.
+    Saved { height: u64, origin: Origin },
     /// Nothing was trusted yet: the node's first block was taken on first use.
     FirstUse { height: u64 },
+}
+
+impl TrustRoot {
+    fn origin(&self) -> Origin {
+        match *self {
+            TrustRoot::Given { height } => Origin::Given { height },
+            TrustRoot::Saved { origin, .. } => origin,
+            TrustRoot::FirstUse { height } => Origin::FirstUse { height },
+        }
+    }
 }
 
 pub struct LightClient<'a> {
@@ -81,14 +160,23 @@ fn num(v: &Value) -> u64 {
         .unwrap_or(0)
 }
 
+/// More validators than any CometBFT chain runs (its vote extensions and commits grow with
+/// the set): a node claiming more is not followed page after page.
+const MAX_VALIDATORS: u64 = 10_000;
+const PER_PAGE: u64 = 100;
+
+/// How far below the trusted header `verify` walks back by hashes; further back needs a
+/// trust root at or below the target.
+const MAX_BACKWARD_STEPS: u64 = 100_000;
+
 /// The validator set CometBFT ran at `height`, every page of it.
 async fn validators(rpc: &RpcClient, height: u64) -> Result<Set> {
     let mut infos: Vec<Info> = Vec::new();
-    for page in 1u64.. {
+    for page in 1..=MAX_VALIDATORS / PER_PAGE {
         let r = rpc
             .call(
                 "validators",
-                json!({"height": height.to_string(), "page": page.to_string(), "per_page": "100"}),
+                json!({"height": height.to_string(), "page": page.to_string(), "per_page": PER_PAGE.to_string()}),
             )
             .await?;
         let list = r["validators"]
@@ -100,11 +188,15 @@ async fn validators(rpc: &RpcClient, height: u64) -> Result<Set> {
                     .with_context(|| format!("validators at {height}: malformed entry"))?,
             );
         }
-        if list.is_empty() || infos.len() as u64 >= num(&r["total"]) {
-            break;
+        let total = num(&r["total"]);
+        if total > MAX_VALIDATORS {
+            bail!("validators at {height}: the node claims {total}, more than {MAX_VALIDATORS}");
+        }
+        if list.is_empty() || infos.len() as u64 >= total {
+            return Ok(Set::without_proposer(infos));
         }
     }
-    Ok(Set::without_proposer(infos))
+    bail!("validators at {height}: more than {MAX_VALIDATORS} entries served")
 }
 
 /// The signed header at `height` and the validator sets it names, as the node serves them
@@ -134,6 +226,14 @@ async fn validators_or_same(rpc: &RpcClient, height: u64, fallback: &Set) -> Res
     }
 }
 
+fn require(verdict: Verdict, what: &str) -> Result<()> {
+    match verdict {
+        Verdict::Success => Ok(()),
+        Verdict::NotEnoughTrust(tally) => bail!("{what}: {tally}"),
+        Verdict::Invalid(e) => bail!("{what}: {e}"),
+    }
+}
+
 fn now() -> tendermint::Time {
     tendermint::Time::now()
 }
@@ -144,12 +244,24 @@ impl<'a> LightClient<'a> {
         rpc: &'a RpcClient,
         trusting_period: Duration,
         given: Option<TrustOptions>,
-        saved: Option<TrustOptions>,
+        saved: Option<SavedTrust>,
     ) -> Result<LightClient<'a>> {
         let chain_id = rpc.chain_id().await?;
         let (trust, root) = match (given, saved) {
             (Some(t), _) => (Some(t.clone()), TrustRoot::Given { height: t.height }),
-            (None, Some(t)) => (Some(t.clone()), TrustRoot::Saved { height: t.height }),
+            (None, Some(s)) => {
+                if s.chain_id != chain_id {
+                    bail!(
+                        "the saved trust is for chain {}, the node serves {chain_id}",
+                        s.chain_id
+                    );
+                }
+                let root = TrustRoot::Saved {
+                    height: s.header.height,
+                    origin: s.origin,
+                };
+                (Some(s.header), root)
+            }
             (None, None) => (None, TrustRoot::FirstUse { height: 1 }),
         };
         let height = trust.as_ref().map_or(1, |t| t.height);
@@ -170,11 +282,19 @@ impl<'a> LightClient<'a> {
                 );
             }
         }
-        // The trusted block itself must be what its own validators signed.
-        let own = ProdVerifier::default().verify_commit(&block.as_untrusted_state());
-        if let Verdict::Invalid(e) = own {
-            bail!("the trusted header at {height} is not properly signed: {e}");
-        }
+        // The trusted block itself must be what its own validators signed, and those must be
+        // the validators its header names (the node serves the sets; the header commits to
+        // them by hash).
+        let verifier = ProdVerifier::default();
+        let untrusted = block.as_untrusted_state();
+        require(
+            verifier.verify_validator_sets(&untrusted),
+            &format!("the validator sets served for header {height} are not the ones it names"),
+        )?;
+        require(
+            verifier.verify_commit(&untrusted),
+            &format!("the trusted header at {height} is not properly signed"),
+        )?;
         Ok(LightClient {
             rpc,
             chain_id,
@@ -193,11 +313,15 @@ impl<'a> LightClient<'a> {
     }
 
     /// What to save so the next run starts from the newest verified header.
-    pub fn trust_options(&self) -> TrustOptions {
+    pub fn saved_trust(&self) -> SavedTrust {
         let h = &self.trusted.signed_header.header;
-        TrustOptions {
-            height: h.height.value(),
-            hash: h.hash().to_string(),
+        SavedTrust {
+            chain_id: self.chain_id.clone(),
+            header: TrustOptions {
+                height: h.height.value(),
+                hash: h.hash().to_string(),
+            },
+            origin: self.root.origin(),
         }
     }
 
@@ -254,6 +378,13 @@ impl<'a> LightClient<'a> {
             .ok_or_else(|| anyhow!("trusted header has no previous block"))?
             .hash;
         let mut h = from.signed_header.header.height.value();
+        if h - target > MAX_BACKWARD_STEPS {
+            bail!(
+                "header {target} is {} blocks below the trusted header {h}: pass a trust root \
+                 at or below it (--trust-height/--trust-hash)",
+                h - target
+            );
+        }
         loop {
             h -= 1;
             let r = self
@@ -285,4 +416,38 @@ pub fn app_hash(header: &SignedHeader) -> Result<[u8; 32]> {
         .as_bytes()
         .try_into()
         .map_err(|_| anyhow!("app hash is not 32 bytes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn saved(chain_id: &str) -> SavedTrust {
+        SavedTrust {
+            chain_id: chain_id.into(),
+            header: TrustOptions {
+                height: 7,
+                hash: "AB".repeat(32),
+            },
+            origin: Origin::FirstUse { height: 1 },
+        }
+    }
+
+    #[test]
+    fn a_home_that_trusts_one_chain_refuses_first_use_of_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = TrustStore {
+            dir: dir.path().join("light"),
+        };
+        // Nothing trusted at all: first use is allowed.
+        assert_eq!(store.load("a").unwrap(), None);
+        store.save(&saved("a")).unwrap();
+        assert_eq!(store.load("a").unwrap(), Some(saved("a")));
+        let err = store.load("b").unwrap_err().to_string();
+        assert!(err.contains("holds trust for a"), "{err}");
+        // A file renamed to another chain's name is not taken for it.
+        std::fs::copy(store.path("a"), store.path("c")).unwrap();
+        let err = store.load("c").unwrap_err().to_string();
+        assert!(err.contains("holds trust for chain a"), "{err}");
+    }
 }

@@ -166,10 +166,20 @@ async fn proven_checkpoint(
     let steps = proof_steps(r.proof_ops.as_ref().unwrap_or(&Value::Null))?;
     let header = light.verify(written_at + 1).await?;
     let root = crate::light::app_hash(&header)?;
-    if !crate::proof::verify_steps(&steps, &root, Some(&r.value)) {
+    let full_key = [b"epoch/".as_slice(), &key].concat();
+    if !crate::proof::verify_key(&steps, &root, &full_key, Some(&r.value)) {
         bail!("checkpoint {epoch}: the node's proof does not match block {written_at}'s verified app hash");
     }
     let stored: Stored = serde_json::from_slice(&r.value).context("stored checkpoint")?;
+    // The proof binds the key, so this holds for an honest chain; checked so that a stored
+    // record is never taken for another epoch's or height's.
+    if stored.checkpoint.epoch != epoch || stored.written_at != written_at {
+        bail!(
+            "checkpoint {epoch}: the proven record is epoch {} written at {}, not epoch {epoch} at {written_at}",
+            stored.checkpoint.epoch,
+            stored.written_at
+        );
+    }
     let hash = hex::decode(&stored.hash)
         .ok()
         .and_then(|h| <[u8; 32]>::try_from(h).ok())

@@ -4,6 +4,44 @@
 /// `ProofOp.type` the chain emits for JMT commitment proofs.
 pub const PROOF_OP_TYPE: &str = "ics23:jmt";
 
+/// The state modules whose keys (`<name>/...`) live in a tree of their own, whose root is the
+/// value of the main-tree key `<name>`. `wasm`: so the checkpoint can commit to every
+/// contract's state by one root read (no O(state) pass).
+pub const SUBSTORES: &[&str] = &["wasm"];
+
+/// The substore holding a full state key, and the key inside it; `None` and the key as is for
+/// the main tree.
+pub fn split_key(key: &[u8]) -> (Option<&'static str>, &[u8]) {
+    for name in SUBSTORES {
+        if let Some(inner) = key
+            .strip_prefix(name.as_bytes())
+            .and_then(|r| r.strip_prefix(b"/"))
+        {
+            return (Some(name), inner);
+        }
+    }
+    (None, key)
+}
+
+/// Checks that `steps` prove the full state key `key` (`<module>/...`) having `value` (`None`:
+/// being absent) under `root`. Unlike [`verify_steps`] alone, the keys the steps are about are
+/// bound to `key`: a proof of some other key (one the node picked) is refused, and so is a
+/// chain of the wrong shape for where `key` lives.
+pub fn verify_key(
+    steps: &[(Vec<u8>, ics23::CommitmentProof)],
+    root: &[u8; 32],
+    key: &[u8],
+    value: Option<&[u8]>,
+) -> bool {
+    let shape_ok = match split_key(key) {
+        (None, k) => steps.len() == 1 && steps[0].0 == k,
+        (Some(name), inner) => {
+            steps.len() == 2 && steps[0].0 == inner && steps[1].0 == name.as_bytes()
+        }
+    };
+    shape_ok && verify_steps(steps, root, value)
+}
+
 pub fn verify_membership(
     proof: &ics23::CommitmentProof,
     root: &[u8; 32],

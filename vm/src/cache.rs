@@ -245,11 +245,15 @@ impl Cache {
 
     /// Artifacts are kept per engine configuration (a different wasmtime or config never
     /// reads another's files; wasmtime also checks on load).
-    fn module_subdir(engine: &Engine) -> String {
+    /// Compiled modules are only reusable by the same engine (wasmtime's compatibility hash)
+    /// and the same instrumentation, whose limits are compiled into them.
+    pub(crate) fn module_subdir(engine: &Engine) -> String {
+        use crate::instrument::{FRAME_UNITS, INSTRUMENT_VERSION, STACK_LIMIT};
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut h);
-        format!("modules/{:016x}", h.finish())
+        (INSTRUMENT_VERSION, FRAME_UNITS, STACK_LIMIT).hash(&mut h);
+        format!("modules/i{INSTRUMENT_VERSION}-{:016x}", h.finish())
     }
 
     fn wasm_path(&self, c: &Checksum) -> Option<PathBuf> {
@@ -398,5 +402,21 @@ impl Cache {
 
     pub fn stats(&self) -> CacheStats {
         *self.stats.lock().unwrap()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compiled_modules_are_kept_apart_by_instrumentation_version() {
+        let engine = crate::engine::build(&Default::default()).unwrap();
+        let dir = Cache::module_subdir(&engine);
+        // The same engine always finds its own modules again...
+        assert_eq!(dir, Cache::module_subdir(&engine));
+        // ...and modules built by another instrumentation are never in its directory.
+        let v = crate::instrument::INSTRUMENT_VERSION;
+        assert!(dir.starts_with(&format!("modules/i{v}-")), "{dir}");
     }
 }

@@ -86,6 +86,7 @@ fn new_store(
         memory: None,
         allocate: None,
         iterators: Vec::new(),
+        in_allocate: false,
         read_only,
         schedule: schedule.clone(),
         debug_log: capture_debug.then(Vec::new),

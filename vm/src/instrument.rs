@@ -48,6 +48,12 @@ pub const FRAME_UNITS: u32 = 8;
 /// measured to leave a wide margin (`vm/GAS.md`, "Stack").
 pub const STACK_LIMIT: u32 = 64 * 1024;
 
+/// The version of what [`instrument`] emits. A cached compiled module carries the
+/// instrumentation it was built with (stack accounting is compiled in), so the disk cache is
+/// keyed by this: bump it on any change to the rewrite, or nodes that kept their cache would
+/// run old code beside nodes that recompiled, and disagree.
+pub const INSTRUMENT_VERSION: u32 = 1;
+
 /// What the instrumented body of one defined function needs to know.
 struct Frame {
     units: u32,

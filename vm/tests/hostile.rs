@@ -197,3 +197,50 @@ fn floats_work_and_nans_are_canonical() {
         .query_json();
     assert_eq!(v.as_u64().unwrap(), 0x7fc0_0000);
 }
+
+/// An `allocate` that calls an import needing `allocate` again would stack host frames the
+/// wasm stack units do not count, until the native stack ran out (a node condition that would
+/// stop every node): the second level is refused instead, as a contract error.
+#[test]
+fn an_allocate_that_reenters_the_host_is_refused() {
+    use proof_vm::Storage as _;
+    let wasm = wat::parse_str(
+        r#"(module
+          (import "env" "db_read" (func $db_read (param i32) (result i32)))
+          (memory (export "memory") 2)
+          (data (i32.const 16) "\40\00\00\00\08\00\00\00\03\00\00\00")
+          (data (i32.const 64) "key")
+          (data (i32.const 128) "\00\01\00\00\00\00\01\00\00\00\00\00")
+          (func (export "interface_version_8"))
+          (func (export "allocate") (param i32) (result i32)
+            (drop (call $db_read (i32.const 16)))
+            (i32.const 128))
+          (func (export "deallocate") (param i32))
+          (func (export "execute") (param i32 i32 i32) (result i32)
+            (drop (call $db_read (i32.const 16)))
+            (i32.const 0)))"#,
+    )
+    .unwrap();
+    let vm = Vm::new(VmConfig::default()).unwrap();
+    let code = vm.store_code(&wasm).unwrap();
+    let mut storage = proof_vm::testing::MockStorage::default();
+    storage.set(b"key", b"value").unwrap();
+    let out = vm.execute(
+        &code,
+        proof_vm::testing::mock_backend(storage, Default::default()),
+        b"{}",
+        b"{}",
+        b"{}",
+        &proof_vm::CallOptions {
+            gas_limit: LIMIT,
+            capture_debug: false,
+        },
+    );
+    match out.result {
+        Err(VmError::HostCall { func, msg }) => {
+            assert_eq!(func, "allocate");
+            assert!(msg.contains("needed allocate again"), "{msg}");
+        }
+        other => panic!("expected a refused re-entry, got {other:?}"),
+    }
+}

@@ -40,7 +40,9 @@ fn module(extra: usize, locals: u32, body: impl Fn(usize, &mut Function)) -> Vec
     let mut types = TypeSection::new();
     types.ty().function([], []); // 0: markers, deallocate-free
     types.ty().function([ValType::I32], [ValType::I32]); // 1
-    types.ty().function([ValType::I32, ValType::I32, ValType::I32], [ValType::I32]); // 2
+    types
+        .ty()
+        .function([ValType::I32, ValType::I32, ValType::I32], [ValType::I32]); // 2
     types.ty().function([ValType::I32], []); // 3
     let mut funcs = FunctionSection::new();
     funcs.function(0); // 0 interface_version_8
@@ -307,7 +309,9 @@ fn native_needed(wasm: &[u8], opt: wasmtime::OptLevel) -> Option<usize> {
 
 fn main() {
     println!("## Compile time per unit of compile weight (wall, best of 3, fresh VM, no cache)\n");
-    println!("| code | size | compile weight | compile | per weight unit | checks only (simulation) |");
+    println!(
+        "| code | size | compile weight | compile | per weight unit | checks only (simulation) |"
+    );
     println!("|---|---:|---:|---:|---:|---:|");
     for name in ["tester", "token", "hostile", "template", "legacy"] {
         if let Some(w) = artifact(name) {
@@ -316,11 +320,17 @@ fn main() {
     }
     compile_cost("worst case: one huge function", &huge_function());
     compile_cost("worst case: 9,000 functions", &many_functions());
-    compile_cost("worst case: nested blocks, wide br_table", &branchy(40, 400, 20, 399));
+    compile_cost(
+        "worst case: nested blocks, wide br_table",
+        &branchy(40, 400, 20, 399),
+    );
     if std::env::var_os("SWEEP").is_some() {
         for name in ["tester", "token", "hostile", "template", "legacy"] {
             if let Some(w) = artifact(name) {
-                println!("branches: {name}: most in one function {}", most_branches(&w));
+                println!(
+                    "branches: {name}: most in one function {}",
+                    most_branches(&w)
+                );
             }
         }
         for (funcs, depth, count) in [
@@ -350,11 +360,15 @@ fn main() {
     let shapes: [(&str, Vec<u8>); 4] = [
         ("1 param, no locals", recursion(0, 0)),
         ("100 locals", recursion(100, 0)),
-        ("100 locals + 100 values across the call", recursion(100, 100)),
+        (
+            "100 locals + 100 values across the call",
+            recursion(100, 100),
+        ),
         ("8 locals + 1000 values across the call", recursion(8, 1000)),
     ];
     for (name, wasm) in shapes {
-        let show = |n: Option<usize>| n.map_or("> 2048 KiB".to_string(), |b| format!("{} KiB", b / 1024));
+        let show =
+            |n: Option<usize>| n.map_or("> 2048 KiB".to_string(), |b| format!("{} KiB", b / 1024));
         let speed = native_needed(&wasm, wasmtime::OptLevel::Speed);
         let none = native_needed(&wasm, wasmtime::OptLevel::None);
         println!("| {name} | {} | {} |", show(speed), show(none));

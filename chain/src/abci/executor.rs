@@ -245,13 +245,25 @@ impl Executor {
             Err(e) if e.is_node_condition() && mode != Mode::Simulate => {
                 return Err(StateError::NodeCondition(e.to_string()))
             }
-            // Not this block's: nothing of it happens here, not even its fee.
-            Err(e @ TxError::BlockFull(_)) => {
-                room.compile.reset(compile_left);
+            // Not this block's: nothing of it happens here, not even its fee. Only while it
+            // has compiled nothing yet, though: compile work already done was the block's,
+            // and must be paid for (a tx whose uploads only fit together in no block would
+            // otherwise be compiled and left out at every proposal, for free).
+            Err(e @ TxError::BlockFull(_)) if room.compile.left() == compile_left => {
                 return Ok(invalid(&e, tx.hash, tx.gas_limit, gas.used()));
             }
             // The fee and sequence stay paid: a failing message still cost the chain work.
             Err(e) => {
+                let e = match e {
+                    TxError::BlockFull(why) => TxError::Wasm {
+                        code: 13,
+                        msg: format!(
+                            "{why}; this transaction's earlier uploads were compiled in this \
+                             block, so it fails here (send uploads in separate transactions)"
+                        ),
+                    },
+                    e => e,
+                };
                 let mut r = failed(&e, tx.gas_limit, gas.used());
                 r.events = events;
                 TxOutcome {
@@ -386,11 +398,15 @@ impl Executor {
             key.height,
             key.time_nanos,
             &mut |child: &mut Delta<'_>, p: &Proposal| {
+                // Its own room: a passed proposal's uploads must not depend on what the
+                // block's transactions compiled (nor take their room), and a proposal is not
+                // retried in a later block.
+                let room = CompileBudget::block(params.max_block_compile_weight);
                 self.run_proposal(
                     child,
                     p,
                     (key.height, key.time_nanos),
-                    &compile,
+                    &room,
                     &mut proposal_events,
                 )
             },

@@ -11,7 +11,9 @@ use super::executor::Executor;
 use crate::node::metrics::Metrics;
 use crate::state::gas::GasMeter;
 use crate::state::params::Params;
-use crate::state::{overlay_get, overlay_range, EntryIter, Metered, Order, StateError, StateRead};
+use crate::state::{
+    overlay_get, overlay_range, Metered, Order, StateError, StateRead, WrittenIter,
+};
 use crate::tx::ante::{self, AnteCtx, Mode};
 use crate::tx::decode::decode_tx;
 use crate::tx::TxError;
@@ -35,12 +37,12 @@ impl StateRead for CheckView<'_> {
     fn get_raw(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
         overlay_get(self.overlay, self.base, key)
     }
-    fn range<'a>(
+    fn range_written<'a>(
         &'a self,
         start: &[u8],
         end: Option<&[u8]>,
         order: Order,
-    ) -> Result<EntryIter<'a>, StateError> {
+    ) -> Result<WrittenIter<'a>, StateError> {
         overlay_range(self.overlay, self.base, start, end, order)
     }
 }

@@ -4,7 +4,7 @@
 //!
 //! Bounds per request: at most [`MAX_LIMIT`] items returned, [`MAX_SCAN`] entries read (a
 //! filtered listing whose matches are sparse returns a short page with a `next_key`),
-//! [`MAX_OFFSET`] entries skipped, and `count_total` counts at most [`MAX_COUNT`] entries.
+//! [`MAX_OFFSET`] entries skipped, and `count_total` reads at most [`MAX_COUNT`] entries.
 
 use cosmos_sdk_proto::cosmos::base::query::v1beta1::{PageRequest, PageResponse};
 
@@ -19,7 +19,7 @@ pub const MAX_LIMIT: u64 = 1_000;
 pub const MAX_SCAN: usize = 10_000;
 /// Largest `offset` (deeper pages: follow `next_key`).
 pub const MAX_OFFSET: u64 = 10_000;
-/// Most entries `count_total` counts.
+/// Most entries `count_total` reads (matching or not).
 pub const MAX_COUNT: u64 = 100_000;
 
 /// One page of the entries under `prefix`. `item` gets each entry's key (after the prefix) and
@@ -85,11 +85,13 @@ pub fn page<T>(
         }
     }
     let total = if req.count_total && req.key.is_empty() {
-        for entry in entries {
+        // Bounded by entries read, not matches: a filter that matches rarely must not make the
+        // count walk the whole prefix.
+        for (counted, entry) in (read as u64..).zip(entries) {
             let (k, v) = entry?;
-            if matched >= MAX_COUNT {
+            if counted >= MAX_COUNT {
                 return Err(QueryError::InvalidArgument(format!(
-                    "pagination: count_total counts at most {MAX_COUNT} entries; page with next_key instead"
+                    "pagination: count_total reads at most {MAX_COUNT} entries; page with next_key instead"
                 )));
             }
             matched += u64::from(item(&k[prefix.len()..], v)?.is_some());
@@ -180,5 +182,21 @@ mod tests {
             (MAX_SCAN as u32).to_be_bytes().to_vec()
         );
         assert_eq!(reads, MAX_SCAN);
+    }
+
+    #[test]
+    fn count_total_reads_a_bounded_number_of_entries_however_few_match() {
+        let mut d = Delta::new(&EmptyState);
+        for i in 0..(MAX_COUNT as u32 + 10) {
+            d.put([b"p/".as_slice(), &i.to_be_bytes()].concat(), vec![0]);
+        }
+        let mut reads = 0u64;
+        let none = |_: &[u8], _: Vec<u8>| {
+            reads += 1;
+            Ok(None::<()>)
+        };
+        let err = page(&d, b"p/", req(b"", 0, 10, false), none).unwrap_err();
+        assert!(err.to_string().contains("count_total"), "{err}");
+        assert!(reads <= MAX_COUNT + 1, "{reads} entries read");
     }
 }

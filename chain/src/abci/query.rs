@@ -93,12 +93,12 @@ impl StateRead for HistoricalView<'_> {
     fn get_raw(&self, key: &[u8]) -> Result<Option<Vec<u8>>, crate::state::StateError> {
         Ok(self.exec.store.get_at(key, self.version)?)
     }
-    fn range<'a>(
+    fn range_written<'a>(
         &'a self,
         _start: &[u8],
         _end: Option<&[u8]>,
         _order: crate::state::Order,
-    ) -> Result<crate::state::EntryIter<'a>, crate::state::StateError> {
+    ) -> Result<crate::state::WrittenIter<'a>, crate::state::StateError> {
         Err(StoreError::VersionUnavailable {
             requested: self.version,
             earliest: self.exec.store.latest_version().unwrap_or(0),

@@ -62,6 +62,12 @@ pub enum Order {
 pub type Entry = (Vec<u8>, Vec<u8>);
 /// Entries produced one at a time, so a reader pays (and works) only for what it consumes.
 pub type EntryIter<'a> = Box<dyn Iterator<Item = Result<Entry, StateError>> + 'a>;
+/// A layer's view of a key: its entry, or (`None`) a pending deletion that hides what is below.
+pub type Written = (Vec<u8>, Option<Vec<u8>>);
+/// Entries and the pending deletions met among them, one at a time: what a metered reader
+/// walks, so every deletion stepped over is work it can be charged for (a range that a
+/// block's earlier transactions emptied is not free to cross again and again).
+pub type WrittenIter<'a> = Box<dyn Iterator<Item = Result<Written, StateError>> + 'a>;
 
 /// The smallest key above every key that starts with `prefix` (`None`: no such key, the prefix
 /// is all `0xff`).
@@ -80,14 +86,26 @@ pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
 pub trait StateRead {
     fn get_raw(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError>;
 
-    /// Entries with `start <= key < end` (no `end`: to the end of the key space) merged across
-    /// layers, produced lazily in `order`.
+    /// Keys with `start <= key < end` (no `end`: to the end of the key space) merged across
+    /// layers, produced lazily in `order`, with the pending deletions among them.
+    fn range_written<'a>(
+        &'a self,
+        start: &[u8],
+        end: Option<&[u8]>,
+        order: Order,
+    ) -> Result<WrittenIter<'a>, StateError>;
+
+    /// Entries with `start <= key < end` merged across layers, produced lazily in `order`.
     fn range<'a>(
         &'a self,
         start: &[u8],
         end: Option<&[u8]>,
         order: Order,
-    ) -> Result<EntryIter<'a>, StateError>;
+    ) -> Result<EntryIter<'a>, StateError> {
+        Ok(Box::new(self.range_written(start, end, order)?.filter_map(
+            |r| r.map(|(k, v)| v.map(|v| (k, v))).transpose(),
+        )))
+    }
 
     /// Entries under `prefix`, lazily, in `order`.
     fn prefix_iter<'a>(&'a self, prefix: &[u8], order: Order) -> Result<EntryIter<'a>, StateError> {
@@ -108,12 +126,12 @@ impl StateRead for EmptyState {
     fn get_raw(&self, _: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
         Ok(None)
     }
-    fn range<'a>(
+    fn range_written<'a>(
         &'a self,
         _: &[u8],
         _: Option<&[u8]>,
         _: Order,
-    ) -> Result<EntryIter<'a>, StateError> {
+    ) -> Result<WrittenIter<'a>, StateError> {
         Ok(Box::new(std::iter::empty()))
     }
 }
@@ -122,15 +140,15 @@ impl StateRead for Store {
     fn get_raw(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
         Ok(self.get(key)?)
     }
-    fn range<'a>(
+    fn range_written<'a>(
         &'a self,
         start: &[u8],
         end: Option<&[u8]>,
         order: Order,
-    ) -> Result<EntryIter<'a>, StateError> {
+    ) -> Result<WrittenIter<'a>, StateError> {
         Ok(Box::new(
             self.range_latest(start, end, order == Order::Descending)
-                .map(|r| r.map_err(StateError::from)),
+                .map(|r| r.map(|(k, v)| (k, Some(v))).map_err(StateError::from)),
         ))
     }
 }
@@ -195,12 +213,12 @@ impl StateRead for Delta<'_> {
     fn get_raw(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
         overlay_get(&self.writes, self.parent, key)
     }
-    fn range<'a>(
+    fn range_written<'a>(
         &'a self,
         start: &[u8],
         end: Option<&[u8]>,
         order: Order,
-    ) -> Result<EntryIter<'a>, StateError> {
+    ) -> Result<WrittenIter<'a>, StateError> {
         overlay_range(&self.writes, self.parent, start, end, order)
     }
 }
@@ -217,20 +235,20 @@ pub fn overlay_get(
     }
 }
 
-/// `parent`'s entries in `[start, end)` with pending `writes` applied, lazily, in `order`.
+/// `parent`'s keys in `[start, end)` with pending `writes` applied, lazily, in `order`.
 pub fn overlay_range<'a>(
     writes: &'a BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     parent: &'a dyn StateRead,
     start: &[u8],
     end: Option<&[u8]>,
     order: Order,
-) -> Result<EntryIter<'a>, StateError> {
+) -> Result<WrittenIter<'a>, StateError> {
     if end.is_some_and(|e| e <= start) {
         return Ok(Box::new(std::iter::empty()));
     }
     let pending = pending_range(writes, start, end, order).map(|(k, v)| (k.clone(), v.clone()));
     Ok(merge(
-        parent.range(start, end, order)?,
+        parent.range_written(start, end, order)?,
         Box::new(pending),
         order,
     ))
@@ -263,9 +281,13 @@ pub fn pending_range<'a>(
 /// Pending writes, already in `order`.
 pub type PendingIter<'a> = Box<dyn Iterator<Item = (Vec<u8>, Option<Vec<u8>>)> + 'a>;
 
-/// `pending` writes merged over the entries `below` (both in `order`): a write replaces the
-/// entry of its key, a deletion hides it.
-pub fn merge<'a>(below: EntryIter<'a>, pending: PendingIter<'a>, order: Order) -> EntryIter<'a> {
+/// `pending` writes merged over the keys `below` (both in `order`): a write replaces the entry
+/// of its key, a deletion hides it and is produced in its place.
+pub fn merge<'a>(
+    below: WrittenIter<'a>,
+    pending: PendingIter<'a>,
+    order: Order,
+) -> WrittenIter<'a> {
     Box::new(Merge {
         below: below.peekable(),
         pending: pending.peekable(),
@@ -274,37 +296,32 @@ pub fn merge<'a>(below: EntryIter<'a>, pending: PendingIter<'a>, order: Order) -
 }
 
 struct Merge<'a> {
-    below: std::iter::Peekable<EntryIter<'a>>,
+    below: std::iter::Peekable<WrittenIter<'a>>,
     pending: std::iter::Peekable<PendingIter<'a>>,
     order: Order,
 }
 
 impl Iterator for Merge<'_> {
-    type Item = Result<Entry, StateError>;
+    type Item = Result<Written, StateError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         use std::cmp::Ordering;
-        loop {
-            let first = match (self.below.peek(), self.pending.peek()) {
-                (None, None) => return None,
-                (Some(Err(_)), _) | (Some(_), None) => Ordering::Less,
-                (None, Some(_)) => Ordering::Greater,
-                (Some(Ok((b, _))), Some((p, _))) => match self.order {
-                    Order::Ascending => b.as_slice().cmp(p.as_slice()),
-                    Order::Descending => p.as_slice().cmp(b.as_slice()),
-                },
-            };
-            if first == Ordering::Less {
-                return self.below.next();
-            }
-            if first == Ordering::Equal {
-                self.below.next();
-            }
-            let (k, v) = self.pending.next()?;
-            if let Some(v) = v {
-                return Some(Ok((k, v)));
-            }
+        let first = match (self.below.peek(), self.pending.peek()) {
+            (None, None) => return None,
+            (Some(Err(_)), _) | (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (Some(Ok((b, _))), Some((p, _))) => match self.order {
+                Order::Ascending => b.as_slice().cmp(p.as_slice()),
+                Order::Descending => p.as_slice().cmp(b.as_slice()),
+            },
+        };
+        if first == Ordering::Less {
+            return self.below.next();
         }
+        if first == Ordering::Equal {
+            self.below.next();
+        }
+        self.pending.next().map(Ok)
     }
 }
 
@@ -445,9 +462,24 @@ mod tests {
             let mut want_desc = want.clone();
             want_desc.reverse();
             assert_eq!(got, want_desc, "descending [{lo}, {hi})");
+            // The deletions met on the way come out too, each once, in order, and only for
+            // keys that are gone.
+            let written: Vec<Written> = d3
+                .range_written(&start, Some(&end), Order::Ascending)
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert!(written.windows(2).all(|w| w[0].0 < w[1].0));
+            for (k, v) in &written {
+                assert_eq!(v.as_ref(), expect.get(k), "{k:?}");
+            }
         }
         assert_eq!(d3.scan_prefix(b"k").unwrap(), expect);
-        assert!(d3.prefix_iter(b"x", Order::Ascending).unwrap().next().is_none());
+        assert!(d3
+            .prefix_iter(b"x", Order::Ascending)
+            .unwrap()
+            .next()
+            .is_none());
     }
 
     #[test]

@@ -16,7 +16,9 @@ mod proof;
 mod tree;
 
 pub use db::{CommitBatch, ProofStep, Store, StoreError, TxRecord};
-pub use proof::{verify_membership, verify_non_membership, verify_steps, PROOF_OP_TYPE};
+pub use proof::{
+    verify_key, verify_membership, verify_non_membership, verify_steps, PROOF_OP_TYPE,
+};
 pub use tree::{Tree, SUBSTORES, SUBSTORE_VERSION_KEY};
 
 /// How much history the store keeps.

@@ -1,7 +1,9 @@
 //! ICS-23 proof helpers (the checks live in `proof-sdk`, shared with clients): the same checks
 //! a light client or IBC counterparty runs.
 
-pub use proof_sdk::proof::{verify_membership, verify_non_membership, verify_steps, PROOF_OP_TYPE};
+pub use proof_sdk::proof::{
+    verify_key, verify_membership, verify_non_membership, verify_steps, PROOF_OP_TYPE,
+};
 
 #[cfg(test)]
 mod tests {
@@ -71,6 +73,18 @@ mod tests {
         assert!(verify_steps(&p, &root, Some(b"v")));
         assert!(!verify_steps(&p, &root, Some(b"w")));
         assert!(!verify_steps(&p, &[7; 32], Some(b"v")));
+        assert!(verify_key(&p, &root, b"wasm/s/contract/k", Some(b"v")));
+        // A valid proof of another key is not a proof of the one asked about.
+        let (_, other) = steps(b"bank/bal/x");
+        assert!(verify_steps(&other, &root, Some(b"1")));
+        assert!(!verify_key(&other, &root, b"wasm/s/contract/k", Some(b"1")));
+        assert!(verify_key(&other, &root, b"bank/bal/x", Some(b"1")));
+        assert!(!verify_key(
+            &p[..1],
+            &root,
+            b"wasm/s/contract/k",
+            Some(b"v")
+        ));
         let (v, p) = steps(b"wasm/s/contract/missing");
         assert!(v.is_none());
         assert!(verify_steps(&p, &root, None));

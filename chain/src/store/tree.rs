@@ -15,13 +15,15 @@ pub(super) const CF_SUB_NODES: &str = "sub_nodes";
 pub(super) const CF_SUB_VALUES: &str = "sub_values";
 pub(super) const CF_SUB_PREIMAGES: &str = "sub_preimages";
 
-/// The state modules whose keys (`<name>/...`) live in a tree of their own. `wasm`: so the
-/// checkpoint can commit to every contract's state by one root read (no O(state) pass).
-pub const SUBSTORES: &[&str] = &["wasm"];
+/// Shared with clients, which must split a key the same way to check its proof.
+pub use proof_sdk::proof::SUBSTORES;
 
 /// A key every substore writes at every version: its value is the version. It keeps a root at
 /// each height (the JMT needs the previous one to build on) and cannot meet a module's key,
-/// which never starts with a zero byte.
+/// which never starts with a zero byte. It lives only in the substore's tree: it is not
+/// mirrored into the latest-values column family, so state reads and scans (which go through
+/// that family) never see it, and it is provable only as `<name>/\0version` through
+/// `get_with_proof`.
 pub const SUBSTORE_VERSION_KEY: &[u8] = b"\0version";
 
 /// Which tree.
@@ -34,15 +36,10 @@ pub enum Tree {
 impl Tree {
     /// The substore holding `key`, and the key inside it; `Main` and the key as is otherwise.
     pub fn of(key: &[u8]) -> (Tree, &[u8]) {
-        for name in SUBSTORES {
-            if let Some(inner) = key
-                .strip_prefix(name.as_bytes())
-                .and_then(|r| r.strip_prefix(b"/"))
-            {
-                return (Tree::Sub(name), inner);
-            }
+        match proof_sdk::proof::split_key(key) {
+            (Some(name), inner) => (Tree::Sub(name), inner),
+            (None, key) => (Tree::Main, key),
         }
-        (Tree::Main, key)
     }
 
     fn ns(self) -> Vec<u8> {

@@ -3,9 +3,14 @@
 //! such bytes change the transaction's hash without changing the transaction (hash
 //! malleability); inside them, a client would believe a field it set (say, a newer SDK's
 //! `timeout_timestamp`) was honoured. Both are refused, as the Cosmos SDK's unknown-field filter
-//! does: `TxRaw` must be exactly its canonical encoding, and `TxBody` / `AuthInfo` may hold only
-//! the fields this chain reads (`TxBody` may also carry non-critical fields, numbers >= 1024,
-//! which the SDK lets clients add).
+//! does: `TxRaw` must be exactly its canonical encoding, and the envelope of `TxBody` /
+//! `AuthInfo` may hold only the fields this chain reads (`TxBody` may also carry non-critical
+//! fields, those with bit 11 of the number set, which the SDK lets clients add). The messages
+//! inside the body's `Any`s are decoded by their own handlers; their unknown fields are not
+//! checked here.
+//!
+//! Nesting is bounded ([`MAX_DEPTH`]): `ModeInfo.Multi` holds `ModeInfo`s, so without a bound
+//! a few bytes per level would let one transaction recurse until the stack overflows.
 
 use super::TxError;
 
@@ -78,6 +83,12 @@ pub static AUTH_INFO: Spec = Spec {
     allow_non_critical: false,
 };
 
+/// Deepest message nesting checked (prost's own decoding limit is 100; real transactions use 4).
+pub const MAX_DEPTH: usize = 16;
+
+/// The SDK's non-critical fields: bit 11 of the field number set.
+const NON_CRITICAL_BIT: u64 = 1 << 10;
+
 fn bad(spec: &Spec, what: String) -> TxError {
     TxError::Decode(format!("{}: {what}", spec.name))
 }
@@ -95,14 +106,21 @@ fn varint(buf: &mut &[u8]) -> Option<u64> {
     None
 }
 
-/// Refuses any field of `buf` that `spec` does not list (recursively into listed messages),
-/// and any group (wire types 3 and 4, which no Cosmos message uses).
-pub fn check_known_fields(mut buf: &[u8], spec: &Spec) -> Result<(), TxError> {
+/// Refuses any field of `buf` that `spec` does not list (recursively into listed messages, at
+/// most [`MAX_DEPTH`] deep), and any group (wire types 3 and 4, which no Cosmos message uses).
+pub fn check_known_fields(buf: &[u8], spec: &Spec) -> Result<(), TxError> {
+    check_at(buf, spec, 0)
+}
+
+fn check_at(mut buf: &[u8], spec: &Spec, depth: usize) -> Result<(), TxError> {
+    if depth > MAX_DEPTH {
+        return Err(bad(spec, format!("nested more than {MAX_DEPTH} deep")));
+    }
     while !buf.is_empty() {
         let tag = varint(&mut buf).ok_or_else(|| bad(spec, "truncated tag".into()))?;
         let (number, wire) = (tag >> 3, tag & 7);
         let known = spec.fields.iter().find(|(n, _)| u64::from(*n) == number);
-        if known.is_none() && !(spec.allow_non_critical && number >= 1024) {
+        if known.is_none() && !(spec.allow_non_critical && number & NON_CRITICAL_BIT != 0) {
             return Err(bad(
                 spec,
                 format!("unknown field {number}: this chain would ignore it, so it is refused"),
@@ -126,7 +144,7 @@ pub fn check_known_fields(mut buf: &[u8], spec: &Spec) -> Result<(), TxError> {
                     .ok_or_else(|| bad(spec, "length past the end".into()))?;
                 let (field, rest) = buf.split_at(len);
                 if let Some((_, Some(inner))) = known {
-                    check_known_fields(field, inner)?;
+                    check_at(field, inner, depth + 1)?;
                 }
                 buf = rest;
             }
@@ -180,5 +198,33 @@ mod tests {
         assert!(check_known_fields(&nested, &AUTH_INFO).is_err());
         assert!(check_known_fields(&[0x12, 0x09, 0x10], &AUTH_INFO).is_err());
         assert!(check_known_fields(&[0x0b], &AUTH_INFO).is_err());
+        // Field 2048 has bit 11 clear: critical, so unknown and refused even in the body.
+        let mut field_2048 = body.clone();
+        field_2048.extend_from_slice(&[0x80, 0x80, 0x01, 0x01]);
+        assert!(check_known_fields(&field_2048, &TX_BODY).is_err());
+    }
+
+    /// `ModeInfo.Multi` nests `ModeInfo`s: a deep nest is refused, not recursed into until the
+    /// stack overflows.
+    #[test]
+    fn deep_nesting_is_refused_not_followed() {
+        // ModeInfo { multi (2): Multi { mode_infos (2): ModeInfo { multi: ... } } }, built inside
+        // out: each level wraps the previous in field 2.
+        let mut m: Vec<u8> = Vec::new();
+        for _ in 0..1_000 {
+            let mut wrapped = vec![0x12];
+            prost::encoding::encode_varint(m.len() as u64, &mut wrapped);
+            wrapped.extend_from_slice(&m);
+            m = wrapped;
+        }
+        // SignerInfo { mode_info (2): m } inside AuthInfo { signer_infos (1): ... }.
+        let mut signer = vec![0x12];
+        prost::encoding::encode_varint(m.len() as u64, &mut signer);
+        signer.extend_from_slice(&m);
+        let mut auth = vec![0x0a];
+        prost::encoding::encode_varint(signer.len() as u64, &mut auth);
+        auth.extend_from_slice(&signer);
+        let err = check_known_fields(&auth, &AUTH_INFO).unwrap_err();
+        assert!(err.to_string().contains("nested more than"), "{err}");
     }
 }

@@ -192,7 +192,8 @@ impl App {
     pub fn reopen(&mut self) {
         // The store's lock must go before it reopens: point the services at a scratch store.
         let scratch = tempfile::tempdir().unwrap();
-        let placeholder = Arc::new(Store::open(&scratch.path().join("db"), Pruning::default()).unwrap());
+        let placeholder =
+            Arc::new(Store::open(&scratch.path().join("db"), Pruning::default()).unwrap());
         let (c, m, q) = Self::services(&scratch, &placeholder, Upgrades::builtin());
         (self.consensus, self.mempool, self.query, self.store) = (c, m, q, placeholder);
         let store = Arc::new(Store::open(&self._dir.path().join("db"), self.pruning).unwrap());

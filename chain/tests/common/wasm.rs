@@ -115,6 +115,15 @@ pub fn attr(r: &ExecTxResult, kind: &str, key: &str) -> Option<String> {
         .map(|a| a.value_str().unwrap().to_string())
 }
 
+/// The compile weight the chain charges an upload of `wasm` (and takes from a block's room).
+pub fn compile_weight(wasm: &[u8]) -> u64 {
+    proof_vm::Vm::new(Default::default())
+        .unwrap()
+        .analyze(wasm)
+        .unwrap()
+        .compile_weight
+}
+
 pub fn store_msg(sender: &Address, wasm: Vec<u8>) -> Any {
     msgs::to_any(&MsgStoreCode {
         sender: sender.to_string(),

@@ -32,6 +32,18 @@ pub enum ExecuteMsg {
         prefix: String,
         count: u32,
     },
+    /// Removes the keys `Fill` wrote.
+    Drain {
+        prefix: String,
+        count: u32,
+    },
+    /// Counts the keys in `[start, end)` and stores the count under `into`: a scan inside a
+    /// transaction, which sees the block's pending writes.
+    Count {
+        start: Option<String>,
+        end: Option<String>,
+        into: String,
+    },
     Debug {
         msg: String,
     },
@@ -250,6 +262,24 @@ pub fn execute(
                 deps.storage.set(k.as_bytes(), k.as_bytes());
             }
             Ok(Response::new())
+        }
+        ExecuteMsg::Drain { prefix, count } => {
+            for i in 0..count {
+                deps.storage.remove(format!("{prefix}-{i:05}").as_bytes());
+            }
+            Ok(Response::new())
+        }
+        ExecuteMsg::Count { start, end, into } => {
+            let n = deps
+                .storage
+                .range_keys(
+                    start.as_deref().map(str::as_bytes),
+                    end.as_deref().map(str::as_bytes),
+                    Order::Ascending,
+                )
+                .count();
+            deps.storage.set(into.as_bytes(), n.to_string().as_bytes());
+            Ok(Response::new().add_attribute("count", n.to_string()))
         }
         ExecuteMsg::Debug { msg } => {
             deps.api.debug(&msg);

@@ -81,6 +81,8 @@ pub struct HostCtx {
     pub memory: Option<Memory>,
     pub allocate: Option<TypedFunc<u32, u32>>,
     pub iterators: Vec<RecordIter>,
+    /// The host is running the contract's `allocate` for an import (see `alloc_write`).
+    pub in_allocate: bool,
     /// Queries may not write.
     pub read_only: bool,
     pub schedule: Arc<GasSchedule>,
@@ -134,16 +136,26 @@ pub(crate) fn write(c: &mut Ctx<'_>, ptr: u32, data: &[u8]) -> VmResult<()> {
 
 /// Asks the contract to allocate a region for `data` (its `allocate` export), fills it and
 /// returns the region pointer; the contract owns it from then on.
+/// Writes `data` into a region the contract's `allocate` gives. An `allocate` that calls an
+/// import which needs `allocate` again is refused: each such cycle would stack native host
+/// frames that the wasm stack-unit count does not see, so the nesting stops at one level.
 pub(crate) fn alloc_write(c: &mut Ctx<'_>, data: &[u8]) -> VmResult<u32> {
     let alloc = c
         .data()
         .allocate
         .clone()
         .ok_or_else(|| VmError::Trap("allocate not exported".into()))?;
+    if c.data().in_allocate {
+        return Err(VmError::host(
+            "allocate",
+            "the contract's allocate called an import that needed allocate again",
+        ));
+    }
     let len = u32::try_from(data.len()).map_err(|_| VmError::region("data too long"))?;
-    let ptr = alloc
-        .call(&mut *c, len)
-        .map_err(crate::instance::classify)?;
+    c.data_mut().in_allocate = true;
+    let ptr = alloc.call(&mut *c, len);
+    c.data_mut().in_allocate = false;
+    let ptr = ptr.map_err(crate::instance::classify)?;
     write(c, ptr, data)?;
     Ok(ptr)
 }

@@ -14,7 +14,7 @@ use tendermint::abci::{Event, EventAttributeIndexExt};
 
 use super::{werr, WasmCtx, ITER_NEXT_FLAT, RESOURCE_RETRIES, VM_GAS_PER_SDK_GAS};
 use crate::state::gas::{GasMeter, READ_FLAT, READ_PER_BYTE};
-use crate::state::{keys, merge, pending_range, wasm, EntryIter, Metered, Order as StateOrder};
+use crate::state::{keys, merge, pending_range, wasm, Metered, Order as StateOrder, WrittenIter};
 use crate::tx::TxError;
 
 enum Req {
@@ -114,7 +114,7 @@ impl Host<'_, '_> {
 /// An iterator a contract opened with `db_scan`, kept on the host side and advanced one record
 /// per `db_next`: nothing is read (or paid for) before the contract asks for it.
 struct OpenScan<'a> {
-    records: EntryIter<'a>,
+    records: WrittenIter<'a>,
     /// Length of the contract's store prefix, cut off the keys handed back.
     prefix_len: usize,
 }
@@ -154,7 +154,7 @@ impl<'a> OpenScan<'a> {
         let below = kv
             .delta
             .parent()
-            .range(&lo, hi.as_deref(), order)
+            .range_written(&lo, hi.as_deref(), order)
             .map_err(|e| host.state_err(e))?;
         Ok(OpenScan {
             records: merge(below, Box::new(own.into_iter()), order),
@@ -162,23 +162,28 @@ impl<'a> OpenScan<'a> {
         })
     }
 
-    /// The next record, charged per record as it is produced (the SDK's iterator price).
+    /// The next record, charged per record as it is produced (the SDK's iterator price), and
+    /// per pending deletion stepped over on the way: crossing those is work too.
     fn next(&mut self, host: &Host<'_, '_>, gas: &mut GasMeter) -> BackendResult<Option<Record>> {
-        match self
-            .records
-            .next()
-            .transpose()
-            .map_err(|e| host.state_err(e))?
-        {
-            None => {
-                gas.charge(ITER_NEXT_FLAT)
-                    .map_err(|_| BackendError::OutOfGas)?;
-                Ok(None)
-            }
-            Some((k, v)) => {
-                gas.charge(ITER_NEXT_FLAT + READ_PER_BYTE * (k.len() + v.len()) as u64)
-                    .map_err(|_| BackendError::OutOfGas)?;
-                Ok(Some((k[self.prefix_len..].to_vec(), v)))
+        loop {
+            let step = self
+                .records
+                .next()
+                .transpose()
+                .map_err(|e| host.state_err(e))?;
+            let (cost, record) = match step {
+                None => (ITER_NEXT_FLAT, None),
+                Some((k, None)) => (ITER_NEXT_FLAT + READ_PER_BYTE * k.len() as u64, Some(None)),
+                Some((k, Some(v))) => (
+                    ITER_NEXT_FLAT + READ_PER_BYTE * (k.len() + v.len()) as u64,
+                    Some(Some((k, v))),
+                ),
+            };
+            gas.charge(cost).map_err(|_| BackendError::OutOfGas)?;
+            match record {
+                None => return Ok(None),
+                Some(None) => continue,
+                Some(Some((k, v))) => return Ok(Some((k[self.prefix_len..].to_vec(), v))),
             }
         }
     }

@@ -147,10 +147,6 @@ impl CompileBudget {
         self.left.get()
     }
 
-    pub fn reset(&self, left: u64) {
-        self.left.set(left);
-    }
-
     /// Takes room for an upload of compile weight `weight`, or says the block has none left
     /// (it fits an empty one), or that the code is too heavy for any block.
     fn take(&self, weight: u64) -> Result<(), TxError> {
