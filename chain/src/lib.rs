@@ -4,7 +4,10 @@
 //! [`tx`] (decode, ante, execute), [`abci`] (the four ABCI connections), [`node`] (running it).
 
 pub mod abci;
+pub mod app;
+pub mod modules;
 pub mod node;
+pub mod query;
 pub mod state;
 pub mod store;
 pub mod tx;

@@ -15,7 +15,7 @@ use cosmos_sdk_proto::cosmos::staking::v1beta1::{
 use cosmos_sdk_proto::cosmos::tx::v1beta1::{SimulateRequest, SimulateResponse, TxRaw};
 use cosmos_sdk_proto::cosmwasm::wasm::v1::{QueryCodesRequest, QueryCodesResponse};
 use proof_chain::abci::genesis::AppGenesis;
-use proof_chain::abci::pos::{GenesisValidator, PosGenesis};
+use proof_chain::app::pos::{GenesisValidator, PosGenesis};
 use proof_chain::state::params::Params;
 use proof_sdk::checkpoint::CheckpointResponse;
 use proof_sdk::{gov, msgs, staking as smsg, Address, Coin, KeyType, PrivateKey, PublicKey};

@@ -20,8 +20,8 @@ use std::path::PathBuf;
 
 use bytes::Bytes;
 use proof_chain::abci::genesis::AppGenesis;
-use proof_chain::abci::pos::{GenesisValidator, PosGenesis};
-use proof_chain::abci::upgrade::Upgrades;
+use proof_chain::app::pos::{GenesisValidator, PosGenesis};
+use proof_chain::modules::upgrade::migrations::Upgrades;
 use proof_chain::state::params::Params;
 use proof_sdk::{gov, msgs, staking as smsg, Coin, KeyType, PrivateKey, PublicKey};
 use serde_json::json;

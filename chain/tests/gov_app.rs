@@ -12,8 +12,8 @@ use cosmos_sdk_proto::cosmos::upgrade::v1beta1::{
 };
 use cosmos_sdk_proto::Any;
 use proof_chain::abci::genesis::AppGenesis;
-use proof_chain::abci::pos::{GenesisValidator, PosGenesis};
-use proof_chain::abci::upgrade::Upgrades;
+use proof_chain::app::pos::{GenesisValidator, PosGenesis};
+use proof_chain::modules::upgrade::migrations::Upgrades;
 use proof_chain::state::params::Params;
 use proof_sdk::{gov, msgs, Address, Coin, KeyType, PrivateKey, PublicKey};
 use serde_json::{json, Value};

@@ -108,9 +108,9 @@ async fn a_validator_running_twice_is_slashed_and_tombstoned() {
         let raw = base64::engine::general_purpose::STANDARD.decode(&pk3);
         raw.unwrap().try_into().unwrap()
     };
-    let cons = proof_sdk::Address::from_bytes(&proof_chain::state::staking::cons_address(&pk))
+    let cons = proof_sdk::Address::from_bytes(&proof_chain::modules::staking::cons_address(&pk))
         .unwrap()
-        .to_bech32(proof_chain::abci::pos_query::VALCONS_PREFIX);
+        .to_bech32(proof_chain::modules::staking::query::VALCONS_PREFIX);
     let info: cosmos_sdk_proto::cosmos::slashing::v1beta1::QuerySigningInfoResponse = rpc
         .grpc_query(
             "/cosmos.slashing.v1beta1.Query/SigningInfo",

@@ -29,7 +29,7 @@ use cosmos_sdk_proto::cosmwasm::wasm::v1::{
 };
 use cosmos_sdk_proto::Any;
 use proof_chain::abci::genesis::AppGenesis;
-use proof_chain::abci::pos::{GenesisValidator, PosGenesis};
+use proof_chain::app::pos::{GenesisValidator, PosGenesis};
 use proof_chain::store::Pruning;
 use proof_sdk::tx::{sign_tx, Signer, TxParams};
 use proof_sdk::{gov, msgs, staking as smsg, Address, Coin, KeyType, PrivateKey, PublicKey};
@@ -738,8 +738,8 @@ fn four_nodes_agree_on_every_block_of_a_random_mix() {
         .collect();
     let tx = s.sign(0, vec![init(1, json!({"greeting": "soak"})), init(2, json!({"name": "Soak", "symbol": "SOAK", "decimals": 6, "initial_balances": balances}))], 10_000_000, false);
     s.block(vec![("instantiate", Some(0), tx)], vec![]);
-    s.tester = Some(proof_chain::state::wasm::contract_address(1, 1));
-    s.token = Some(proof_chain::state::wasm::contract_address(2, 2));
+    s.tester = Some(proof_chain::modules::wasm::contract_address(1, 1));
+    s.token = Some(proof_chain::modules::wasm::contract_address(2, 2));
 
     while s.height < blocks {
         let n = s.rng.gen_range(0..8);

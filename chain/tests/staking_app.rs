@@ -12,7 +12,7 @@ use cosmos_sdk_proto::cosmos::staking::v1beta1::{
 };
 use cosmos_sdk_proto::Any;
 use proof_chain::abci::genesis::AppGenesis;
-use proof_chain::abci::pos::{GenesisValidator, PosGenesis};
+use proof_chain::app::pos::{GenesisValidator, PosGenesis};
 use proof_sdk::checkpoint::{self, BlockProof, CheckpointResponse};
 use proof_sdk::staking as smsg;
 use proof_sdk::tx::{sign_tx, Signer, TxParams};
@@ -777,7 +777,7 @@ fn rewards_split_40_40_10_10_to_the_uxyz_and_supply_is_conserved() {
         1_000_003 + 20_000,
         "paid = emission + fees"
     );
-    assert_eq!(app.balance(&proof_chain::tx::ante::fee_collector()), 0);
+    assert_eq!(app.balance(&proof_chain::app::ante::fee_collector()), 0);
     let r: CheckpointResponse = app
         .json_query(
             "/proof.checkpoint.v1.Query/Checkpoint",

@@ -10,7 +10,7 @@ use cosmos_sdk_proto::cosmwasm::wasm::v1::{
     QueryCodeRequest, QueryCodeResponse, QueryContractInfoRequest, QueryContractInfoResponse,
     QueryRawContractStateRequest, QueryRawContractStateResponse,
 };
-use proof_chain::state::wasm::contract_address;
+use proof_chain::modules::wasm::contract_address;
 use proof_sdk::{Address, Coin};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};

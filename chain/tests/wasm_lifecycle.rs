@@ -17,7 +17,7 @@ use cosmos_sdk_proto::cosmwasm::wasm::v1::{
     QueryContractsByCodeRequest, QueryContractsByCodeResponse,
 };
 use cosmos_sdk_proto::Any;
-use proof_chain::state::wasm::predictable_address;
+use proof_chain::modules::wasm::predictable_address;
 use proof_sdk::{msgs, Address};
 use prost::Message;
 use serde_json::{json, Value};
@@ -574,9 +574,9 @@ fn hostile_contracts_fail_cleanly_in_blocks_and_the_chain_goes_on() {
 
 #[test]
 fn sudo_from_a_chain_module_runs_the_contract_and_dispatches_its_response() {
+    use proof_chain::modules::wasm::{sudo, WasmCtx};
     use proof_chain::state::gas::GasMeter;
     use proof_chain::state::{keys, Metered, StateRead};
-    use proof_chain::tx::wasm::{sudo, WasmCtx};
 
     let (mut app, mut a, _b) = setup();
     let (_, t) = tester(&mut app, &mut a, None);
@@ -608,7 +608,7 @@ fn sudo_from_a_chain_module_runs_the_contract_and_dispatches_its_response() {
     let err = sudo(
         &mut kv,
         &ctx,
-        &proof_chain::state::wasm::contract_address(99, 99),
+        &proof_chain::modules::wasm::contract_address(99, 99),
         b"{}",
         &mut Vec::new(),
     )

@@ -12,10 +12,10 @@ use proof_chain::abci::executor::Executor;
 use proof_chain::abci::genesis::{AppGenesis, GenesisAccount};
 use proof_chain::abci::mempool::MempoolState;
 use proof_chain::abci::query::QueryHandler;
-use proof_chain::abci::upgrade::Upgrades;
+use proof_chain::app::ante::SigCache;
+use proof_chain::modules::upgrade::migrations::Upgrades;
 use proof_chain::node::metrics::Metrics;
 use proof_chain::store::{Pruning, Store};
-use proof_chain::tx::ante::SigCache;
 use proof_sdk::crypto::KeyType;
 use proof_sdk::tx::{sign_tx, Signer, TxParams};
 use proof_sdk::{Coin, PrivateKey};
@@ -263,7 +263,7 @@ pub fn seed_txs() -> Vec<Vec<u8>> {
     };
     let (a, b, c) = (keys[0].address(), keys[1].address(), keys[2].address());
     let uxyz = |n| Coin::new(n, "uxyz");
-    let contract = proof_chain::state::wasm::contract_address(1, 1);
+    let contract = proof_chain::modules::wasm::contract_address(1, 1);
     let messages = vec![
         (0, msgs::bank_send(&a, &c, &[uxyz(7)])),
         (

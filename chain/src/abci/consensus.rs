@@ -13,9 +13,9 @@ use tracing::{error, info, warn};
 use super::executor::{BlockKey, BlockOutcome, Executor, ProposalLimits};
 use super::genesis::AppGenesis;
 use super::mempool::MempoolState;
-use super::pos::PosInput;
+use crate::app::pos::PosInput;
+use crate::modules::upgrade::Plan;
 use crate::node::metrics::Metrics;
-use crate::state::upgrade::Plan;
 use crate::state::{Delta, StateError, StateRead};
 use crate::store::{CommitBatch, TxRecord};
 
@@ -147,7 +147,7 @@ impl ConsensusState {
                 version = v,
                 "InitChain on an initialised store: returning the stored genesis hash"
             );
-            let validators = super::pos::current_set(&**store)?;
+            let validators = crate::app::pos::current_set(&**store)?;
             return Ok(response::InitChain {
                 consensus_params: None,
                 validators: if validators.is_empty() {

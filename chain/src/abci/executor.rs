@@ -11,19 +11,22 @@ use sha2::{Digest, Sha256};
 use tendermint::abci::types::ExecTxResult;
 use tendermint::abci::{Code, Event};
 
-use super::pos::{self, PosInput};
-use super::upgrade::Upgrades;
-use crate::state::epoch;
+use crate::app::ante::{self, AnteCtx, Mode, SigCache};
+use crate::app::components;
+use crate::app::decode::decode_tx;
+use crate::app::exec;
+use crate::app::pos::PosInput;
+use crate::modules::component::BlockCtx;
+use crate::modules::epoch;
+use crate::modules::gov::{self, Proposal};
+use crate::modules::staking::StakingError;
+use crate::modules::upgrade::migrations::Upgrades;
+use crate::modules::wasm::{CompileBudget, WasmCtx};
 use crate::state::gas::GasMeter;
-use crate::state::gov::{self, Proposal};
 use crate::state::params::Params;
-use crate::state::staking::StakingError;
 use crate::state::{keys, Delta, Metered, StateError, StateRead};
 use crate::store::Store;
-use crate::tx::ante::{self, AnteCtx, Mode, SigCache};
-use crate::tx::decode::decode_tx;
-use crate::tx::wasm::{CompileBudget, WasmCtx};
-use crate::tx::{exec, TxError};
+use crate::tx::TxError;
 
 /// What identifies a block's execution: same key, same result.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,18 +105,6 @@ pub struct Executor {
     pub vm: Arc<proof_vm::Vm>,
     /// The software upgrades this binary can apply.
     pub upgrades: Upgrades,
-}
-
-/// Proof-of-stake bookkeeping cannot fail on valid state: anything but a storage error means the
-/// state is inconsistent, which no node may paper over.
-fn pos_err(e: StakingError) -> StateError {
-    match e {
-        StakingError::State(s) => s,
-        other => StateError::Corrupt {
-            key: "staking".into(),
-            reason: other.to_string(),
-        },
-    }
 }
 
 fn failed(err: &TxError, gas_wanted: u64, gas_used: u64) -> ExecTxResult {
@@ -321,19 +312,24 @@ impl Executor {
         let store: &dyn StateRead = &*self.store;
         let params = Params::load(store)?;
         let mut block = Delta::new(store);
-        // A scheduled upgrade's migration comes first (`abci::upgrade`).
+        // A scheduled upgrade's migration comes first (`modules::upgrade::migrations`).
         let upgrade_events = self.upgrades.begin_block(&mut block, key.height)?;
         Self::begin_block(&mut block, key.height, key.time_nanos);
         // The previous block's app hash (committed, so every node has it) for the checkpoint.
-        if key.height > 1 {
-            if let Some(prev) = self.store.app_hash(key.height - 1)? {
-                epoch::record_block_hash(&mut block, key.height - 1, &prev);
-            }
-        }
+        let prev_app_hash = match key.height {
+            0 | 1 => None,
+            h => self.store.app_hash(h - 1)?,
+        };
+        let ctx = BlockCtx {
+            chain_id: &self.chain_id,
+            height: key.height,
+            time_nanos: key.time_nanos,
+            prev_app_hash,
+            votes: &key.pos.votes,
+            evidence: &key.pos.evidence,
+        };
         let mut events = upgrade_events;
-        events.extend(
-            pos::begin_block(&mut block, key.height, key.time_nanos, &key.pos).map_err(pos_err)?,
-        );
+        events.extend(components::begin_block(&mut block, &ctx)?);
         let capped = params.max_block_gas > 0;
         let compile = CompileBudget::block(params.max_block_compile_weight);
         let (mut bytes, mut gas) = (0i64, 0u64);
@@ -392,11 +388,9 @@ impl Executor {
             );
         }
         let mut proposal_events = Vec::new();
-        let end = pos::end_block(
+        let end = components::end_block(
             &mut block,
-            &self.chain_id,
-            key.height,
-            key.time_nanos,
+            &ctx,
             &mut |child: &mut Delta<'_>, p: &Proposal| {
                 // Its own room: a passed proposal's uploads must not depend on what the
                 // block's transactions compiled (nor take their room), and a proposal is not
@@ -410,8 +404,7 @@ impl Executor {
                     &mut proposal_events,
                 )
             },
-        )
-        .map_err(pos_err)?;
+        )?;
         events.extend(proposal_events);
         events.extend(end.events);
         let outcome = BlockOutcome {
@@ -451,7 +444,7 @@ impl Executor {
                     type_url: pm.type_url.clone(),
                     value: pm.value.clone(),
                 };
-                let ran = crate::tx::gov::check_proposal_msg(&any)
+                let ran = crate::modules::gov::msgs::check_proposal_msg(&any)
                     .and_then(|msg| exec::run_msg(&mut m, &ctx, &msg, 0, i, &mut evs));
                 match ran {
                     Ok(_) => {}

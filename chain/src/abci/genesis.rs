@@ -5,8 +5,9 @@ use std::collections::BTreeSet;
 use proof_sdk::{coin::parse_coins, Address};
 use serde::{Deserialize, Serialize};
 
+use crate::modules::bank;
 use crate::state::params::Params;
-use crate::state::{bank, keys, Delta};
+use crate::state::{keys, Delta};
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct GenesisAccount {
@@ -23,7 +24,7 @@ pub struct AppGenesis {
     pub params: Params,
     /// Proof of stake, slashing and epochs (`abci::pos`).
     #[serde(default)]
-    pub staking: super::pos::PosGenesis,
+    pub staking: crate::app::pos::PosGenesis,
 }
 
 #[derive(Debug, thiserror::Error)]

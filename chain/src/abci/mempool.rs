@@ -8,14 +8,14 @@ use parking_lot::Mutex;
 use tendermint::abci::{request, response, Code};
 
 use super::executor::Executor;
+use crate::app::ante::{self, AnteCtx, Mode};
+use crate::app::decode::decode_tx;
 use crate::node::metrics::Metrics;
 use crate::state::gas::GasMeter;
 use crate::state::params::Params;
 use crate::state::{
     overlay_get, overlay_range, Metered, Order, StateError, StateRead, WrittenIter,
 };
-use crate::tx::ante::{self, AnteCtx, Mode};
-use crate::tx::decode::decode_tx;
 use crate::tx::TxError;
 
 pub struct MempoolState {

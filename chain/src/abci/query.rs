@@ -3,11 +3,6 @@
 
 use std::sync::Arc;
 
-use cosmos_sdk_proto::cosmos::auth::v1beta1::{QueryAccountRequest, QueryAccountResponse};
-use cosmos_sdk_proto::cosmos::bank::v1beta1::{
-    QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest, QueryBalanceResponse,
-    QuerySupplyOfRequest, QuerySupplyOfResponse, QueryTotalSupplyRequest, QueryTotalSupplyResponse,
-};
 use cosmos_sdk_proto::cosmos::base::abci::v1beta1::{
     GasInfo, Result as AbciResult, TxMsgData, TxResponse,
 };
@@ -18,62 +13,30 @@ use cosmos_sdk_proto::cosmos::tx::v1beta1::{
     GetTxRequest, GetTxResponse, SimulateRequest, SimulateResponse, Tx, TxRaw,
 };
 use cosmos_sdk_proto::Any;
-use proof_sdk::{Address, Coin};
 use prost::Message;
 use tendermint::abci::{request, response, Code};
 use tendermint::merkle::proof::{ProofOp, ProofOps};
 
 use super::executor::Executor;
-use super::paging::page;
-use crate::state::auth;
-use crate::state::bank;
+use crate::app::ante::Mode;
+use crate::query::{decode, QueryError};
 use crate::state::params::Params;
-use crate::state::{keys, Delta, StateRead};
+use crate::state::{Delta, StateRead};
 use crate::store::{StoreError, PROOF_OP_TYPE};
-use crate::tx::ante::Mode;
 
-/// A query failure, rendered the way the Cosmos SDK's gRPC bridge does so cosmjs's
-/// "rpc error: code = NotFound" checks work.
-#[derive(Debug, thiserror::Error)]
-pub enum QueryError {
-    #[error("rpc error: code = InvalidArgument desc = {0}")]
-    InvalidArgument(String),
-    #[error("rpc error: code = NotFound desc = {0}")]
-    NotFound(String),
-    #[error("rpc error: code = Unimplemented desc = unknown query path {0}")]
-    UnknownPath(String),
-    #[error("{0}")]
-    Failed(String, u32),
-    #[error("{0}")]
-    Internal(String),
-}
+/// A module's query service: its answer, or `None` if `path` is not one of its methods.
+type ModuleQuery = fn(&dyn StateRead, &str, &[u8]) -> Result<Option<Vec<u8>>, QueryError>;
 
-impl QueryError {
-    fn code(&self) -> u32 {
-        match self {
-            QueryError::InvalidArgument(_) => 3,
-            QueryError::NotFound(_) => 38,
-            QueryError::UnknownPath(_) => 6,
-            QueryError::Failed(_, c) => *c,
-            QueryError::Internal(_) => 1,
-        }
-    }
-}
-
-impl From<StoreError> for QueryError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::VersionUnavailable { .. } => QueryError::InvalidArgument(e.to_string()),
-            other => QueryError::Internal(other.to_string()),
-        }
-    }
-}
-
-impl From<crate::state::StateError> for QueryError {
-    fn from(e: crate::state::StateError) -> Self {
-        QueryError::Internal(e.to_string())
-    }
-}
+/// The modules' query services, tried in turn (their paths are disjoint).
+const MODULE_QUERIES: [ModuleQuery; 7] = [
+    crate::modules::auth::query::route,
+    crate::modules::bank::query::route,
+    crate::modules::staking::query::route,
+    crate::modules::slashing::query::route,
+    crate::modules::gov::query::route,
+    crate::modules::upgrade::query::route,
+    crate::modules::epoch::query::route,
+];
 
 /// A successful query: value, the key it was read at (raw store queries), and a proof if asked.
 type Answer = (Vec<u8>, Vec<u8>, Option<ProofOps>);
@@ -106,15 +69,6 @@ impl StateRead for HistoricalView<'_> {
         }
         .into())
     }
-}
-
-pub(super) fn decode<M: Message + Default>(data: &[u8]) -> Result<M, QueryError> {
-    M::decode(data).map_err(|e| QueryError::InvalidArgument(format!("cannot decode request: {e}")))
-}
-
-pub(super) fn parse_addr(s: &str) -> Result<Address, QueryError> {
-    s.parse()
-        .map_err(|e: proof_sdk::address::AddressError| QueryError::InvalidArgument(e.to_string()))
 }
 
 impl QueryHandler {
@@ -182,59 +136,6 @@ impl QueryHandler {
         };
         let data = &req.data;
         let value = match req.path.as_str() {
-            "/cosmos.auth.v1beta1.Query/Account" => {
-                let r: QueryAccountRequest = decode(data)?;
-                let addr = parse_addr(&r.address)?;
-                let mut d = Delta::new(view);
-                let acc = auth::get_account(&mut d, &addr)?.ok_or_else(|| {
-                    QueryError::NotFound(format!("account {} not found", r.address))
-                })?;
-                QueryAccountResponse {
-                    account: Some(proof_sdk::msgs::to_any(&acc.to_proto())),
-                }
-                .encode_to_vec()
-            }
-            "/cosmos.bank.v1beta1.Query/Balance" => {
-                let r: QueryBalanceRequest = decode(data)?;
-                let addr = parse_addr(&r.address)?;
-                proof_sdk::coin::validate_denom(&r.denom)
-                    .map_err(|e| QueryError::InvalidArgument(e.to_string()))?;
-                let mut d = Delta::new(view);
-                let amount = bank::balance(&mut d, &addr, &r.denom)?;
-                QueryBalanceResponse {
-                    balance: Some(Coin::new(amount, r.denom).to_proto()),
-                }
-                .encode_to_vec()
-            }
-            "/cosmos.bank.v1beta1.Query/AllBalances" => {
-                let r: QueryAllBalancesRequest = decode(data)?;
-                let addr = parse_addr(&r.address)?;
-                let (balances, pagination) =
-                    page(view, &keys::balances_of(&addr), r.pagination, |k, v| {
-                        Ok(Some(bank::decode_coin(k, &v)?.to_proto()))
-                    })?;
-                QueryAllBalancesResponse {
-                    balances,
-                    pagination,
-                }
-                .encode_to_vec()
-            }
-            "/cosmos.bank.v1beta1.Query/TotalSupply" => {
-                let r: QueryTotalSupplyRequest = decode(data)?;
-                let (supply, pagination) =
-                    page(view, keys::SUPPLY_PREFIX, r.pagination, |k, v| {
-                        Ok(Some(bank::decode_coin(k, &v)?.to_proto()))
-                    })?;
-                QueryTotalSupplyResponse { supply, pagination }.encode_to_vec()
-            }
-            "/cosmos.bank.v1beta1.Query/SupplyOf" => {
-                let r: QuerySupplyOfRequest = decode(data)?;
-                let amount = bank::supply(view, &r.denom)?;
-                QuerySupplyOfResponse {
-                    amount: Some(Coin::new(amount, r.denom).to_proto()),
-                }
-                .encode_to_vec()
-            }
             "/cosmos.tx.v1beta1.Service/Simulate" => self.simulate(data, latest)?,
             "/cosmos.tx.v1beta1.Service/GetTx" => self.get_tx(data)?,
             "/cosmos.base.tendermint.v1beta1.Service/GetNodeInfo" => {
@@ -252,14 +153,23 @@ impl QueryHandler {
             }
             "/proof.node.v1/Params" => serde_json::to_vec(&Params::load(view)?)
                 .map_err(|e| QueryError::Internal(e.to_string()))?,
-            p if p.starts_with("/cosmwasm.wasm.v1.Query/") => {
-                super::query_wasm::answer(&self.exec, p, data, view)?
+            p if p.starts_with("/cosmwasm.wasm.v1.Query/") => crate::modules::wasm::query::answer(
+                &self.exec.vm,
+                &self.exec.chain_id,
+                p,
+                data,
+                view,
+            )?,
+            other => {
+                let mut answered = None;
+                for route in MODULE_QUERIES {
+                    answered = route(view, other, data)?;
+                    if answered.is_some() {
+                        break;
+                    }
+                }
+                answered.ok_or_else(|| QueryError::UnknownPath(other.to_string()))?
             }
-            // Proof of stake and checkpoints (`pos_query`).
-            other => match super::pos_query::route(view, other, data)? {
-                Some(v) => v,
-                None => return Err(QueryError::UnknownPath(other.to_string())),
-            },
         };
         Ok((value, vec![], None))
     }
@@ -323,7 +233,8 @@ impl QueryHandler {
         let mut block = Delta::new(store);
         // A simulation checks uploads but compiles nothing, and its writes are dropped: it
         // leaves nothing behind on this node.
-        let compile = crate::tx::wasm::CompileBudget::simulation(params.max_block_compile_weight);
+        let compile =
+            crate::modules::wasm::CompileBudget::simulation(params.max_block_compile_weight);
         let room = super::executor::TxRoom {
             gas: None,
             compile: &compile,

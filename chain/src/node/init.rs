@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use super::cometbft::{self, CometSettings};
 use super::config::{AppConfig, Ports};
 use crate::abci::genesis::{AppGenesis, GenesisAccount};
-use crate::abci::pos::{GenesisValidator, PosGenesis};
+use crate::app::pos::{GenesisValidator, PosGenesis};
 use crate::store::Pruning;
 
 pub struct GenesisOptions {

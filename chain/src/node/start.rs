@@ -16,10 +16,10 @@ use crate::abci::executor::Executor;
 use crate::abci::mempool::MempoolState;
 use crate::abci::query::QueryHandler;
 use crate::abci::server::{ConsensusService, InfoService, MempoolService, SnapshotService};
-use crate::abci::upgrade::Upgrades;
-use crate::state::upgrade::Plan;
+use crate::app::ante::SigCache;
+use crate::modules::upgrade::migrations::Upgrades;
+use crate::modules::upgrade::Plan;
 use crate::store::Store;
-use crate::tx::ante::SigCache;
 
 /// How long a node halting for an upgrade keeps CometBFT's networking up (see `run`).
 const HALT_GRACE: Duration = Duration::from_secs(5);

@@ -4,17 +4,12 @@
 //! failed one drops it, so a failed message can never leave a partial write. Deltas are
 //! `BTreeMap`s, so iteration (and therefore the JMT write set) is in key order: deterministic.
 
-pub mod auth;
-pub mod bank;
-pub mod epoch;
+pub mod codec;
 pub mod fees;
 pub mod gas;
-pub mod gov;
 pub mod keys;
+pub mod math;
 pub mod params;
-pub mod staking;
-pub mod upgrade;
-pub mod wasm;
 
 use std::collections::BTreeMap;
 
@@ -31,6 +26,26 @@ pub(crate) fn corrupt(key: &[u8], reason: impl ToString) -> StateError {
     }
 }
 
+/// A scheduled software upgrade (the upgrade module's record, `modules::upgrade`). It is
+/// defined here because halting for one is a condition every layer may have to report.
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    borsh::BorshSerialize,
+    borsh::BorshDeserialize,
+)]
+pub struct Plan {
+    pub name: String,
+    /// The first height the new binary executes.
+    pub height: u64,
+    /// Free text for operators (e.g. where to download the binary).
+    pub info: String,
+}
+
 #[derive(Debug, Error)]
 pub enum StateError {
     #[error(transparent)]
@@ -41,14 +56,14 @@ pub enum StateError {
     Corrupt { key: String, reason: String },
     /// The block is a scheduled upgrade's and this binary has no migration for it: halt.
     #[error("UPGRADE {:?} NEEDED at height: {}: {}", .0.name, .0.height, .0.info)]
-    UpgradeNeeded(Box<upgrade::Plan>),
+    UpgradeNeeded(Box<Plan>),
     /// Executing the block hit a condition of this node (its storage failed, a local resource
     /// ran out): other nodes did not, so it stops rather than record a different result.
     #[error("this node cannot execute the block: {0}")]
     NodeCondition(String),
     /// This binary knows a scheduled upgrade whose height is still ahead: it was switched early.
     #[error("BINARY UPDATED BEFORE TRIGGER! upgrade {:?} is scheduled at height {}: run the old binary until then", .0.name, .0.height)]
-    UpgradedTooEarly(Box<upgrade::Plan>),
+    UpgradedTooEarly(Box<Plan>),
 }
 
 /// Key order of a range read.

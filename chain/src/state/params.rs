@@ -76,6 +76,55 @@ impl Params {
     }
 }
 
+/// A module's parameters as governance sees them: one JSON object under one key, which the
+/// module decodes and validates. Gov edits fields of [`Subspace::current`] and hands the result
+/// to [`Subspace::encode`]; it names no module itself (the list is `modules::params`).
+pub struct Subspace {
+    /// What a `ParamChange` calls it (`chain`, `staking`, ...).
+    pub name: &'static str,
+    /// Where the encoded parameters live.
+    pub key: &'static [u8],
+    /// Fields only genesis sets: changing them would strand state or disagree with CometBFT.
+    pub fixed_at_genesis: &'static [&'static str],
+    /// The parameters in force (defaults if never written), as a JSON object.
+    pub current: fn(&dyn StateRead) -> Result<serde_json::Value, StateError>,
+    /// Decodes an edited object, validates it, and returns the bytes to store.
+    pub encode: fn(serde_json::Value) -> Result<Vec<u8>, String>,
+}
+
+/// The JSON value of parameters being edited (the types are plain structs, so this cannot fail
+/// short of memory; if it ever did, the key names what).
+pub fn to_json_value<T: Serialize>(key: &[u8], v: &T) -> Result<serde_json::Value, StateError> {
+    serde_json::to_value(v).map_err(|e| super::corrupt(key, e))
+}
+
+/// Decodes an edited object into `T`, runs the module's check and encodes it as stored.
+pub fn decode_checked<T: serde::de::DeserializeOwned + Serialize>(
+    value: serde_json::Value,
+    check: fn(&T) -> Result<(), String>,
+) -> Result<Vec<u8>, String> {
+    let p: T = serde_json::from_value(value).map_err(|e| e.to_string())?;
+    check(&p)?;
+    serde_json::to_vec(&p).map_err(|e| e.to_string())
+}
+
+/// The chain's own parameters (`params/chain`).
+pub const SUBSPACE: Subspace = Subspace {
+    name: "chain",
+    key: keys::PARAMS,
+    // The denom pools and fees are held in (a change would strand them) and the block gas cap,
+    // which CometBFT learned from its genesis and is not sent updates.
+    fixed_at_genesis: &["fee_denom", "max_block_gas"],
+    current: |s| to_json_value(keys::PARAMS, &Params::load(s)?),
+    encode: |v| {
+        let p: Params = serde_json::from_value(v).map_err(|e| e.to_string())?;
+        if p.min_gas_price_den == 0 {
+            return Err("min_gas_price_den must be positive".into());
+        }
+        Ok(p.encode())
+    },
+};
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -9,20 +9,10 @@ use rocksdb::{
 };
 use thiserror::Error;
 
-use super::tree::{
-    Tree, TreeStorage, CF_SUB_NODES, CF_SUB_PREIMAGES, CF_SUB_VALUES, SUBSTORES,
-    SUBSTORE_VERSION_KEY,
-};
+use super::layout::*;
+use super::tree::{Tree, TreeStorage, SUBSTORES, SUBSTORE_VERSION_KEY};
 use super::Pruning;
 
-pub(super) const CF_NODES: &str = "jmt_nodes";
-pub(super) const CF_VALUES: &str = "jmt_values";
-pub(super) const CF_PREIMAGES: &str = "preimages";
-const CF_LATEST: &str = "latest";
-const CF_META: &str = "meta";
-const CF_STALE_NODES: &str = "stale_nodes";
-const CF_STALE_VALUES: &str = "stale_values";
-const CF_TXS: &str = "txs";
 const ALL_CFS: [&str; 11] = [
     CF_NODES,
     CF_VALUES,
@@ -119,27 +109,6 @@ fn be64(v: u64) -> [u8; 8] {
     v.to_be_bytes()
 }
 
-/// Values in the versioned index: 0 = deleted at that version, 1 + bytes = present.
-fn encode_value(v: &Option<OwnedValue>) -> Vec<u8> {
-    match v {
-        None => vec![0],
-        Some(b) => {
-            let mut out = Vec::with_capacity(b.len() + 1);
-            out.push(1);
-            out.extend_from_slice(b);
-            out
-        }
-    }
-}
-
-pub(super) fn decode_value(raw: &[u8]) -> Result<Option<OwnedValue>, StoreError> {
-    match raw.split_first() {
-        Some((0, _)) => Ok(None),
-        Some((1, rest)) => Ok(Some(rest.to_vec())),
-        _ => Err(StoreError::Corrupt("bad versioned value encoding".into())),
-    }
-}
-
 fn tree_err(e: impl std::fmt::Display) -> StoreError {
     StoreError::Tree(e.to_string())
 }
@@ -189,14 +158,8 @@ impl Store {
         })
     }
 
-    pub(super) fn raw_db(&self) -> &DB {
-        &self.db
-    }
-
     pub(super) fn cf(&self, name: &str) -> &rocksdb::ColumnFamily {
-        self.db
-            .cf_handle(name)
-            .expect("column family opened at start")
+        cf(&self.db, name)
     }
 
     /// The newest committed version, if any.
@@ -237,7 +200,7 @@ impl Store {
     pub fn get_at(&self, key: &[u8], version: Version) -> Result<Option<Vec<u8>>, StoreError> {
         self.check_version(version)?;
         let (tree, inner) = Tree::of(key);
-        match tree.value_version_at(self, &key_hash(inner), version)? {
+        match tree.value_version_at(&self.db, &key_hash(inner), version)? {
             Some((_, raw)) => decode_value(&raw),
             None => Ok(None),
         }
@@ -352,7 +315,7 @@ impl Store {
         writes: &BTreeMap<Vec<u8>, Option<Vec<u8>>>,
         version: Version,
     ) -> Result<(RootHash, jmt::storage::TreeUpdateBatch), StoreError> {
-        let reader = TreeStorage { store: self, tree };
+        let reader = TreeStorage { db: &self.db, tree };
         let value_set: Vec<(KeyHash, Option<OwnedValue>)> = writes
             .iter()
             .map(|(k, v)| (key_hash(k), v.clone()))
@@ -392,7 +355,7 @@ impl Store {
                 // The value this write supersedes becomes prunable once `version` leaves the
                 // window.
                 let prev = if track_stale && version > 0 {
-                    tree.value_version_at(self, &kh, version - 1)?
+                    tree.value_version_at(&self.db, &kh, version - 1)?
                 } else {
                     None
                 };
@@ -498,7 +461,7 @@ impl Store {
     ) -> Result<(Option<Vec<u8>>, Vec<ProofStep>), StoreError> {
         self.check_version(version)?;
         let prove = |tree: Tree, key: &[u8]| {
-            let reader = TreeStorage { store: self, tree };
+            let reader = TreeStorage { db: &self.db, tree };
             Sha256Jmt::new(&reader)
                 .get_with_ics23_proof(key.to_vec(), version)
                 .map_err(tree_err)

@@ -12,6 +12,7 @@
 //!   module's whole state has a root that costs one read.
 
 mod db;
+mod layout;
 mod proof;
 mod tree;
 

@@ -9,11 +9,12 @@
 use jmt::storage::{HasPreimage, LeafNode, Node, NodeKey, TreeReader};
 use jmt::{KeyHash, OwnedValue, Version};
 
-use super::db::{decode_value, Store, CF_NODES, CF_PREIMAGES, CF_VALUES};
+use rocksdb::DB;
 
-pub(super) const CF_SUB_NODES: &str = "sub_nodes";
-pub(super) const CF_SUB_VALUES: &str = "sub_values";
-pub(super) const CF_SUB_PREIMAGES: &str = "sub_preimages";
+use super::layout::{
+    cf, decode_value, CF_NODES, CF_PREIMAGES, CF_SUB_NODES, CF_SUB_PREIMAGES, CF_SUB_VALUES,
+    CF_VALUES,
+};
 
 /// Shared with clients, which must split a key the same way to check its proof.
 pub use proof_sdk::proof::SUBSTORES;
@@ -94,11 +95,11 @@ impl Tree {
     /// The newest version of `kh` at or below `at` in this tree's value index.
     pub(super) fn value_version_at(
         self,
-        store: &Store,
+        db: &DB,
         kh: &KeyHash,
         at: Version,
     ) -> Result<Option<(Version, Vec<u8>)>, rocksdb::Error> {
-        let mut it = store.raw_db().raw_iterator_cf(store.cf(self.values_cf()));
+        let mut it = db.raw_iterator_cf(cf(db, self.values_cf()));
         let want = self.value_key(kh, at);
         it.seek_for_prev(&want);
         if let (Some(k), Some(v)) = (it.key(), it.value()) {
@@ -114,18 +115,14 @@ impl Tree {
 
 /// One tree of the database as the JMT reads it.
 pub(super) struct TreeStorage<'a> {
-    pub store: &'a Store,
+    pub db: &'a DB,
     pub tree: Tree,
 }
 
 impl TreeReader for TreeStorage<'_> {
     fn get_node_option(&self, node_key: &NodeKey) -> anyhow::Result<Option<Node>> {
         let k = self.tree.node_key(node_key)?;
-        match self
-            .store
-            .raw_db()
-            .get_cf(self.store.cf(self.tree.nodes_cf()), k)?
-        {
+        match self.db.get_cf(cf(self.db, self.tree.nodes_cf()), k)? {
             Some(b) => Ok(Some(borsh::from_slice(&b)?)),
             None => Ok(None),
         }
@@ -138,7 +135,7 @@ impl TreeReader for TreeStorage<'_> {
     ) -> anyhow::Result<Option<OwnedValue>> {
         match self
             .tree
-            .value_version_at(self.store, &key_hash, max_version)?
+            .value_version_at(self.db, &key_hash, max_version)?
         {
             Some((_, raw)) => Ok(decode_value(&raw)?),
             None => Ok(None),
@@ -152,8 +149,8 @@ impl TreeReader for TreeStorage<'_> {
 
 impl HasPreimage for TreeStorage<'_> {
     fn preimage(&self, key_hash: KeyHash) -> anyhow::Result<Option<Vec<u8>>> {
-        Ok(self.store.raw_db().get_cf(
-            self.store.cf(self.tree.preimages_cf()),
+        Ok(self.db.get_cf(
+            cf(self.db, self.tree.preimages_cf()),
             self.tree.preimage_key(&key_hash),
         )?)
     }

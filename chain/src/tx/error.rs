@@ -3,7 +3,7 @@
 
 use thiserror::Error;
 
-use crate::state::bank::BankError;
+use crate::modules::bank::BankError;
 use crate::state::gas::OutOfGas;
 use crate::state::StateError;
 

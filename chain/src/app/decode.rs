@@ -1,0 +1,307 @@
+//! Decoding a `TxRaw` and every check that needs no state.
+
+use cosmos_sdk_proto::cosmos::bank::v1beta1::{MsgMultiSend, MsgSend};
+use cosmos_sdk_proto::cosmos::tx::signing::v1beta1::SignMode;
+use cosmos_sdk_proto::cosmos::tx::v1beta1::{mode_info, AuthInfo, TxBody, TxRaw};
+use cosmos_sdk_proto::Any;
+use proof_sdk::{Address, Coin, PublicKey};
+use prost::{Message, Name};
+
+use crate::tx::decode_any;
+use crate::tx::fields::{parse_addr, parse_coins};
+
+use crate::modules::wasm::WasmMsg;
+use crate::state::params::Params;
+use crate::tx::TxError;
+
+/// A message the chain can execute.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Msg {
+    Send {
+        from: Address,
+        to: Address,
+        amount: Vec<Coin>,
+    },
+    MultiSend {
+        input: (Address, Vec<Coin>),
+        outputs: Vec<(Address, Vec<Coin>)>,
+    },
+    /// A `/cosmwasm.wasm.v1.Msg…`.
+    Wasm(WasmMsg),
+    /// Staking and slashing messages (`modules::staking::msgs`).
+    Staking(crate::modules::staking::msgs::StakingMsg),
+    /// Governance messages (`modules::gov::msgs`) with the deposit's denom.
+    Gov(crate::modules::gov::msgs::GovMsg, String),
+    /// Software upgrade plans (`modules::upgrade::msgs`); only governance may send them.
+    Upgrade(crate::modules::upgrade::msgs::UpgradeMsg),
+}
+
+impl Msg {
+    pub fn type_url(&self) -> String {
+        match self {
+            Msg::Send { .. } => MsgSend::type_url(),
+            Msg::MultiSend { .. } => MsgMultiSend::type_url(),
+            Msg::Wasm(m) => m.type_url(),
+            Msg::Staking(m) => m.type_url(),
+            Msg::Gov(m, _) => m.type_url(),
+            Msg::Upgrade(m) => m.type_url(),
+        }
+    }
+
+    /// Accounts whose signature the message needs, in order.
+    pub fn signers(&self) -> Vec<Address> {
+        match self {
+            Msg::Send { from, .. } => vec![from.clone()],
+            Msg::MultiSend { input, .. } => vec![input.0.clone()],
+            Msg::Wasm(m) => vec![m.sender().clone()],
+            Msg::Staking(m) => vec![m.signer()],
+            Msg::Gov(m, _) => vec![m.signer()],
+            Msg::Upgrade(m) => vec![m.signer()],
+        }
+    }
+
+    pub(crate) fn from_any(any: &Any) -> Result<Self, TxError> {
+        if any.type_url == MsgSend::type_url() {
+            let m = decode_any::<MsgSend>(any)?;
+            let msg = Msg::Send {
+                from: parse_addr(&m.from_address)?,
+                to: parse_addr(&m.to_address)?,
+                amount: parse_coins(&m.amount)?,
+            };
+            Ok(msg)
+        } else if any.type_url == MsgMultiSend::type_url() {
+            let m = decode_any::<MsgMultiSend>(any)?;
+            // As in Cosmos SDK 0.47+: exactly one input, whose coins equal the sum of outputs.
+            if m.inputs.len() != 1 {
+                return Err(TxError::InvalidRequest(format!(
+                    "multi-send needs exactly one input, got {}",
+                    m.inputs.len()
+                )));
+            }
+            if m.outputs.is_empty() {
+                return Err(TxError::InvalidRequest("multi-send has no outputs".into()));
+            }
+            let input = (
+                parse_addr(&m.inputs[0].address)?,
+                parse_coins(&m.inputs[0].coins)?,
+            );
+            let outputs = m
+                .outputs
+                .iter()
+                .map(|o| Ok((parse_addr(&o.address)?, parse_coins(&o.coins)?)))
+                .collect::<Result<Vec<_>, TxError>>()?;
+            let total =
+                crate::modules::bank::sum_coins(outputs.iter().flat_map(|(_, c)| c.iter()))?;
+            if total != input.1 {
+                return Err(TxError::InvalidCoins(
+                    "multi-send inputs and outputs do not balance".into(),
+                ));
+            }
+            Ok(Msg::MultiSend { input, outputs })
+        } else if let Some(m) = WasmMsg::from_any(any)? {
+            Ok(Msg::Wasm(m))
+        } else if let Some(m) = crate::modules::staking::msgs::decode(any)? {
+            Ok(Msg::Staking(m))
+        } else if let Some((m, denom)) = crate::modules::gov::msgs::decode(any)? {
+            Ok(Msg::Gov(m, denom))
+        } else if let Some(m) = crate::modules::upgrade::msgs::decode(any)? {
+            Ok(Msg::Upgrade(m))
+        } else {
+            Err(TxError::UnknownRequest(any.type_url.clone()))
+        }
+    }
+}
+
+/// What one signer brings: optional public key and the sequence it claims.
+#[derive(Clone, Debug)]
+pub struct SignerSlot {
+    pub address: Address,
+    pub pubkey: Option<PublicKey>,
+    pub sequence: u64,
+    pub signature: Vec<u8>,
+}
+
+/// A decoded transaction with everything later stages need.
+#[derive(Clone, Debug)]
+pub struct DecodedTx {
+    pub hash: [u8; 32],
+    pub len: usize,
+    pub body_bytes: Vec<u8>,
+    pub auth_info_bytes: Vec<u8>,
+    pub msgs: Vec<Msg>,
+    pub memo: String,
+    pub timeout_height: u64,
+    pub signers: Vec<SignerSlot>,
+    pub fee: Vec<Coin>,
+    pub gas_limit: u64,
+}
+
+impl DecodedTx {
+    pub fn fee_payer(&self) -> &Address {
+        &self.signers[0].address
+    }
+
+    /// The fee in the fee denom: decoding merged duplicate denoms and refused any other denom,
+    /// so there is at most one coin.
+    pub fn fee_amount(&self) -> u128 {
+        self.fee.first().map_or(0, |c| c.amount)
+    }
+}
+
+/// Decodes `raw` and runs every stateless check. `simulate` relaxes only the signature and fee
+/// presence checks, as `Simulate` callers send empty signatures and may leave the fee out.
+pub fn decode_tx(raw: &[u8], params: &Params, simulate: bool) -> Result<DecodedTx, TxError> {
+    if raw.len() as u64 > params.max_tx_bytes {
+        return Err(TxError::TxTooLarge(format!(
+            "{} bytes, max {}",
+            raw.len(),
+            params.max_tx_bytes
+        )));
+    }
+    let tx = TxRaw::decode(raw).map_err(|e| TxError::Decode(e.to_string()))?;
+    // The hash is taken over `raw`: anything there besides the canonical encoding of the three
+    // fields (unknown fields, a field twice, another order) would give one transaction many
+    // hashes.
+    if tx.encoded_len() != raw.len() || tx.encode_to_vec() != raw {
+        return Err(TxError::Decode(
+            "TxRaw is not canonically encoded (unknown, repeated or reordered fields)".into(),
+        ));
+    }
+    crate::tx::wire::check_known_fields(&tx.body_bytes, &crate::tx::wire::TX_BODY)?;
+    crate::tx::wire::check_known_fields(&tx.auth_info_bytes, &crate::tx::wire::AUTH_INFO)?;
+    let body = TxBody::decode(tx.body_bytes.as_slice())
+        .map_err(|e| TxError::Decode(format!("body: {e}")))?;
+    let auth = AuthInfo::decode(tx.auth_info_bytes.as_slice())
+        .map_err(|e| TxError::Decode(format!("auth info: {e}")))?;
+    if !body.extension_options.is_empty() || !body.non_critical_extension_options.is_empty() {
+        return Err(TxError::UnknownRequest(
+            "extension options are not supported".into(),
+        ));
+    }
+    if body.messages.is_empty() {
+        return Err(TxError::InvalidRequest(
+            "transaction has no messages".into(),
+        ));
+    }
+    if body.memo.chars().count() as u64 > params.max_memo_chars {
+        return Err(TxError::MemoTooLarge(format!(
+            "{} chars, max {}",
+            body.memo.chars().count(),
+            params.max_memo_chars
+        )));
+    }
+    let fee = auth.fee.clone().unwrap_or_default();
+    if !fee.payer.is_empty() || !fee.granter.is_empty() {
+        return Err(TxError::InvalidRequest(
+            "fee payer and fee grants are not supported".into(),
+        ));
+    }
+    let gas_limit = fee.gas_limit;
+    if gas_limit == 0 && !simulate {
+        return Err(TxError::InvalidGasLimit(
+            "gas limit must be positive".into(),
+        ));
+    }
+    if gas_limit > params.max_tx_gas {
+        return Err(TxError::InvalidGasLimit(format!(
+            "{gas_limit} exceeds the per-tx maximum {}",
+            params.max_tx_gas
+        )));
+    }
+    let fee_coins = fee
+        .amount
+        .iter()
+        .map(|c| Coin::from_proto(c).map_err(|e| TxError::InvalidCoins(e.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    // Duplicate denoms are merged with an overflow check, so later stages see one coin per denom.
+    let fee_coins = crate::modules::bank::sum_coins(&fee_coins)?;
+    if fee_coins.iter().any(|c| c.denom != params.fee_denom) {
+        return Err(TxError::InsufficientFee(format!(
+            "fees must be paid in {}",
+            params.fee_denom
+        )));
+    }
+    // Messages last among the stateless checks: decoding them is the costliest part (still
+    // linear in the tx's size: nothing is inflated here, uploads un-gzip when they run).
+    let msgs = body
+        .messages
+        .iter()
+        .map(Msg::from_any)
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut required: Vec<Address> = Vec::new();
+    for m in &msgs {
+        for s in m.signers() {
+            if !required.contains(&s) {
+                required.push(s);
+            }
+        }
+    }
+    if auth.signer_infos.len() != required.len() {
+        return Err(TxError::Unauthorized(format!(
+            "wrong number of signers; expected {}, got {}",
+            required.len(),
+            auth.signer_infos.len()
+        )));
+    }
+    if tx.signatures.len() != required.len() {
+        return Err(TxError::Unauthorized(format!(
+            "wrong number of signatures; expected {}, got {}",
+            required.len(),
+            tx.signatures.len()
+        )));
+    }
+    let mut signers = Vec::with_capacity(required.len());
+    for ((address, info), signature) in required
+        .into_iter()
+        .zip(&auth.signer_infos)
+        .zip(tx.signatures)
+    {
+        // Simulation callers (cosmjs, Keplr) send SIGN_MODE_UNSPECIFIED with an empty signature.
+        let direct = matches!(
+            info.mode_info.as_ref().and_then(|m| m.sum.as_ref()),
+            Some(mode_info::Sum::Single(s))
+                if s.mode == SignMode::Direct as i32 || (simulate && s.mode == SignMode::Unspecified as i32)
+        );
+        if !direct {
+            return Err(TxError::Unauthorized(
+                "only SIGN_MODE_DIRECT single signatures are supported".into(),
+            ));
+        }
+        let pubkey = info
+            .public_key
+            .as_ref()
+            .map(PublicKey::from_any)
+            .transpose()
+            .map_err(|e| TxError::InvalidPubKey(e.to_string()))?;
+        if let Some(pk) = &pubkey {
+            if pk.address() != address {
+                return Err(TxError::InvalidPubKey(format!(
+                    "public key does not belong to signer {address}"
+                )));
+            }
+        }
+        if signature.is_empty() && !simulate {
+            return Err(TxError::Unauthorized(format!(
+                "empty signature for {address}"
+            )));
+        }
+        signers.push(SignerSlot {
+            address,
+            pubkey,
+            sequence: info.sequence,
+            signature,
+        });
+    }
+    Ok(DecodedTx {
+        hash: proof_sdk::tx::tx_hash(raw),
+        len: raw.len(),
+        body_bytes: tx.body_bytes,
+        auth_info_bytes: tx.auth_info_bytes,
+        msgs,
+        memo: body.memo,
+        timeout_height: body.timeout_height,
+        signers,
+        fee: fee_coins,
+        gas_limit,
+    })
+}

@@ -1,0 +1,6 @@
+//! Accounts: numbers, sequences and public keys (`auth/`).
+
+mod accounts;
+pub mod query;
+
+pub use accounts::*;

@@ -1,0 +1,7 @@
+//! Balances and supply (`bank/`).
+
+mod balances;
+pub mod msgs;
+pub mod query;
+
+pub use balances::*;
