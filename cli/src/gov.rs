@@ -10,8 +10,7 @@ use cosmos_sdk_proto::cosmos::upgrade::v1beta1::{
 use proof_sdk::gov;
 use serde_json::Value;
 
-use crate::staking::{broadcast, TxArgs};
-use crate::tx::key_address;
+use crate::submit::{broadcast, key_address, TxArgs};
 use crate::util::{parse_address, parse_one_coin};
 use crate::Ctx;
 

@@ -76,6 +76,34 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// A JSON value as plain text (strings unquoted, null empty).
+pub fn str_field(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// `type: k=v, k=v` lines from CometBFT 0.38 events (attributes are plain strings there).
+pub fn events_text(events: &Value) -> String {
+    let mut out = String::new();
+    for ev in events.as_array().into_iter().flatten() {
+        let attrs: Vec<String> = ev["attributes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|a| format!("{}={}", str_field(&a["key"]), str_field(&a["value"])))
+            .collect();
+        out.push_str(&format!(
+            "  {}: {}\n",
+            str_field(&ev["type"]),
+            attrs.join(", ")
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

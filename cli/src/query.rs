@@ -1,11 +1,8 @@
 //! `proof query ...`: read-only calls against a node.
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{bail, Result};
 use base64::Engine as _;
 use clap::Subcommand;
-use cosmos_sdk_proto::cosmos::auth::v1beta1::{
-    BaseAccount, ModuleAccount, QueryAccountRequest, QueryAccountResponse,
-};
 use cosmos_sdk_proto::cosmos::bank::v1beta1::{
     QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest, QueryBalanceResponse,
     QueryTotalSupplyRequest, QueryTotalSupplyResponse,
@@ -16,16 +13,18 @@ use cosmos_sdk_proto::cosmos::tx::v1beta1::{TxBody, TxRaw};
 use cosmos_sdk_proto::Any;
 use proof_sdk::rpc::RpcClient;
 use proof_sdk::{Address, PublicKey};
-use prost::{Message, Name};
+use prost::Message;
 use serde_json::{json, Value};
 
+use crate::output::{events_text, str_field};
 use crate::output::{fields, table};
+use crate::rpc_util::grpc;
 use crate::util::{normalize_tx_hash, resolve_address};
 use crate::Ctx;
+use proof_sdk::submit::fetch_account;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
-const PATH_ACCOUNT: &str = "/cosmos.auth.v1beta1.Query/Account";
 const PATH_BALANCE: &str = "/cosmos.bank.v1beta1.Query/Balance";
 const PATH_ALL_BALANCES: &str = "/cosmos.bank.v1beta1.Query/AllBalances";
 const PATH_TOTAL_SUPPLY: &str = "/cosmos.bank.v1beta1.Query/TotalSupply";
@@ -122,31 +121,6 @@ pub async fn run(ctx: &Ctx, cmd: QueryCmd) -> Result<()> {
         QueryCmd::Checkpoint(args) => crate::staking::checkpoint(ctx, args).await,
         QueryCmd::Gov { cmd } => crate::gov::query(ctx, cmd).await,
     }
-}
-
-/// Like `RpcClient::grpc_query` but also returns the height the node answered at, so paginated
-/// queries can pin every page to the height of the first one. Errors name the path and carry the
-/// node's message (e.g. `rpc error: code = NotFound ...`), with a hint when the node does not know
-/// the path at all.
-pub(crate) async fn grpc<Req: Message, Resp: Message + Default>(
-    rpc: &RpcClient,
-    path: &str,
-    req: &Req,
-    height: Option<u64>,
-) -> Result<(Resp, u64)> {
-    let r = rpc
-        .abci_query(path, &req.encode_to_vec(), height, false)
-        .await?;
-    if r.code != 0 {
-        let mut msg = format!("{path} failed (code {}): {}", r.code, r.log);
-        if r.log.to_ascii_lowercase().contains("unknown query path") {
-            msg.push_str("\nhint: this node does not answer this query (yet)");
-        }
-        bail!(msg);
-    }
-    let resp = Resp::decode(r.value.as_slice())
-        .with_context(|| format!("{path}: cannot decode the reply"))?;
-    Ok((resp, r.height))
 }
 
 /// Walks every page of a paginated query.
@@ -297,70 +271,6 @@ async fn supply(
     Ok(())
 }
 
-/// The parts of an on-chain account the CLI needs.
-pub struct AccountInfo {
-    pub address: String,
-    pub account_number: u64,
-    pub sequence: u64,
-    pub pub_key: Option<Any>,
-    /// Set for module accounts.
-    pub module: Option<String>,
-}
-
-fn looks_not_found(log: &str) -> bool {
-    let l = log.to_ascii_lowercase();
-    l.contains("not found") || l.contains("unknown address") || l.contains("does not exist")
-}
-
-/// Fetches an account; `Ok(None)` if the chain has no such account yet.
-pub async fn fetch_account(
-    rpc: &RpcClient,
-    addr: &Address,
-    height: Option<u64>,
-) -> Result<Option<AccountInfo>> {
-    let req = QueryAccountRequest {
-        address: addr.to_string(),
-    };
-    let r = rpc
-        .abci_query(PATH_ACCOUNT, &req.encode_to_vec(), height, false)
-        .await?;
-    if r.code != 0 {
-        if looks_not_found(&r.log) {
-            return Ok(None);
-        }
-        bail!("{PATH_ACCOUNT} failed (code {}): {}", r.code, r.log);
-    }
-    let resp = QueryAccountResponse::decode(r.value.as_slice())
-        .with_context(|| format!("{PATH_ACCOUNT}: cannot decode the reply"))?;
-    let Some(any) = resp.account else {
-        return Ok(None);
-    };
-    decode_account(&any).map(Some)
-}
-
-fn decode_account(any: &Any) -> Result<AccountInfo> {
-    let from_base = |b: BaseAccount, module: Option<String>| AccountInfo {
-        address: b.address,
-        account_number: b.account_number,
-        sequence: b.sequence,
-        pub_key: b.pub_key,
-        module,
-    };
-    if any.type_url == BaseAccount::type_url() {
-        let b = BaseAccount::decode(any.value.as_slice()).context("cannot decode BaseAccount")?;
-        Ok(from_base(b, None))
-    } else if any.type_url == ModuleAccount::type_url() {
-        let m =
-            ModuleAccount::decode(any.value.as_slice()).context("cannot decode ModuleAccount")?;
-        let b = m
-            .base_account
-            .ok_or_else(|| anyhow!("module account {:?} has no base account", m.name))?;
-        Ok(from_base(b, Some(m.name)))
-    } else {
-        bail!("unsupported account type {}", any.type_url)
-    }
-}
-
 fn pubkey_type(pk: Option<&Any>) -> String {
     match pk {
         None => "none (set by the account's first transaction)".into(),
@@ -399,14 +309,6 @@ async fn account(ctx: &Ctx, rpc: &RpcClient, addr: &Address, height: Option<u64>
     Ok(())
 }
 
-fn str_field(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
 /// Message type URLs and memo of a base64 tx, best effort (the node's `tx` field).
 fn decode_tx_summary(b64: &str) -> Option<(Vec<String>, String)> {
     let raw = TxRaw::decode(B64.decode(b64).ok()?.as_slice()).ok()?;
@@ -415,25 +317,6 @@ fn decode_tx_summary(b64: &str) -> Option<(Vec<String>, String)> {
         body.messages.into_iter().map(|m| m.type_url).collect(),
         body.memo,
     ))
-}
-
-/// `type: k=v, k=v` lines from CometBFT 0.38 events (attributes are plain strings there).
-pub fn events_text(events: &Value) -> String {
-    let mut out = String::new();
-    for ev in events.as_array().into_iter().flatten() {
-        let attrs: Vec<String> = ev["attributes"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|a| format!("{}={}", str_field(&a["key"]), str_field(&a["value"])))
-            .collect();
-        out.push_str(&format!(
-            "  {}: {}\n",
-            str_field(&ev["type"]),
-            attrs.join(", ")
-        ));
-    }
-    out
 }
 
 async fn tx(ctx: &Ctx, rpc: &RpcClient, hash: &str) -> Result<()> {

@@ -1,8 +1,6 @@
 //! `proof query staking|checkpoint ...` and `proof tx staking|slashing ...`: proof of stake and
 //! the checkpoint layer from the command line.
 
-use std::time::Duration;
-
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use cosmos_sdk_proto::cosmos::staking::v1beta1::{
@@ -12,7 +10,6 @@ use cosmos_sdk_proto::cosmos::staking::v1beta1::{
     QueryUnbondingDelegationResponse, QueryValidatorRequest, QueryValidatorResponse,
     QueryValidatorsRequest, QueryValidatorsResponse, Validator,
 };
-use cosmos_sdk_proto::Any;
 use proof_sdk::staking::{self as smsg, parse_valoper, valoper};
 
 use proof_sdk::light::{LightClient, Origin, TrustOptions, TrustRoot};
@@ -20,8 +17,8 @@ use proof_sdk::{pos_client, BASE_DENOM};
 use serde_json::{json, Value};
 
 use crate::output::{fields, table};
-use crate::tx::{key_address, submit_one, Gas, TxSpec};
-use crate::util::{parse_amount, parse_duration, parse_one_coin, resolve_address};
+use crate::submit::{broadcast, key_address, TxArgs};
+use crate::util::{parse_one_coin, resolve_address};
 use crate::Ctx;
 
 #[derive(Subcommand)]
@@ -115,22 +112,6 @@ pub enum SlashingTx {
         #[command(flatten)]
         common: TxArgs,
     },
-}
-
-#[derive(Args)]
-pub struct TxArgs {
-    /// Fee paid to validators
-    #[arg(long, default_value = "5000uxyz")]
-    fees: String,
-    /// Gas limit
-    #[arg(long, default_value_t = 200_000)]
-    gas: u64,
-    /// Chain id to sign for [default: the node's]
-    #[arg(long)]
-    chain_id: Option<String>,
-    /// How long to wait for the tx to be committed
-    #[arg(long, default_value = "30s", value_parser = parse_duration)]
-    wait_timeout: Duration,
 }
 
 #[derive(Args)]
@@ -672,27 +653,4 @@ pub async fn tx_slashing(ctx: &Ctx, cmd: SlashingTx) -> Result<()> {
             broadcast(ctx, &from, smsg::unjail(&op), &common).await
         }
     }
-}
-
-/// Signs `msg` with local key `from_name` and submits it through the CLI's one tx path
-/// (`tx::submit`: CheckTx and block failures with hints, `-o json` documents).
-pub async fn broadcast(ctx: &Ctx, from_name: &str, msg: Any, args: &TxArgs) -> Result<()> {
-    let fee = if args.fees.trim().is_empty() {
-        vec![]
-    } else {
-        parse_amount(&args.fees, "--fees")?
-    };
-    let spec = TxSpec {
-        key_name: from_name.to_string(),
-        from: key_address(ctx, from_name)?,
-        fee: Some(fee),
-        gas: Gas::Fixed(args.gas),
-        gas_adjustment: 1.0,
-        memo: String::new(),
-        timeout_height: 0,
-        chain_id: args.chain_id.clone(),
-        no_wait: false,
-        wait_timeout: args.wait_timeout,
-    };
-    submit_one(ctx, &spec, msg, false).await
 }

@@ -22,7 +22,7 @@ use proof_sdk::rpc::RpcClient;
 use serde_json::{json, Value};
 
 use crate::output::{fields, table};
-use crate::query::grpc;
+use crate::rpc_util::grpc;
 use crate::util::parse_address;
 use crate::Ctx;
 

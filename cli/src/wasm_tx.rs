@@ -21,7 +21,7 @@ use prost::{Message, Name};
 use sha2::{Digest, Sha256};
 
 use crate::progress::{self, Progress};
-use crate::tx::{print_committed, submit, submit_one, Committed, Extra, TxFlags, TxSpec};
+use crate::submit::{print_committed, submit, submit_one, Committed, Extra, TxFlags, TxSpec};
 use crate::util::{parse_address, parse_amount, resolve_address};
 use crate::Ctx;
 

@@ -2,7 +2,7 @@
 //!
 //! Light on purpose: no VM and no database. Everything here is deterministic and
 //! usable from consensus code (addresses, key types, signature verification, tx encoding)
-//! except [`rpc`] and [`keystore`], which are client-side helpers.
+//! except [`rpc`], [`submit`] and [`keystore`], which are client-side helpers.
 
 pub mod address;
 pub mod checkpoint;
@@ -17,6 +17,7 @@ pub mod proof;
 pub mod proto;
 pub mod rpc;
 pub mod staking;
+pub mod submit;
 pub mod tx;
 
 /// Bech32 human-readable prefix of account addresses.

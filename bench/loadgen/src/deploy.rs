@@ -8,16 +8,15 @@ use anyhow::{bail, Context, Result};
 use cosmos_sdk_proto::cosmwasm::wasm::v1::{MsgInstantiateContract, MsgStoreCode};
 use cosmos_sdk_proto::Any;
 use proof_sdk::rpc::{RpcClient, TxResult};
-use proof_sdk::tx::{sign_tx, Signer, TxParams};
-use proof_sdk::{msgs, Address, Coin, PrivateKey};
+use proof_sdk::submit::{self, GasLimit, SubmitOptions, Submitted};
+use proof_sdk::{msgs, Address, PrivateKey};
 use serde_json::json;
-
-use crate::run::query_account;
 
 /// Gas for the upload and for the instantiation (which writes one balance per sender).
 const STORE_GAS: u64 = 45_000_000;
 const INSTANTIATE_GAS_PER_HOLDER: u64 = 12_000;
 
+/// One transaction through the sdk's submit path, waited for; failure at any stage is an error.
 async fn submit(
     c: &RpcClient,
     chain_id: &str,
@@ -25,33 +24,22 @@ async fn submit(
     msg: Any,
     gas: u64,
 ) -> Result<TxResult> {
-    let acc = query_account(c, &key.address()).await?;
-    let tx = sign_tx(
-        vec![msg],
-        &[Signer {
-            key,
-            account_number: acc.account_number,
-            sequence: acc.sequence,
-        }],
-        &TxParams {
-            gas_limit: gas,
-            fee: vec![Coin::new(proof_sdk::tx::min_gas_fee(gas), "uxyz")],
-            include_pubkey: true,
-            ..Default::default()
-        },
-        chain_id,
-    );
-    let r = c.broadcast_tx_sync(&tx).await?;
-    if r.code != 0 {
-        bail!("CheckTx rejected ({}): {}", r.code, r.log);
+    let opts = SubmitOptions {
+        gas: GasLimit::Fixed(gas),
+        fee: None,
+        memo: String::new(),
+        timeout_height: 0,
+        chain_id: Some(chain_id.to_string()),
+        wait: Some(Duration::from_secs(60)),
+    };
+    let sent = submit::submit(c, &key.address(), || Ok(key), vec![msg], &opts, |_| {}).await?;
+    let Submitted::Committed { result, .. } = sent else {
+        bail!("the transaction was not waited for");
+    };
+    if result.code != 0 {
+        bail!("tx failed ({}): {}", result.code, result.log);
     }
-    let res = c
-        .wait_for_tx(&r.hash, Duration::from_secs(60), || {})
-        .await?;
-    if res.code != 0 {
-        bail!("tx failed ({}): {}", res.code, res.log);
-    }
-    Ok(res)
+    Ok(result)
 }
 
 /// Uploads `wasm` from `deployer` and instantiates it with `per_holder` tokens for each holder.

@@ -1,14 +1,10 @@
 //! Decoding a `TxRaw` and every check that needs no state.
 
-use cosmos_sdk_proto::cosmos::bank::v1beta1::{MsgMultiSend, MsgSend};
 use cosmos_sdk_proto::cosmos::tx::signing::v1beta1::SignMode;
 use cosmos_sdk_proto::cosmos::tx::v1beta1::{mode_info, AuthInfo, TxBody, TxRaw};
 use cosmos_sdk_proto::Any;
 use proof_sdk::{Address, Coin, PublicKey};
-use prost::{Message, Name};
-
-use crate::tx::decode_any;
-use crate::tx::fields::{parse_addr, parse_coins};
+use prost::Message;
 
 use crate::modules::wasm::WasmMsg;
 use crate::state::params::Params;
@@ -17,15 +13,8 @@ use crate::tx::TxError;
 /// A message the chain can execute.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Msg {
-    Send {
-        from: Address,
-        to: Address,
-        amount: Vec<Coin>,
-    },
-    MultiSend {
-        input: (Address, Vec<Coin>),
-        outputs: Vec<(Address, Vec<Coin>)>,
-    },
+    /// `cosmos.bank.v1beta1` sends (`modules::bank::msgs`).
+    Bank(crate::modules::bank::msgs::BankMsg),
     /// A `/cosmwasm.wasm.v1.Msg…`.
     Wasm(WasmMsg),
     /// Staking and slashing messages (`modules::staking::msgs`).
@@ -39,8 +28,7 @@ pub enum Msg {
 impl Msg {
     pub fn type_url(&self) -> String {
         match self {
-            Msg::Send { .. } => MsgSend::type_url(),
-            Msg::MultiSend { .. } => MsgMultiSend::type_url(),
+            Msg::Bank(m) => m.type_url(),
             Msg::Wasm(m) => m.type_url(),
             Msg::Staking(m) => m.type_url(),
             Msg::Gov(m, _) => m.type_url(),
@@ -51,8 +39,7 @@ impl Msg {
     /// Accounts whose signature the message needs, in order.
     pub fn signers(&self) -> Vec<Address> {
         match self {
-            Msg::Send { from, .. } => vec![from.clone()],
-            Msg::MultiSend { input, .. } => vec![input.0.clone()],
+            Msg::Bank(m) => vec![m.signer()],
             Msg::Wasm(m) => vec![m.sender().clone()],
             Msg::Staking(m) => vec![m.signer()],
             Msg::Gov(m, _) => vec![m.signer()],
@@ -61,43 +48,8 @@ impl Msg {
     }
 
     pub(crate) fn from_any(any: &Any) -> Result<Self, TxError> {
-        if any.type_url == MsgSend::type_url() {
-            let m = decode_any::<MsgSend>(any)?;
-            let msg = Msg::Send {
-                from: parse_addr(&m.from_address)?,
-                to: parse_addr(&m.to_address)?,
-                amount: parse_coins(&m.amount)?,
-            };
-            Ok(msg)
-        } else if any.type_url == MsgMultiSend::type_url() {
-            let m = decode_any::<MsgMultiSend>(any)?;
-            // As in Cosmos SDK 0.47+: exactly one input, whose coins equal the sum of outputs.
-            if m.inputs.len() != 1 {
-                return Err(TxError::InvalidRequest(format!(
-                    "multi-send needs exactly one input, got {}",
-                    m.inputs.len()
-                )));
-            }
-            if m.outputs.is_empty() {
-                return Err(TxError::InvalidRequest("multi-send has no outputs".into()));
-            }
-            let input = (
-                parse_addr(&m.inputs[0].address)?,
-                parse_coins(&m.inputs[0].coins)?,
-            );
-            let outputs = m
-                .outputs
-                .iter()
-                .map(|o| Ok((parse_addr(&o.address)?, parse_coins(&o.coins)?)))
-                .collect::<Result<Vec<_>, TxError>>()?;
-            let total =
-                crate::modules::bank::sum_coins(outputs.iter().flat_map(|(_, c)| c.iter()))?;
-            if total != input.1 {
-                return Err(TxError::InvalidCoins(
-                    "multi-send inputs and outputs do not balance".into(),
-                ));
-            }
-            Ok(Msg::MultiSend { input, outputs })
+        if let Some(m) = crate::modules::bank::msgs::decode(any)? {
+            Ok(Msg::Bank(m))
         } else if let Some(m) = WasmMsg::from_any(any)? {
             Ok(Msg::Wasm(m))
         } else if let Some(m) = crate::modules::staking::msgs::decode(any)? {
@@ -150,7 +102,36 @@ impl DecodedTx {
 
 /// Decodes `raw` and runs every stateless check. `simulate` relaxes only the signature and fee
 /// presence checks, as `Simulate` callers send empty signatures and may leave the fee out.
+/// The checks run cheapest first, so a junk transaction costs the node as little as possible.
 pub fn decode_tx(raw: &[u8], params: &Params, simulate: bool) -> Result<DecodedTx, TxError> {
+    check_size(raw, params)?;
+    let tx = decode_canonical(raw)?;
+    let (body, auth) = decode_body_and_auth(&tx)?;
+    check_body(&body, params)?;
+    let (gas_limit, fee) = check_fee(&auth, params, simulate)?;
+    // Messages last among the stateless checks: decoding them is the costliest part (still
+    // linear in the tx's size: nothing is inflated here, uploads un-gzip when they run).
+    let msgs = body
+        .messages
+        .iter()
+        .map(Msg::from_any)
+        .collect::<Result<Vec<_>, _>>()?;
+    let signers = check_signers(&msgs, &auth, tx.signatures, simulate)?;
+    Ok(DecodedTx {
+        hash: proof_sdk::tx::tx_hash(raw),
+        len: raw.len(),
+        body_bytes: tx.body_bytes,
+        auth_info_bytes: tx.auth_info_bytes,
+        msgs,
+        memo: body.memo,
+        timeout_height: body.timeout_height,
+        signers,
+        fee,
+        gas_limit,
+    })
+}
+
+fn check_size(raw: &[u8], params: &Params) -> Result<(), TxError> {
     if raw.len() as u64 > params.max_tx_bytes {
         return Err(TxError::TxTooLarge(format!(
             "{} bytes, max {}",
@@ -158,21 +139,35 @@ pub fn decode_tx(raw: &[u8], params: &Params, simulate: bool) -> Result<DecodedT
             params.max_tx_bytes
         )));
     }
+    Ok(())
+}
+
+/// `TxRaw`, which must be exactly its canonical encoding: the hash is taken over `raw`, and
+/// anything there besides the three fields in order (unknown fields, a field twice, another
+/// order) would give one transaction many hashes.
+fn decode_canonical(raw: &[u8]) -> Result<TxRaw, TxError> {
     let tx = TxRaw::decode(raw).map_err(|e| TxError::Decode(e.to_string()))?;
-    // The hash is taken over `raw`: anything there besides the canonical encoding of the three
-    // fields (unknown fields, a field twice, another order) would give one transaction many
-    // hashes.
     if tx.encoded_len() != raw.len() || tx.encode_to_vec() != raw {
         return Err(TxError::Decode(
             "TxRaw is not canonically encoded (unknown, repeated or reordered fields)".into(),
         ));
     }
+    Ok(tx)
+}
+
+/// The body and auth info, refusing fields the chain does not read (the SDK's unknown-field
+/// filter: a signer must not sign something the chain ignores).
+fn decode_body_and_auth(tx: &TxRaw) -> Result<(TxBody, AuthInfo), TxError> {
     crate::tx::wire::check_known_fields(&tx.body_bytes, &crate::tx::wire::TX_BODY)?;
     crate::tx::wire::check_known_fields(&tx.auth_info_bytes, &crate::tx::wire::AUTH_INFO)?;
     let body = TxBody::decode(tx.body_bytes.as_slice())
         .map_err(|e| TxError::Decode(format!("body: {e}")))?;
     let auth = AuthInfo::decode(tx.auth_info_bytes.as_slice())
         .map_err(|e| TxError::Decode(format!("auth info: {e}")))?;
+    Ok((body, auth))
+}
+
+fn check_body(body: &TxBody, params: &Params) -> Result<(), TxError> {
     if !body.extension_options.is_empty() || !body.non_critical_extension_options.is_empty() {
         return Err(TxError::UnknownRequest(
             "extension options are not supported".into(),
@@ -190,6 +185,15 @@ pub fn decode_tx(raw: &[u8], params: &Params, simulate: bool) -> Result<DecodedT
             params.max_memo_chars
         )));
     }
+    Ok(())
+}
+
+/// The gas limit and the fee (one coin per denom, in the fee denom only).
+fn check_fee(
+    auth: &AuthInfo,
+    params: &Params,
+    simulate: bool,
+) -> Result<(u64, Vec<Coin>), TxError> {
     let fee = auth.fee.clone().unwrap_or_default();
     if !fee.payer.is_empty() || !fee.granter.is_empty() {
         return Err(TxError::InvalidRequest(
@@ -221,15 +225,19 @@ pub fn decode_tx(raw: &[u8], params: &Params, simulate: bool) -> Result<DecodedT
             params.fee_denom
         )));
     }
-    // Messages last among the stateless checks: decoding them is the costliest part (still
-    // linear in the tx's size: nothing is inflated here, uploads un-gzip when they run).
-    let msgs = body
-        .messages
-        .iter()
-        .map(Msg::from_any)
-        .collect::<Result<Vec<_>, _>>()?;
+    Ok((gas_limit, fee_coins))
+}
+
+/// One signer per distinct account the messages need, in first-use order, each with a
+/// SIGN_MODE_DIRECT single signature and (if given) a public key of that account.
+fn check_signers(
+    msgs: &[Msg],
+    auth: &AuthInfo,
+    signatures: Vec<Vec<u8>>,
+    simulate: bool,
+) -> Result<Vec<SignerSlot>, TxError> {
     let mut required: Vec<Address> = Vec::new();
-    for m in &msgs {
+    for m in msgs {
         for s in m.signers() {
             if !required.contains(&s) {
                 required.push(s);
@@ -243,18 +251,15 @@ pub fn decode_tx(raw: &[u8], params: &Params, simulate: bool) -> Result<DecodedT
             auth.signer_infos.len()
         )));
     }
-    if tx.signatures.len() != required.len() {
+    if signatures.len() != required.len() {
         return Err(TxError::Unauthorized(format!(
             "wrong number of signatures; expected {}, got {}",
             required.len(),
-            tx.signatures.len()
+            signatures.len()
         )));
     }
     let mut signers = Vec::with_capacity(required.len());
-    for ((address, info), signature) in required
-        .into_iter()
-        .zip(&auth.signer_infos)
-        .zip(tx.signatures)
+    for ((address, info), signature) in required.into_iter().zip(&auth.signer_infos).zip(signatures)
     {
         // Simulation callers (cosmjs, Keplr) send SIGN_MODE_UNSPECIFIED with an empty signature.
         let direct = matches!(
@@ -292,16 +297,5 @@ pub fn decode_tx(raw: &[u8], params: &Params, simulate: bool) -> Result<DecodedT
             signature,
         });
     }
-    Ok(DecodedTx {
-        hash: proof_sdk::tx::tx_hash(raw),
-        len: raw.len(),
-        body_bytes: tx.body_bytes,
-        auth_info_bytes: tx.auth_info_bytes,
-        msgs,
-        memo: body.memo,
-        timeout_height: body.timeout_height,
-        signers,
-        fee: fee_coins,
-        gas_limit,
-    })
+    Ok(signers)
 }

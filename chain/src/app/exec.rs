@@ -28,7 +28,7 @@ pub fn execute(
     for (i, msg) in tx.msgs.iter().enumerate() {
         // Staking and governance handlers emit their own `message` event.
         let module = match msg {
-            Msg::Send { .. } | Msg::MultiSend { .. } => Some("bank"),
+            Msg::Bank(_) => Some("bank"),
             Msg::Wasm(_) => Some("wasm"),
             Msg::Upgrade(_) => Some("upgrade"),
             Msg::Staking(_) | Msg::Gov(..) => None,
@@ -54,8 +54,7 @@ pub(crate) fn run_msg(
     events: &mut Vec<Event>,
 ) -> Result<Any, TxError> {
     match msg {
-        Msg::Send { from, to, amount } => bank::msgs::send(kv, from, to, amount, events),
-        Msg::MultiSend { input, outputs } => bank::msgs::multi_send(kv, input, outputs, events),
+        Msg::Bank(m) => bank::msgs::execute(kv, m, events),
         Msg::Wasm(m) => wasm::run_msg(kv, wasm_ctx, m, depth, events),
         Msg::Staking(m) => {
             let at = (wasm_ctx.height, wasm_ctx.now_ns());

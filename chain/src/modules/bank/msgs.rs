@@ -1,14 +1,100 @@
 //! `cosmos.bank.v1beta1` MsgSend and MsgMultiSend: their handlers and the events the SDK emits
 //! for them.
 
-use cosmos_sdk_proto::cosmos::bank::v1beta1::{MsgMultiSendResponse, MsgSendResponse};
+use cosmos_sdk_proto::cosmos::bank::v1beta1::{
+    MsgMultiSend, MsgMultiSendResponse, MsgSend, MsgSendResponse,
+};
 use cosmos_sdk_proto::Any;
 use proof_sdk::{Address, Coin};
+use prost::Name;
 use tendermint::abci::Event;
 
-use super::balances::{add_coins, send as transfer, sub_coins};
+use super::balances::{add_coins, send as transfer, sub_coins, sum_coins};
 use crate::state::Kv;
+use crate::tx::decode_any;
+use crate::tx::fields::{parse_addr, parse_coins};
 use crate::tx::{events, TxError};
+
+/// A bank message, checked statelessly.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BankMsg {
+    Send {
+        from: Address,
+        to: Address,
+        amount: Vec<Coin>,
+    },
+    MultiSend {
+        input: (Address, Vec<Coin>),
+        outputs: Vec<(Address, Vec<Coin>)>,
+    },
+}
+
+impl BankMsg {
+    pub fn type_url(&self) -> String {
+        match self {
+            BankMsg::Send { .. } => MsgSend::type_url(),
+            BankMsg::MultiSend { .. } => MsgMultiSend::type_url(),
+        }
+    }
+
+    /// The account whose signature it needs.
+    pub fn signer(&self) -> Address {
+        match self {
+            BankMsg::Send { from, .. } => from.clone(),
+            BankMsg::MultiSend { input, .. } => input.0.clone(),
+        }
+    }
+}
+
+/// Stateless checks (the SDK's `ValidateBasic`); `Ok(None)` if `any` is not a bank message.
+pub fn decode(any: &Any) -> Result<Option<BankMsg>, TxError> {
+    if any.type_url == MsgSend::type_url() {
+        let m = decode_any::<MsgSend>(any)?;
+        Ok(Some(BankMsg::Send {
+            from: parse_addr(&m.from_address)?,
+            to: parse_addr(&m.to_address)?,
+            amount: parse_coins(&m.amount)?,
+        }))
+    } else if any.type_url == MsgMultiSend::type_url() {
+        let m = decode_any::<MsgMultiSend>(any)?;
+        // As in Cosmos SDK 0.47+: exactly one input, whose coins equal the sum of outputs.
+        if m.inputs.len() != 1 {
+            return Err(TxError::InvalidRequest(format!(
+                "multi-send needs exactly one input, got {}",
+                m.inputs.len()
+            )));
+        }
+        if m.outputs.is_empty() {
+            return Err(TxError::InvalidRequest("multi-send has no outputs".into()));
+        }
+        let input = (
+            parse_addr(&m.inputs[0].address)?,
+            parse_coins(&m.inputs[0].coins)?,
+        );
+        let outputs = m
+            .outputs
+            .iter()
+            .map(|o| Ok((parse_addr(&o.address)?, parse_coins(&o.coins)?)))
+            .collect::<Result<Vec<_>, TxError>>()?;
+        let total = sum_coins(outputs.iter().flat_map(|(_, c)| c.iter()))?;
+        if total != input.1 {
+            return Err(TxError::InvalidCoins(
+                "multi-send inputs and outputs do not balance".into(),
+            ));
+        }
+        Ok(Some(BankMsg::MultiSend { input, outputs }))
+    } else {
+        Ok(None)
+    }
+}
+
+/// Executes a bank message and returns its `Msg…Response`.
+pub fn execute(kv: &mut dyn Kv, msg: &BankMsg, events: &mut Vec<Event>) -> Result<Any, TxError> {
+    match msg {
+        BankMsg::Send { from, to, amount } => send(kv, from, to, amount, events),
+        BankMsg::MultiSend { input, outputs } => multi_send(kv, input, outputs, events),
+    }
+}
 
 /// MsgSend: `amount` from `from` to `to`.
 pub fn send(

@@ -122,7 +122,7 @@ pub fn check_proposal_msg(any: &Any) -> Result<Msg, TxError> {
             funds.is_empty()
         }
         Msg::Wasm(_) | Msg::Upgrade(_) => true,
-        Msg::Send { .. } | Msg::MultiSend { .. } | Msg::Staking(_) | Msg::Gov(..) => false,
+        Msg::Bank(_) | Msg::Staking(_) | Msg::Gov(..) => false,
     };
     if !allowed {
         return Err(TxError::InvalidRequest(format!(

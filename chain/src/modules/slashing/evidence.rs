@@ -140,3 +140,88 @@ pub fn handle_evidence(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::modules::staking::NewValidator;
+    use crate::state::{Delta, EmptyState};
+
+    const M: u128 = 1_000_000;
+
+    fn addr(b: u8) -> Address {
+        Address::from_bytes(&[b; 20]).unwrap()
+    }
+
+    /// A validator with `stake` self-delegated and `del` delegating `delegated`, of which
+    /// `unbond` is unbonding since height 5.
+    fn setup(kv: &mut Delta<'_>, stake: u128, delegated: u128, unbond: u128) -> (Address, Address) {
+        let (op, del) = (addr(1), addr(2));
+        crate::modules::auth::get_or_create_account(kv, &op).unwrap();
+        crate::modules::staking::create_validator(
+            kv,
+            (1, 0),
+            NewValidator {
+                operator: op.clone(),
+                cons_pubkey: [9; 32],
+                moniker: "v".into(),
+                commission_bps: 500,
+                max_commission_bps: 2000,
+                max_change_bps: 100,
+                min_self_delegation: 1,
+                self_stake: stake,
+            },
+            true,
+        )
+        .unwrap();
+        crate::modules::bank::mint(kv, &del, &[Coin::new(delegated, "uxyz")]).unwrap();
+        crate::modules::staking::delegate(kv, &del, &op, delegated).unwrap();
+        if unbond > 0 {
+            crate::modules::staking::undelegate(kv, 5, 0, &del, &op, unbond).unwrap();
+        }
+        (op, del)
+    }
+
+    #[test]
+    fn a_slash_takes_the_fraction_from_entries_since_the_infraction_then_from_tokens() {
+        let mut kv = Delta::new(&EmptyState);
+        let (op, del) = setup(&mut kv, 900 * M, 100 * M, 40 * M);
+        let before = must_validator(&mut kv, &op).unwrap();
+        assert_eq!(before.tokens, 960 * M);
+        // 10% of the 1000 power at height 4: 100 XYZ, 4 of them from the entry created at 5.
+        let burned = slash(&mut kv, &op, 4, 1000, 1000).unwrap();
+        assert_eq!(burned, 100 * M);
+        let entries = unbonding_entries(&mut kv, &del, &op).unwrap();
+        assert_eq!(
+            entries[0].balance,
+            36 * M,
+            "10% of the entry's initial balance"
+        );
+        let after = must_validator(&mut kv, &op).unwrap();
+        assert_eq!(after.tokens, 960 * M - 96 * M, "the rest from the tokens");
+        assert_eq!(
+            after.shares, before.shares,
+            "shares stay: each is worth 10% less"
+        );
+    }
+
+    #[test]
+    fn entries_from_before_the_infraction_are_not_slashed() {
+        let mut kv = Delta::new(&EmptyState);
+        let (op, del) = setup(&mut kv, 900 * M, 100 * M, 40 * M);
+        slash(&mut kv, &op, 6, 1000, 1000).unwrap();
+        let entries = unbonding_entries(&mut kv, &del, &op).unwrap();
+        assert_eq!(entries[0].balance, 40 * M);
+        assert_eq!(must_validator(&mut kv, &op).unwrap().tokens, 860 * M);
+    }
+
+    #[test]
+    fn a_slash_never_takes_more_than_there_is() {
+        let mut kv = Delta::new(&EmptyState);
+        let (op, _) = setup(&mut kv, 9 * M, M, 0);
+        // Power at the infraction claimed far above the stake: capped at the tokens.
+        let burned = slash(&mut kv, &op, 4, 1_000_000, 10_000).unwrap();
+        assert_eq!(burned, 10 * M);
+        assert_eq!(must_validator(&mut kv, &op).unwrap().tokens, 0);
+    }
+}

@@ -190,3 +190,59 @@ pub fn delegate(
     set_validator(kv, &v)?;
     Ok(shares)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn validator(tokens: u128, shares: u128) -> Validator {
+        Validator {
+            operator: vec![7; 20],
+            cons_pubkey: [1; 32],
+            moniker: "v".into(),
+            tokens,
+            shares,
+            commission_bps: 0,
+            max_commission_bps: 0,
+            max_change_bps: 0,
+            min_self_delegation: 1,
+            jailed: false,
+            bonded: true,
+            creation_height: 1,
+            commission_updated_ns: 0,
+        }
+    }
+
+    #[test]
+    fn shares_are_worth_their_fraction_of_tokens_rounded_down() {
+        // After a 10% slash 1000 shares hold 900 tokens.
+        let v = validator(900, 1000);
+        assert_eq!(v.tokens_for(1000).unwrap(), 900);
+        assert_eq!(v.tokens_for(333).unwrap(), 299, "299.7 rounds down");
+        assert_eq!(validator(0, 0).tokens_for(5).unwrap(), 0);
+    }
+
+    #[test]
+    fn withdrawing_takes_shares_rounded_up_so_the_rest_never_lose() {
+        let v = validator(900, 1000);
+        // 100 tokens are 111.1 shares: 112 are taken, never 111.
+        assert_eq!(shares_for_amount(&v, 100, 1000).unwrap(), 112);
+        // Asking for the whole delegation's value takes exactly its shares.
+        assert_eq!(shares_for_amount(&v, 900, 1000).unwrap(), 1000);
+        // More than it is worth is refused.
+        assert!(matches!(
+            shares_for_amount(&v, 901, 1000),
+            Err(StakingError::InvalidAmount(_))
+        ));
+        assert!(shares_for_amount(&validator(0, 10), 1, 10).is_err());
+    }
+
+    #[test]
+    fn share_arithmetic_overflow_is_an_error_not_a_wrap() {
+        let v = validator(1, u128::MAX);
+        assert!(matches!(
+            shares_for_amount(&v, 2, u128::MAX),
+            Err(StakingError::Overflow(_))
+        ));
+    }
+}
