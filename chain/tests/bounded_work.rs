@@ -589,7 +589,7 @@ fn transactions_with_unknown_or_non_canonical_fields_are_refused() {
 fn a_storage_failure_stops_the_node_instead_of_becoming_a_result() {
     let (mut app, mut a, b) = setup();
     // Corrupt the sender's account record behind the app's back.
-    let key = proof_chain::state::keys::account(&a.addr());
+    let key = proof_chain::modules::auth::keys::account(&a.addr());
     let mut w = std::collections::BTreeMap::new();
     w.insert(key, Some(b"not a protobuf account".to_vec()));
     let batch = app.store.prepare_commit(app.height + 1, w, vec![]).unwrap();

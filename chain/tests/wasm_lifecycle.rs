@@ -574,9 +574,10 @@ fn hostile_contracts_fail_cleanly_in_blocks_and_the_chain_goes_on() {
 
 #[test]
 fn sudo_from_a_chain_module_runs_the_contract_and_dispatches_its_response() {
+    use proof_chain::modules::wasm::keys;
     use proof_chain::modules::wasm::{sudo, WasmCtx};
     use proof_chain::state::gas::GasMeter;
-    use proof_chain::state::{keys, Metered, StateRead};
+    use proof_chain::state::{Metered, StateRead};
 
     let (mut app, mut a, _b) = setup();
     let (_, t) = tester(&mut app, &mut a, None);
@@ -618,7 +619,7 @@ fn sudo_from_a_chain_module_runs_the_contract_and_dispatches_its_response() {
 
 #[test]
 fn contract_state_reads_through_store_wasm_with_proofs_against_the_app_hash() {
-    use proof_chain::state::keys;
+    use proof_chain::modules::wasm::keys;
     use proof_chain::store::verify_steps;
     use tendermint::abci::request;
 

@@ -5,7 +5,8 @@ use cosmos_sdk_proto::cosmos::auth::v1beta1::BaseAccount;
 use proof_sdk::{Address, PublicKey};
 use prost::Message;
 
-use crate::state::{keys, Kv, StateError};
+use super::keys;
+use crate::state::{Kv, StateError};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Account {

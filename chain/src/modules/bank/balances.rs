@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use proof_sdk::{Address, Coin};
 use thiserror::Error;
 
+use super::keys;
 use crate::modules::auth;
-use crate::state::{keys, Kv, StateError, StateRead};
+use crate::state::{Kv, StateError, StateRead};
 
 #[derive(Debug, Error)]
 pub enum BankError {

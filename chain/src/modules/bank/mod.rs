@@ -1,6 +1,7 @@
 //! Balances and supply (`bank/`).
 
 mod balances;
+pub mod keys;
 pub mod msgs;
 pub mod query;
 

@@ -6,9 +6,9 @@ use cosmos_sdk_proto::cosmos::bank::v1beta1::{
 };
 use proof_sdk::Coin;
 
+use super::keys;
 use crate::modules::bank;
 use crate::query::paging::page;
-use crate::state::keys;
 use prost::Message;
 
 use crate::query::{decode, parse_addr, QueryError};

@@ -21,8 +21,9 @@ use proof_sdk::Address;
 use prost::Message;
 use sha2::{Digest, Sha256};
 
+use super::keys;
 use crate::state::corrupt;
-use crate::state::{keys, Kv, StateError, StateRead};
+use crate::state::{Kv, StateError, StateRead};
 
 /// The Cosmos SDK's `address.Module("wasm", key)`: `sha256(sha256("module") ‖ "wasm" ‖ 0 ‖ key)`.
 fn module_address(key: &[&[u8]]) -> Address {

@@ -26,6 +26,7 @@ mod contracts;
 mod decode;
 mod dispatch;
 mod host;
+pub mod keys;
 mod msgs;
 mod querier;
 pub mod query;
@@ -39,7 +40,7 @@ use proof_vm::types::{self as vmt, to_json};
 use proof_vm::{Api, Vm};
 
 use crate::state::gas::GasMeter;
-use crate::state::{keys, StateRead};
+use crate::state::StateRead;
 use crate::tx::TxError;
 
 pub use contracts::*;
@@ -209,7 +210,7 @@ impl<'v> WasmCtx<'v> {
 
     /// Block height and time as the executor recorded them in `meta/block`.
     pub fn block_info(state: &dyn StateRead) -> (u64, i128) {
-        match state.get_raw(keys::BLOCK_INFO) {
+        match state.get_raw(crate::state::keys::BLOCK_INFO) {
             Ok(Some(raw)) if raw.len() == 24 => (
                 u64::from_be_bytes(raw[..8].try_into().expect("8 bytes")),
                 i128::from_be_bytes(raw[8..].try_into().expect("16 bytes")),

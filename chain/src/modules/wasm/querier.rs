@@ -7,11 +7,12 @@ use proof_vm::backend::BackendResult;
 use proof_vm::{BackendError, VmError};
 use serde_json::{json, Value};
 
+use super::keys;
 use crate::modules::wasm::host::{call_contract, code_checksum, Host};
 use crate::modules::wasm::MAX_CALL_DEPTH;
 use crate::modules::{bank, wasm};
 use crate::state::gas::READ_PER_BYTE;
-use crate::state::{keys, Metered};
+use crate::state::Metered;
 use crate::tx::b64;
 
 impl Host<'_, '_> {
@@ -61,7 +62,7 @@ impl Host<'_, '_> {
                 Err(e) => return sys_err(e),
             };
             kv.gas
-                .charge_read(keys::balances_of(&addr).len())
+                .charge_read(crate::modules::bank::keys::balances_of(&addr).len())
                 .map_err(|_| BackendError::OutOfGas)?;
             // Charged per balance as it is read, like any iterator.
             let mut coins = Vec::new();

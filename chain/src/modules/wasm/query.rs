@@ -14,10 +14,11 @@ use cosmos_sdk_proto::cosmwasm::wasm::v1::{
 use proof_sdk::Address;
 use prost::Message;
 
+use super::keys;
 use crate::modules::wasm;
 use crate::query::paging::page;
 use crate::query::{decode, parse_addr, QueryError};
-use crate::state::{corrupt, keys, Delta, StateRead};
+use crate::state::{corrupt, Delta, StateRead};
 use crate::tx::TxError;
 
 /// Answers `path` (a `/cosmwasm.wasm.v1.Query/…` method) against `view`.
