@@ -777,7 +777,10 @@ fn rewards_split_40_40_10_10_to_the_uxyz_and_supply_is_conserved() {
         1_000_003 + 20_000,
         "paid = emission + fees"
     );
-    assert_eq!(app.balance(&proof_chain::app::ante::fee_collector()), 0);
+    assert_eq!(
+        app.balance(&proof_chain::state::accounts::fee_collector()),
+        0
+    );
     let r: CheckpointResponse = app
         .json_query(
             "/proof.checkpoint.v1.Query/Checkpoint",

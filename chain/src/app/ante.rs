@@ -13,6 +13,7 @@ use tendermint::abci::Event;
 use crate::app::decode::DecodedTx;
 use crate::modules::auth::{self, Account};
 use crate::modules::bank;
+use crate::state::accounts::fee_collector;
 use crate::state::gas;
 use crate::state::params::Params;
 use crate::state::Metered;
@@ -20,7 +21,6 @@ use crate::tx::{events, TxError};
 use proof_sdk::{Address, Coin};
 
 /// Where fees go until the staking module distributes them.
-pub const FEE_COLLECTOR: &str = "fee_collector";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -78,10 +78,6 @@ impl SigCache {
         }
         seen.insert(k);
     }
-}
-
-pub fn fee_collector() -> Address {
-    Address::module(FEE_COLLECTOR)
 }
 
 /// Runs every stateful check and applies fee and sequence effects to `kv`.

@@ -16,10 +16,12 @@ use tendermint::abci::Event;
 use tendermint::validator::Update;
 
 use crate::modules::component::{BlockCtx, Component, EndBlock};
-use crate::modules::epoch::{self, Epoch, StoredCheckpoint};
-use crate::modules::gov::{Gov, RunMessages};
-use crate::modules::slashing::Slashing;
-use crate::modules::staking::{Unbonding, ValidatorSet};
+use crate::modules::epoch::hooks::Epoch;
+use crate::modules::epoch::{self, StoredCheckpoint};
+use crate::modules::gov::hooks::Gov;
+use crate::modules::gov::RunMessages;
+use crate::modules::slashing::hooks::Slashing;
+use crate::modules::staking::hooks::{Unbonding, ValidatorSet};
 use crate::state::{Delta, StateError};
 
 /// Every module with block hooks, in the order each phase runs them.

@@ -6,7 +6,7 @@ use cosmos_sdk_proto::Any;
 use proof_sdk::{Address, Coin, PublicKey};
 use prost::Message;
 
-use crate::modules::wasm::WasmMsg;
+use crate::modules::wasm::decode::WasmMsg;
 use crate::state::params::Params;
 use crate::tx::TxError;
 

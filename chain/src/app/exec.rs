@@ -6,7 +6,8 @@ use tendermint::abci::Event;
 
 use crate::app::decode::{DecodedTx, Msg};
 use crate::modules::bank;
-use crate::modules::wasm::{self, WasmCtx};
+use crate::modules::wasm::context::WasmCtx;
+use crate::modules::wasm::msgs as wasm;
 use crate::state::Metered;
 use crate::tx::{events, TxError};
 

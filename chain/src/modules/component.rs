@@ -9,9 +9,11 @@
 
 use tendermint::abci::Event;
 
-use crate::modules::epoch::{EpochState, StoredCheckpoint};
-use crate::modules::gov::RunMessages;
-use crate::modules::slashing::{CommitVote, Evidence};
+use crate::modules::epoch::checkpoint::StoredCheckpoint;
+use crate::modules::epoch::schedule::EpochState;
+use crate::modules::gov::proposals::RunMessages;
+use crate::modules::slashing::evidence::Evidence;
+use crate::modules::slashing::liveness::CommitVote;
 use crate::state::{Delta, StateError};
 
 /// What every hook of one block sees.

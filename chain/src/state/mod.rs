@@ -4,6 +4,7 @@
 //! failed one drops it, so a failed message can never leave a partial write. Deltas are
 //! `BTreeMap`s, so iteration (and therefore the JMT write set) is in key order: deterministic.
 
+pub mod accounts;
 pub mod codec;
 pub mod fees;
 pub mod gas;

@@ -7,11 +7,11 @@ use parking_lot::RwLock;
 use rocksdb::{
     ColumnFamilyDescriptor, IteratorMode, Options, ReadOptions, WriteBatch, WriteOptions, DB,
 };
-use thiserror::Error;
 
+use super::error::StoreError;
 use super::layout::*;
+use super::pruning::Pruning;
 use super::tree::{Tree, TreeStorage, SUBSTORES, SUBSTORE_VERSION_KEY};
-use super::Pruning;
 
 const ALL_CFS: [&str; 11] = [
     CF_NODES,
@@ -33,22 +33,6 @@ const META_APP_HASH: &[u8] = b"app_hash/";
 /// The layout this code writes (2: substores); a store from an older layout cannot be opened.
 const META_LAYOUT: &[u8] = b"layout";
 const LAYOUT: &[u8] = b"2";
-
-#[derive(Debug, Error)]
-pub enum StoreError {
-    #[error("database error: {0}")]
-    Db(#[from] rocksdb::Error),
-    #[error("merkle tree error: {0}")]
-    Tree(String),
-    #[error("version {requested} is not available (earliest kept: {earliest}, latest: {latest})")]
-    VersionUnavailable {
-        requested: u64,
-        earliest: u64,
-        latest: u64,
-    },
-    #[error("corrupt store: {0}")]
-    Corrupt(String),
-}
 
 /// A committed transaction, indexed by hash for `GetTx` (not part of consensus state).
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]

@@ -4,7 +4,7 @@
 use jmt::OwnedValue;
 use rocksdb::DB;
 
-use super::StoreError;
+use super::error::StoreError;
 
 pub(super) const CF_NODES: &str = "jmt_nodes";
 pub(super) const CF_VALUES: &str = "jmt_values";

@@ -12,32 +12,16 @@
 //!   module's whole state has a root that costs one read.
 
 mod db;
+mod error;
 mod layout;
 mod proof;
+mod pruning;
 mod tree;
 
-pub use db::{CommitBatch, ProofStep, Store, StoreError, TxRecord};
+pub use db::{CommitBatch, ProofStep, Store, TxRecord};
+pub use error::StoreError;
 pub use proof::{
     verify_key, verify_membership, verify_non_membership, verify_steps, PROOF_OP_TYPE,
 };
+pub use pruning::Pruning;
 pub use tree::{Tree, SUBSTORES, SUBSTORE_VERSION_KEY};
-
-/// How much history the store keeps.
-#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
-pub struct Pruning {
-    /// Keep this many most recent versions queryable; 0 keeps everything (archive node).
-    /// An archive node does not record what becomes prunable, so turning pruning on later only
-    /// reclaims data superseded from then on.
-    pub keep_recent: u64,
-    /// Run the pruner every this many commits.
-    pub interval: u64,
-}
-
-impl Default for Pruning {
-    fn default() -> Self {
-        Self {
-            keep_recent: 0,
-            interval: 10,
-        }
-    }
-}

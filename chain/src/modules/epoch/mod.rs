@@ -13,16 +13,15 @@
 //! development fund, so exactly `emission + fees` is paid out: supply grows by the emission only.
 
 mod activity;
-mod checkpoint;
-mod hooks;
+pub mod checkpoint;
+pub mod hooks;
 pub mod params;
 pub mod query;
 mod rewards;
-mod schedule;
+pub mod schedule;
 
 pub use activity::*;
 pub use checkpoint::*;
-pub use hooks::Epoch;
 pub use params::*;
 pub use rewards::*;
 pub use schedule::*;

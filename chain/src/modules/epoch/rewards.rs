@@ -47,7 +47,7 @@ pub fn distribute_rewards(
     if emission > 0 {
         bank::mint(kv, &dist, &[Coin::new(emission, denom.clone())])?;
     }
-    let collector = crate::app::ante::fee_collector();
+    let collector = crate::state::accounts::fee_collector();
     let fees = bank::balance(kv, &collector, &denom)?;
     if fees > 0 {
         bank::send(kv, &collector, &dist, &[Coin::new(fees, denom.clone())])?;

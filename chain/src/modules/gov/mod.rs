@@ -16,15 +16,14 @@
 //! Deposits sit in the `gov` module account.
 
 mod changes;
-mod hooks;
+pub mod hooks;
 mod keys;
 pub mod msgs;
 pub mod params;
-mod proposals;
+pub mod proposals;
 pub mod query;
 mod tally;
 
 pub use changes::*;
-pub use hooks::Gov;
 pub use params::*;
 pub use proposals::*;

@@ -21,7 +21,7 @@ use tendermint::abci::Event;
 use crate::app::decode::Msg;
 use crate::modules::gov::{self, Content, ParamChange, ProposalMsg};
 use crate::modules::staking;
-use crate::modules::wasm::WasmMsg;
+use crate::modules::wasm::decode::WasmMsg;
 use crate::state::Metered;
 use crate::tx::decode_any;
 use crate::tx::fields::parse_addr;

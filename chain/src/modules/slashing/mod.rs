@@ -2,15 +2,14 @@
 //! and jail for downtime), unjailing, and the slash itself, which reaches stake that is
 //! unbonding or redelegating since the infraction. Records are borsh under `slashing/`.
 
-mod evidence;
-mod hooks;
-mod liveness;
+pub mod evidence;
+pub mod hooks;
+pub mod liveness;
 pub mod params;
 pub mod query;
 pub mod signing_info;
 
 pub use evidence::*;
-pub use hooks::Slashing;
 pub use liveness::*;
 pub use params::*;
 pub use signing_info::*;

@@ -15,7 +15,7 @@
 mod active_set;
 mod delegations;
 mod error;
-mod hooks;
+pub mod hooks;
 pub mod keys;
 pub mod msgs;
 mod operators;
@@ -27,7 +27,6 @@ mod validators;
 pub use active_set::*;
 pub use delegations::*;
 pub use error::*;
-pub use hooks::{Unbonding, ValidatorSet};
 pub use keys::{delegations_of_prefix, delegations_to_prefix, leading_address, VALIDATORS_PREFIX};
 pub use operators::*;
 pub use params::*;

@@ -1,6 +1,6 @@
 //! Staking parameters (`staking/params`, JSON) and the module accounts stake sits in.
 
-use crate::modules::epoch::EpochParams;
+use crate::modules::epoch::params::EpochParams;
 use crate::state::codec::*;
 use crate::state::math::*;
 use crate::state::{StateError, StateRead};

@@ -9,7 +9,7 @@ use cosmos_sdk_proto::Any;
 use proof_sdk::{Address, Coin};
 use prost::Name;
 
-use crate::modules::wasm::werr;
+use crate::modules::wasm::context::werr;
 use crate::tx::decode_any;
 use crate::tx::fields::{parse_addr, parse_funds};
 use crate::tx::TxError;
@@ -105,12 +105,12 @@ impl WasmMsg {
             if m.wasm_byte_code.is_empty() {
                 return Err(werr(12, "empty wasm code"));
             }
-            if m.wasm_byte_code.len() > crate::modules::wasm::MAX_WASM_SIZE {
+            if m.wasm_byte_code.len() > crate::modules::wasm::context::MAX_WASM_SIZE {
                 return Err(werr(
                     13,
                     format!(
                         "wasm code too large: more than {} bytes",
-                        crate::modules::wasm::MAX_WASM_SIZE
+                        crate::modules::wasm::context::MAX_WASM_SIZE
                     ),
                 ));
             }
@@ -118,7 +118,7 @@ impl WasmMsg {
                 sender: parse_addr(&m.sender)?,
                 code: m.wasm_byte_code,
                 permission: match m.instantiate_permission {
-                    None => crate::modules::wasm::everybody(),
+                    None => crate::modules::wasm::contracts::everybody(),
                     Some(p) => access_config(p)?,
                 },
             }
@@ -253,9 +253,6 @@ fn access_config(p: AccessConfig) -> Result<AccessConfig, TxError> {
 fn json_valid(msg: Vec<u8>) -> Result<Vec<u8>, TxError> {
     match serde_json::from_slice::<serde::de::IgnoredAny>(&msg) {
         Ok(_) => Ok(msg),
-        Err(e) => Err(super::werr(
-            10,
-            format!("contract message is not valid JSON: {e}"),
-        )),
+        Err(e) => Err(werr(10, format!("contract message is not valid JSON: {e}"))),
     }
 }

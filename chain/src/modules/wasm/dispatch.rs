@@ -28,10 +28,10 @@ use serde_json::{json, Value};
 use tendermint::abci::Event;
 
 use crate::app::decode::Msg;
-use crate::modules::wasm;
+use crate::modules::wasm::context::{werr, WasmCtx, MAX_CALL_DEPTH};
+use crate::modules::wasm::contracts as wasm;
 use crate::modules::wasm::host::{code_checksum, contract_event};
 use crate::modules::wasm::msgs::{run_entry, Entry};
-use crate::modules::wasm::{werr, WasmCtx, MAX_CALL_DEPTH};
 use crate::state::gas::GasMeter;
 use crate::state::{Delta, Metered};
 use crate::tx::{b64, TxError};

@@ -13,8 +13,10 @@ use proof_vm::{Storage, Vm, VmError};
 use tendermint::abci::{Event, EventAttributeIndexExt};
 
 use super::keys;
-use crate::modules::wasm;
-use crate::modules::wasm::{werr, WasmCtx, ITER_NEXT_FLAT, RESOURCE_RETRIES, VM_GAS_PER_SDK_GAS};
+use crate::modules::wasm::context::{
+    werr, WasmCtx, ITER_NEXT_FLAT, RESOURCE_RETRIES, VM_GAS_PER_SDK_GAS,
+};
+use crate::modules::wasm::contracts as wasm;
 use crate::state::gas::{GasMeter, READ_FLAT, READ_PER_BYTE};
 use crate::state::{merge, pending_range, Metered, Order as StateOrder, WrittenIter};
 use crate::tx::TxError;

@@ -17,14 +17,15 @@ use proof_vm::{Checksum, VmError};
 use serde_json::Value;
 use tendermint::abci::Event;
 
+use crate::modules::bank;
+use crate::modules::wasm::context::{werr, WasmCtx};
+use crate::modules::wasm::contracts as wasm;
 use crate::modules::wasm::decode::{AddressScheme, WasmMsg};
 use crate::modules::wasm::dispatch::handle_response;
 use crate::modules::wasm::host::{
     call_contract, charge_vm_gas, checksum_of, code_checksum, contract_event, vm_coins, vm_failure,
     vm_limit,
 };
-use crate::modules::wasm::{werr, WasmCtx};
-use crate::modules::{bank, wasm};
 use crate::state::Metered;
 use crate::tx::{events, TxError};
 
@@ -181,7 +182,7 @@ fn store_code(
     let budget = ctx
         .compile
         .ok_or_else(|| werr(17, "code cannot be uploaded here"))?;
-    let wasm_code = crate::modules::wasm::uncompress(code, kv.gas)?;
+    let wasm_code = crate::modules::wasm::context::uncompress(code, kv.gas)?;
     // State (and its gas) first: an upload that cannot pay for storing its bytes is refused
     // before the node spends time compiling it. A compile failure reverts these writes.
     let checksum = Checksum::of(&wasm_code);
@@ -189,7 +190,7 @@ fn store_code(
     let invalid = |e: VmError| werr(2, format!("create wasm contract failed: {e}"));
     let weight = ctx.vm.analyze(&wasm_code).map_err(invalid)?.compile_weight;
     kv.gas
-        .charge(crate::modules::wasm::COMPILE_GAS_PER_UNIT.saturating_mul(weight))?;
+        .charge(crate::modules::wasm::context::COMPILE_GAS_PER_UNIT.saturating_mul(weight))?;
     budget.take(weight)?;
     let checked = if budget.compile {
         ctx.vm.store_code(&wasm_code)

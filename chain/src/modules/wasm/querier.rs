@@ -8,9 +8,10 @@ use proof_vm::{BackendError, VmError};
 use serde_json::{json, Value};
 
 use super::keys;
+use crate::modules::bank;
+use crate::modules::wasm::context::MAX_CALL_DEPTH;
+use crate::modules::wasm::contracts as wasm;
 use crate::modules::wasm::host::{call_contract, code_checksum, Host};
-use crate::modules::wasm::MAX_CALL_DEPTH;
-use crate::modules::{bank, wasm};
 use crate::state::gas::READ_PER_BYTE;
 use crate::state::Metered;
 use crate::tx::b64;

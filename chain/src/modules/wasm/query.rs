@@ -15,7 +15,7 @@ use proof_sdk::Address;
 use prost::Message;
 
 use super::keys;
-use crate::modules::wasm;
+use crate::modules::wasm::contracts as wasm;
 use crate::query::paging::page;
 use crate::query::{decode, parse_addr, QueryError};
 use crate::state::{corrupt, Delta, StateRead};

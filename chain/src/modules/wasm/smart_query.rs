@@ -6,11 +6,11 @@ use proof_vm::types as vmt;
 use proof_vm::Vm;
 use serde_json::Value;
 
-use crate::modules::wasm;
+use crate::modules::wasm::context::{werr, WasmCtx, QUERY_GAS_LIMIT};
+use crate::modules::wasm::contracts as wasm;
 use crate::modules::wasm::host::{
     call_contract, charge_vm_gas, code_checksum, vm_failure, vm_limit,
 };
-use crate::modules::wasm::{werr, WasmCtx, QUERY_GAS_LIMIT};
 use crate::state::gas::GasMeter;
 use crate::state::{Metered, StateRead};
 use crate::tx::TxError;
