@@ -22,7 +22,7 @@ pub struct AppGenesis {
     pub accounts: Vec<GenesisAccount>,
     #[serde(default)]
     pub params: Params,
-    /// Proof of stake, slashing and epochs (`abci::pos`).
+    /// Proof of stake, slashing, epochs and gov (`app::pos`).
     #[serde(default)]
     pub staking: crate::app::pos::PosGenesis,
 }

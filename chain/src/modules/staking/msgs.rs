@@ -1,6 +1,6 @@
 //! Staking and slashing messages: the Cosmos SDK's `cosmos.staking.v1beta1` MsgCreateValidator,
 //! MsgDelegate, MsgUndelegate, MsgBeginRedelegate and `cosmos.slashing.v1beta1.MsgUnjail`,
-//! decoded statelessly here and executed against `state::staking`.
+//! decoded statelessly here and executed against the staking state (`modules::staking`).
 
 use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 use cosmos_sdk_proto::cosmos::slashing::v1beta1::{MsgUnjail, MsgUnjailResponse};

@@ -5,7 +5,7 @@
 //! (`MsgSoftwareUpgrade`, replacing any earlier plan) or cancels it (`MsgCancelUpgrade`). When
 //! block `height` starts, a binary that knows the plan's name runs its migration and records it as
 //! done; a binary that does not halts before executing anything of that block
-//! (`abci::upgrade`), so no node ever commits block `height` with the old state machine.
+//! (`migrations.rs`), so no node ever commits block `height` with the old state machine.
 
 use crate::state::corrupt;
 use crate::state::{Kv, StateError, StateRead};
