@@ -6,57 +6,68 @@ use cosmos_sdk_proto::Any;
 use proof_sdk::{Address, Coin, PublicKey};
 use prost::Message;
 
+use crate::modules::bank::msgs::BankMsg;
+use crate::modules::gov::msgs::GovMessage;
+use crate::modules::handler::MsgHandler;
+use crate::modules::staking::msgs::StakingMsg;
+use crate::modules::upgrade::msgs::UpgradeMsg;
 use crate::modules::wasm::decode::WasmMsg;
 use crate::state::params::Params;
 use crate::tx::TxError;
 
 /// A message the chain can execute.
+/// A message the chain can execute: the closed set, one variant per module, each decoded and
+/// run by its module's [`MsgHandler`]. Closed on purpose: the messages a block can carry are
+/// fixed by the binary, and every node tries the modules in the same order.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Msg {
     /// `cosmos.bank.v1beta1` sends (`modules::bank::msgs`).
-    Bank(crate::modules::bank::msgs::BankMsg),
-    /// A `/cosmwasm.wasm.v1.Msg…`.
+    Bank(BankMsg),
+    /// A `/cosmwasm.wasm.v1.Msg…` (`modules::wasm`).
     Wasm(WasmMsg),
     /// Staking and slashing messages (`modules::staking::msgs`).
-    Staking(crate::modules::staking::msgs::StakingMsg),
-    /// Governance messages (`modules::gov::msgs`) with the deposit's denom.
-    Gov(crate::modules::gov::msgs::GovMsg, String),
+    Staking(StakingMsg),
+    /// Governance messages with their deposit's denom (`modules::gov::msgs`).
+    Gov(GovMessage),
     /// Software upgrade plans (`modules::upgrade::msgs`); only governance may send them.
-    Upgrade(crate::modules::upgrade::msgs::UpgradeMsg),
+    Upgrade(UpgradeMsg),
 }
+
+/// The module's handler of a message, whatever its module.
+macro_rules! with_handler {
+    ($msg:expr, $m:ident => $body:expr) => {
+        match $msg {
+            Msg::Bank($m) => $body,
+            Msg::Wasm($m) => $body,
+            Msg::Staking($m) => $body,
+            Msg::Gov($m) => $body,
+            Msg::Upgrade($m) => $body,
+        }
+    };
+}
+pub(crate) use with_handler;
 
 impl Msg {
     pub fn type_url(&self) -> String {
-        match self {
-            Msg::Bank(m) => m.type_url(),
-            Msg::Wasm(m) => m.type_url(),
-            Msg::Staking(m) => m.type_url(),
-            Msg::Gov(m, _) => m.type_url(),
-            Msg::Upgrade(m) => m.type_url(),
-        }
+        with_handler!(self, m => m.type_url())
     }
 
     /// Accounts whose signature the message needs, in order.
     pub fn signers(&self) -> Vec<Address> {
-        match self {
-            Msg::Bank(m) => vec![m.signer()],
-            Msg::Wasm(m) => vec![m.sender().clone()],
-            Msg::Staking(m) => vec![m.signer()],
-            Msg::Gov(m, _) => vec![m.signer()],
-            Msg::Upgrade(m) => vec![m.signer()],
-        }
+        with_handler!(self, m => m.signers())
     }
 
+    /// The stateless check of whichever module's message `any` is.
     pub(crate) fn from_any(any: &Any) -> Result<Self, TxError> {
-        if let Some(m) = crate::modules::bank::msgs::decode(any)? {
+        if let Some(m) = BankMsg::check_stateless(any)? {
             Ok(Msg::Bank(m))
-        } else if let Some(m) = WasmMsg::from_any(any)? {
+        } else if let Some(m) = WasmMsg::check_stateless(any)? {
             Ok(Msg::Wasm(m))
-        } else if let Some(m) = crate::modules::staking::msgs::decode(any)? {
+        } else if let Some(m) = StakingMsg::check_stateless(any)? {
             Ok(Msg::Staking(m))
-        } else if let Some((m, denom)) = crate::modules::gov::msgs::decode(any)? {
-            Ok(Msg::Gov(m, denom))
-        } else if let Some(m) = crate::modules::upgrade::msgs::decode(any)? {
+        } else if let Some(m) = GovMessage::check_stateless(any)? {
+            Ok(Msg::Gov(m))
+        } else if let Some(m) = UpgradeMsg::check_stateless(any)? {
             Ok(Msg::Upgrade(m))
         } else {
             Err(TxError::UnknownRequest(any.type_url.clone()))

@@ -4,10 +4,9 @@
 use cosmos_sdk_proto::Any;
 use tendermint::abci::Event;
 
-use crate::app::decode::{DecodedTx, Msg};
-use crate::modules::bank;
+use crate::app::decode::{with_handler, DecodedTx, Msg};
+use crate::modules::handler::{MsgCtx, MsgHandler};
 use crate::modules::wasm::context::WasmCtx;
-use crate::modules::wasm::msgs as wasm;
 use crate::state::Metered;
 use crate::tx::{events, TxError};
 
@@ -54,16 +53,10 @@ pub(crate) fn run_msg(
     msg_index: usize,
     events: &mut Vec<Event>,
 ) -> Result<Any, TxError> {
-    match msg {
-        Msg::Bank(m) => bank::msgs::execute(kv, m, events),
-        Msg::Wasm(m) => wasm::run_msg(kv, wasm_ctx, m, depth, events),
-        Msg::Staking(m) => {
-            let at = (wasm_ctx.height, wasm_ctx.now_ns());
-            crate::modules::staking::msgs::execute(kv, m, at, msg_index, events)
-        }
-        Msg::Gov(m, denom) => {
-            crate::modules::gov::msgs::execute(kv, m, denom, wasm_ctx.now_ns(), msg_index, events)
-        }
-        Msg::Upgrade(m) => crate::modules::upgrade::msgs::execute(kv, m, wasm_ctx.height, events),
-    }
+    let ctx = MsgCtx {
+        wasm: wasm_ctx,
+        depth,
+        msg_index,
+    };
+    with_handler!(msg, m => m.check_and_execute(kv, &ctx, events))
 }

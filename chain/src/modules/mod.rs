@@ -8,6 +8,7 @@ pub mod bank;
 pub mod component;
 pub mod epoch;
 pub mod gov;
+pub mod handler;
 pub mod params;
 pub mod slashing;
 pub mod staking;

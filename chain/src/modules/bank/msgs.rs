@@ -10,7 +10,8 @@ use prost::Name;
 use tendermint::abci::Event;
 
 use super::balances::{add_coins, send as transfer, sub_coins, sum_coins};
-use crate::state::Kv;
+use crate::modules::handler::{MsgCtx, MsgHandler};
+use crate::state::{Kv, Metered};
 use crate::tx::decode_any;
 use crate::tx::fields::{parse_addr, parse_coins};
 use crate::tx::{events, TxError};
@@ -85,6 +86,29 @@ pub fn decode(any: &Any) -> Result<Option<BankMsg>, TxError> {
         Ok(Some(BankMsg::MultiSend { input, outputs }))
     } else {
         Ok(None)
+    }
+}
+
+impl MsgHandler for BankMsg {
+    fn check_stateless(any: &Any) -> Result<Option<Self>, TxError> {
+        decode(any)
+    }
+
+    fn type_url(&self) -> String {
+        BankMsg::type_url(self)
+    }
+
+    fn signers(&self) -> Vec<Address> {
+        vec![self.signer()]
+    }
+
+    fn check_and_execute(
+        &self,
+        kv: &mut Metered<'_, '_>,
+        _ctx: &MsgCtx<'_, '_>,
+        events: &mut Vec<Event>,
+    ) -> Result<Any, TxError> {
+        execute(kv, self, events)
     }
 }
 

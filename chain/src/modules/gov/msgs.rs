@@ -20,6 +20,7 @@ use tendermint::abci::Event;
 
 use crate::app::decode::Msg;
 use crate::modules::gov::{self, Content, ParamChange, ProposalMsg};
+use crate::modules::handler::{MsgCtx, MsgHandler};
 use crate::modules::staking;
 use crate::modules::wasm::decode::WasmMsg;
 use crate::state::Metered;
@@ -122,7 +123,7 @@ pub fn check_proposal_msg(any: &Any) -> Result<Msg, TxError> {
             funds.is_empty()
         }
         Msg::Wasm(_) | Msg::Upgrade(_) => true,
-        Msg::Bank(_) | Msg::Staking(_) | Msg::Gov(..) => false,
+        Msg::Bank(_) | Msg::Staking(_) | Msg::Gov(_) => false,
     };
     if !allowed {
         return Err(TxError::InvalidRequest(format!(
@@ -321,4 +322,42 @@ pub fn execute(
             }
         }
     })
+}
+
+/// A governance message with the denom its deposit was given in (checked against the bond
+/// denom when it runs: the stateless check cannot read the staking parameters).
+#[derive(Clone, Debug, PartialEq)]
+pub struct GovMessage {
+    pub msg: GovMsg,
+    pub deposit_denom: String,
+}
+
+impl MsgHandler for GovMessage {
+    fn check_stateless(any: &Any) -> Result<Option<Self>, TxError> {
+        Ok(decode(any)?.map(|(msg, deposit_denom)| GovMessage { msg, deposit_denom }))
+    }
+
+    fn type_url(&self) -> String {
+        self.msg.type_url()
+    }
+
+    fn signers(&self) -> Vec<Address> {
+        vec![self.msg.signer()]
+    }
+
+    fn check_and_execute(
+        &self,
+        kv: &mut Metered<'_, '_>,
+        ctx: &MsgCtx<'_, '_>,
+        events: &mut Vec<Event>,
+    ) -> Result<Any, TxError> {
+        execute(
+            kv,
+            &self.msg,
+            &self.deposit_denom,
+            ctx.wasm.now_ns(),
+            ctx.msg_index,
+            events,
+        )
+    }
 }

@@ -14,6 +14,7 @@ use proof_sdk::{Address, Coin, PublicKey};
 use prost::Name;
 use tendermint::abci::Event;
 
+use crate::modules::handler::{MsgCtx, MsgHandler};
 use crate::modules::staking::{self, NewValidator, StakingError};
 use crate::state::Metered;
 use crate::tx::decode_any;
@@ -409,5 +410,29 @@ fn module_of(msg: &StakingMsg) -> &'static str {
     match msg {
         StakingMsg::Unjail { .. } => "slashing",
         _ => "staking",
+    }
+}
+
+impl MsgHandler for StakingMsg {
+    fn check_stateless(any: &Any) -> Result<Option<Self>, TxError> {
+        decode(any)
+    }
+
+    fn type_url(&self) -> String {
+        StakingMsg::type_url(self)
+    }
+
+    fn signers(&self) -> Vec<Address> {
+        vec![self.signer()]
+    }
+
+    fn check_and_execute(
+        &self,
+        kv: &mut Metered<'_, '_>,
+        ctx: &MsgCtx<'_, '_>,
+        events: &mut Vec<Event>,
+    ) -> Result<Any, TxError> {
+        let at = (ctx.wasm.height, ctx.wasm.now_ns());
+        execute(kv, self, at, ctx.msg_index, events)
     }
 }

@@ -10,6 +10,7 @@ use prost::Name;
 use tendermint::abci::Event;
 
 use crate::modules::gov;
+use crate::modules::handler::{MsgCtx, MsgHandler};
 use crate::modules::upgrade::{self, Plan, UpgradeError};
 use crate::state::Metered;
 use crate::tx::decode_any;
@@ -117,5 +118,28 @@ impl From<UpgradeError> for TxError {
             UpgradeError::State(s) => s.into(),
             other => TxError::InvalidRequest(other.to_string()),
         }
+    }
+}
+
+impl MsgHandler for UpgradeMsg {
+    fn check_stateless(any: &Any) -> Result<Option<Self>, TxError> {
+        decode(any)
+    }
+
+    fn type_url(&self) -> String {
+        UpgradeMsg::type_url(self)
+    }
+
+    fn signers(&self) -> Vec<Address> {
+        vec![self.signer()]
+    }
+
+    fn check_and_execute(
+        &self,
+        kv: &mut Metered<'_, '_>,
+        ctx: &MsgCtx<'_, '_>,
+        events: &mut Vec<Event>,
+    ) -> Result<Any, TxError> {
+        execute(kv, self, ctx.wasm.height, events)
     }
 }

@@ -18,6 +18,7 @@ use serde_json::Value;
 use tendermint::abci::Event;
 
 use crate::modules::bank;
+use crate::modules::handler::{MsgCtx, MsgHandler};
 use crate::modules::wasm::context::{werr, WasmCtx};
 use crate::modules::wasm::contracts as wasm;
 use crate::modules::wasm::decode::{AddressScheme, WasmMsg};
@@ -421,4 +422,27 @@ pub fn sudo(
 fn existing(kv: &mut Metered<'_, '_>, contract: &Address) -> Result<ContractInfo, TxError> {
     wasm::contract_info(kv, contract)?
         .ok_or_else(|| werr(8, format!("no such contract: {contract}")))
+}
+
+impl MsgHandler for WasmMsg {
+    fn check_stateless(any: &Any) -> Result<Option<Self>, TxError> {
+        WasmMsg::from_any(any)
+    }
+
+    fn type_url(&self) -> String {
+        WasmMsg::type_url(self)
+    }
+
+    fn signers(&self) -> Vec<Address> {
+        vec![self.sender().clone()]
+    }
+
+    fn check_and_execute(
+        &self,
+        kv: &mut Metered<'_, '_>,
+        ctx: &MsgCtx<'_, '_>,
+        events: &mut Vec<Event>,
+    ) -> Result<Any, TxError> {
+        run_msg(kv, ctx.wasm, self, ctx.depth, events)
+    }
 }
