@@ -5,8 +5,8 @@
 //!
 //! It pins behaviour across refactors: moving code must not move a single byte of state or of
 //! results. Everything that feeds it is fixed: keys come from seeds, block times from the
-//! height, and the contracts are frozen copies (`tests/golden/*.wasm.gz`, built once from
-//! `contracts/`), so a change to a contract's source or to the toolchain does not move it.
+//! height, and the contracts are `contracts/build.sh`'s reproducible builds, checked against
+//! pinned checksums (a change to a contract's source or the toolchain fails that check first).
 //! Signers are ed25519 and secp256k1, whose signatures are deterministic.
 //!
 //! When a change is *meant* to change behaviour (a new gas price, a new state key), run
@@ -15,12 +15,9 @@
 
 mod common;
 
-use std::io::Read;
-use std::path::PathBuf;
-
 use bytes::Bytes;
 use proof_chain::abci::genesis::AppGenesis;
-use proof_chain::app::pos::{GenesisValidator, PosGenesis};
+use proof_chain::app::pos::PosGenesis;
 use proof_chain::modules::upgrade::migrations::Upgrades;
 use proof_chain::state::params::Params;
 use proof_sdk::{gov, msgs, staking as smsg, Coin, KeyType, PrivateKey, PublicKey};
@@ -36,24 +33,38 @@ use common::{time, App};
 /// The app hash after the last block, hex.
 const GOLDEN_APP_HASH: &str = "5d70317e69afaaa329846c59a8418046cc7c31b3d4c2585608b2176299e28018";
 /// SHA-256 over every block's results (see [`Results`]), hex.
-const GOLDEN_RESULTS: &str = "009b5731d79c68d3d34a8f7c79b956803f87446b41320369902e9e587aa0f7d2";
+const GOLDEN_RESULTS: &str = "abe6cd3bfa4a4514f04445979cea1ece44f0743e4564791cc8efefe8d27b6674";
 
 const M: u128 = 1_000_000;
 const UPGRADE: &str = "golden-v2";
 
-/// A frozen contract as stored (gzipped).
-fn frozen_gz(name: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/{name}.wasm.gz"));
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
+/// The contracts the sequence uploads, as `contracts/build.sh` builds them, and their sha256.
+/// The build is reproducible (pinned toolchain, `--locked`, stripped), so the checksums only
+/// move when a contract's source, its dependencies or the toolchain do: then this fails first,
+/// with that reason, rather than as an unexplained app hash.
+const CONTRACTS: [(&str, &str); 2] = [
+    (
+        "tester",
+        "e61d68502b77fd4c9599b666d309f01ffcf67c03cbd65f854dc3cea248b98a64",
+    ),
+    (
+        "token",
+        "a47ef20a43f8695c8c5e77472e9e957df156db3a47456ba5dfbfab9085fb3943",
+    ),
+];
 
-/// A frozen contract, unzipped.
-fn frozen(name: &str) -> Vec<u8> {
-    let gz = frozen_gz(name);
-    let mut wasm = Vec::new();
-    flate2::read::GzDecoder::new(gz.as_slice())
-        .read_to_end(&mut wasm)
-        .unwrap();
+fn contract(name: &str) -> Vec<u8> {
+    let wasm = common::wasm::artifact(name);
+    let (_, want) = CONTRACTS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .expect("a golden contract");
+    assert_eq!(
+        hex::encode(Sha256::digest(&wasm)),
+        *want,
+        "contracts/artifacts/{name}.wasm is not the build the golden values were pinned with: \
+         a contract, its dependencies or the toolchain changed; re-pin (see the top of this file)"
+    );
     wasm
 }
 
@@ -217,18 +228,9 @@ fn a_fixed_sequence_of_blocks_reaches_the_pinned_app_hash() {
     let alice = PrivateKey::from_seed(KeyType::Ed25519, &[1; 64], 0).unwrap();
     let bob = PrivateKey::from_seed(KeyType::Secp256k1, &[2; 64], 0).unwrap();
     let carol = PrivateKey::from_seed(KeyType::Ed25519, &[3; 64], 0).unwrap();
+    let ops: Vec<_> = vals.iter().map(|v| (&v.op, v.cons_pk)).collect();
     let mut staking = PosGenesis {
-        validators: vals
-            .iter()
-            .enumerate()
-            .map(|(i, v)| GenesisValidator {
-                operator: v.op.address().to_string(),
-                pubkey: b64(&v.cons_pk),
-                self_stake: (10_000 * M).to_string(),
-                commission_bps: 500 * (i as u32 + 1),
-                moniker: format!("v{i}"),
-            })
-            .collect(),
+        validators: common::genesis_validators(&ops, 10_000 * M),
         ..Default::default()
     };
     staking.params.unbonding_time_secs = 40;
@@ -308,8 +310,14 @@ fn a_fixed_sequence_of_blocks_reaches_the_pinned_app_hash() {
 
     // Wasm: two uploads (one gzipped), two instances, a call with submessages and replies (one
     // child succeeds, one fails and is rolled back under its reply, a bank send), token moves.
-    g.ok(a.tx(vec![store_msg(&a.addr(), frozen_gz("tester"))], 45_000_000));
-    g.ok(a.tx(vec![store_msg(&a.addr(), frozen("token"))], 45_000_000));
+    g.ok(a.tx(
+        vec![store_msg(
+            &a.addr(),
+            common::wasm::gzip(&contract("tester")),
+        )],
+        45_000_000,
+    ));
+    g.ok(a.tx(vec![store_msg(&a.addr(), contract("token"))], 45_000_000));
     let r = g.ok(a.tx(
         vec![common::wasm::instantiate_msg(
             &a.addr(),

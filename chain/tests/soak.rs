@@ -29,7 +29,7 @@ use cosmos_sdk_proto::cosmwasm::wasm::v1::{
 };
 use cosmos_sdk_proto::Any;
 use proof_chain::abci::genesis::AppGenesis;
-use proof_chain::app::pos::{GenesisValidator, PosGenesis};
+use proof_chain::app::pos::PosGenesis;
 use proof_chain::store::Pruning;
 use proof_sdk::tx::{sign_tx, Signer, TxParams};
 use proof_sdk::{gov, msgs, staking as smsg, Address, Coin, KeyType, PrivateKey, PublicKey};
@@ -140,18 +140,9 @@ impl Soak {
         let users: Vec<PrivateKey> = (0..USERS)
             .map(|i| PrivateKey::from_seed(kinds[i % kinds.len()], &[i as u8 + 1; 64], 0).unwrap())
             .collect();
+        let ops: Vec<_> = vals.iter().map(|v| (&v.op, v.cons_pk)).collect();
         let mut staking = PosGenesis {
-            validators: vals
-                .iter()
-                .enumerate()
-                .map(|(i, v)| GenesisValidator {
-                    operator: v.op.address().to_string(),
-                    pubkey: common::wasm::b64(&v.cons_pk),
-                    self_stake: (10_000 * M).to_string(),
-                    commission_bps: 500 * (i as u32 + 1),
-                    moniker: format!("v{i}"),
-                })
-                .collect(),
+            validators: common::genesis_validators(&ops, 10_000 * M),
             ..Default::default()
         };
         staking.params.unbonding_time_secs = 120;

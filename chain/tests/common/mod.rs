@@ -41,6 +41,26 @@ pub struct App {
 }
 
 /// Genesis accounts holding the given uxyz amounts.
+/// Genesis validators, one per `(operator key, ed25519 consensus key)`: `stake` uxyz of
+/// self-stake each, commission 5% times its position (5%, 10%, ...), moniker `v<i>`.
+pub fn genesis_validators(
+    vals: &[(&PrivateKey, [u8; 32])],
+    stake: u128,
+) -> Vec<proof_chain::app::pos::GenesisValidator> {
+    vals.iter()
+        .enumerate()
+        .map(
+            |(i, (op, cons_pk))| proof_chain::app::pos::GenesisValidator {
+                operator: op.address().to_string(),
+                pubkey: wasm::b64(cons_pk),
+                self_stake: stake.to_string(),
+                commission_bps: 500 * (i as u32 + 1),
+                moniker: format!("v{i}"),
+            },
+        )
+        .collect()
+}
+
 pub fn genesis_accounts(accounts: &[(&PrivateKey, u128)]) -> Vec<GenesisAccount> {
     accounts
         .iter()
