@@ -167,33 +167,10 @@ async fn validators_killed_at_random_moments_replay_to_the_same_state() {
             .wait_for_height(end, Duration::from_secs(60))
             .await
             .unwrap();
-        // CometBFT reports a height once the block is stored, which can be just before this
-        // node's app has committed it: wait for the app too.
-        wait_for_app_version(&n.rpc, end).await;
         assert_eq!(
             balance(&n.rpc, &sink, Some(end)).await,
             committed,
             "every committed transfer, once, on every node ({kinds:?})"
         );
-    }
-}
-
-/// Waits (up to 60 s) until the node's app answers queries at `height`.
-async fn wait_for_app_version(rpc: &RpcClient, height: u64) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let r = rpc
-            .abci_query("/proof.node.v1/Params", &[], Some(height), false)
-            .await
-            .unwrap();
-        if r.code == 0 {
-            return;
-        }
-        assert!(
-            r.log.contains("is not available") && std::time::Instant::now() < deadline,
-            "the app never reached height {height}: {}",
-            r.log
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }

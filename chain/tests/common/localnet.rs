@@ -259,7 +259,12 @@ impl Localnet {
     }
 }
 
+/// The balance at `height` (latest if `None`). A height CometBFT has reported is waited for
+/// in the app too: CometBFT reports a block once it is stored, just before the app commits it.
 pub async fn balance(rpc: &RpcClient, addr: &Address, height: Option<u64>) -> u128 {
+    if let Some(h) = height {
+        wait_for_app_version(rpc, h).await;
+    }
     let r: QueryBalanceResponse = rpc
         .grpc_query(
             "/cosmos.bank.v1beta1.Query/Balance",
@@ -350,4 +355,24 @@ fn testnet(
         "testnet: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Waits (up to 60 s) until the node's app answers queries at `height`.
+pub async fn wait_for_app_version(rpc: &RpcClient, height: u64) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let r = rpc
+            .abci_query("/proof.node.v1/Params", &[], Some(height), false)
+            .await
+            .unwrap();
+        if r.code == 0 {
+            return;
+        }
+        assert!(
+            r.log.contains("is not available") && std::time::Instant::now() < deadline,
+            "the app never reached height {height}: {}",
+            r.log
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
