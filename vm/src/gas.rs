@@ -31,6 +31,19 @@ impl Linear {
 
 const US: u64 = 1_000_000; // gas per microsecond
 
+/// What a batch proof's verification pays in gas: 20 ms of CPU at the VM's rate. Verifying costs
+/// 0.4-1.2 s (`proof_zk::keys::verify_cost_micros`), more than a transaction's gas cap buys, so,
+/// like compilation, what bounds it is the chain's per-block verification room; this share makes
+/// each proof pay for its place in it.
+const ZK_BATCH_SHARE_US: u64 = 20_000;
+/// Per byte of published batch data: decoding and hashing it (one Poseidon permutation per
+/// operation: measured 16 us for a 12-byte transfer, 1.33 us a byte, `zk-bench --host-costs`,
+/// `BENCHMARKS.md` "Rollup host functions"); priced ~28% above, as deposits and withdrawals
+/// hash once for more bytes.
+const ZK_DATA_BYTE: u64 = 1_700_000;
+/// An exit proof: decoding it, a leaf hash and 8 arity-8 Poseidon node hashes (measured 265 us).
+const ZK_EXIT_US: u64 = 300;
+
 /// What each host-side operation costs, in gas.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GasSchedule {
@@ -65,6 +78,14 @@ pub struct GasSchedule {
     /// ML-DSA-65 verification (FIPS 204), and hybrid = ed25519 + ML-DSA-65.
     pub mldsa65_verify: u64,
     pub hybrid_verify: u64,
+    /// Rollup batch proof verification: the flat share a proof pays plus, per byte of published
+    /// batch data, hashing it (see `GAS.md`: the verification's CPU is bounded by the chain's
+    /// per-block verification room, as compilation is).
+    pub zk_verify_batch: Linear,
+    /// Rollup exit proof verification (a Merkle path of Poseidon hashes).
+    pub zk_verify_exit: u64,
+    /// Looking up the verifier key digest of a step size (derived once per node, kept).
+    pub zk_vk_digest: u64,
     /// Bulk memory (`memory.copy`, `memory.fill`, `memory.init`): per byte.
     pub bulk_memory_byte: u64,
     /// `memory.grow`: per 64 KiB page requested.
@@ -98,6 +119,9 @@ impl Default for GasSchedule {
             bls12_381_pairing_equality: Linear::new(2112 * US, 326 * US),
             mldsa65_verify: 230 * US,
             hybrid_verify: 270 * US,
+            zk_verify_batch: Linear::new(ZK_BATCH_SHARE_US * US, ZK_DATA_BYTE),
+            zk_verify_exit: ZK_EXIT_US * US,
+            zk_vk_digest: 100 * US,
             bulk_memory_byte: 25,
             memory_grow_page: 64 * US / 10,
             crypto_byte: 120,

@@ -21,7 +21,7 @@ pub mod types;
 pub mod validate;
 mod vm;
 
-pub use backend::{Api, Backend, Order, Querier, Storage};
+pub use backend::{Api, Backend, BatchClaim, Order, Querier, Storage, ZkVerdict};
 pub use cache::{CacheStats, Checksum};
 pub use error::{BackendError, VmError, VmResult};
 pub use gas::GasSchedule;

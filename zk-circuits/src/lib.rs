@@ -9,6 +9,8 @@
 //! * [`circuit`]: the Nova step circuit (several operations per step).
 //! * [`prover`]: public parameters (deterministic, cached on disk, identified by digest),
 //!   `prove_batch` and `verify` over bytes.
+//! * [`keys`]: the verifier keys a chain node derives itself (cached by step size, named by
+//!   digest) and the measured verification cost of each.
 //!
 //! See `README.md` in this crate for the circuit layout, constraint counts and byte formats.
 
@@ -17,6 +19,7 @@ pub mod error;
 pub mod exit;
 pub mod gadgets;
 pub mod hash;
+pub mod keys;
 pub mod ops;
 pub mod prover;
 pub mod schnorr;

@@ -21,7 +21,8 @@ use crate::modules::epoch;
 use crate::modules::gov::{self, Proposal};
 use crate::modules::staking::StakingError;
 use crate::modules::upgrade::migrations::Upgrades;
-use crate::modules::wasm::{CompileBudget, WasmCtx};
+use crate::modules::wasm::{CompileBudget, ContractApi, WasmCtx};
+use crate::modules::zk::{self, VerifyRoom};
 use crate::state::gas::GasMeter;
 use crate::state::params::Params;
 use crate::state::{keys, Delta, Metered, StateError, StateRead};
@@ -124,6 +125,8 @@ pub struct TxRoom<'a> {
     pub gas: Option<u64>,
     /// Uploads the block may still compile.
     pub compile: &'a CompileBudget,
+    /// Proof verification the block may still do.
+    pub verify: &'a Arc<VerifyRoom>,
 }
 
 impl Executor {
@@ -198,16 +201,36 @@ impl Executor {
             block_height
         };
         let compile_left = room.compile.left();
+        let verify_left = room.verify.left();
+        room.verify.begin_tx();
         let wasm_ctx = WasmCtx {
             tx_hash: Some(tx.hash),
             tx_index,
             compile: Some(room.compile),
+            api: Arc::new(ContractApi::new(Some(room.verify.clone()))),
             ..WasmCtx::outside_tx(&self.vm, &self.chain_id, exec_height, time_nanos)
         };
         let exec_result = {
             let mut m = Metered::new(&txd, &mut gas);
             exec::execute(&mut m, &tx, &wasm_ctx).map(|o| (o, m.delta.into_writes()))
         };
+        // A key this node could not load is this node's condition, whatever the contract made
+        // of the answer it got.
+        if let (Some(why), false) = (room.verify.node_failure(), mode == Mode::Simulate) {
+            return Err(StateError::NodeCondition(why));
+        }
+        // A proof the block had no room for: the transaction belongs in a later block, whatever
+        // the contract did with the refusal (as an upload that does not fit).
+        let exec_result = match exec_result {
+            _ if room.verify.refused() => Err(TxError::BlockFull(format!(
+                "the block has room for {} more microseconds of proof verification, not this \
+                 transaction's proofs: it fits a later block",
+                room.verify.left()
+            ))),
+            r => r,
+        };
+        let nothing_taken =
+            room.compile.left() == compile_left && room.verify.left() == verify_left;
         let outcome = match exec_result {
             Ok((outcome, writes)) => {
                 txd.absorb(writes);
@@ -240,7 +263,7 @@ impl Executor {
             // has compiled nothing yet, though: compile work already done was the block's,
             // and must be paid for (a tx whose uploads only fit together in no block would
             // otherwise be compiled and left out at every proposal, for free).
-            Err(e @ TxError::BlockFull(_)) if room.compile.left() == compile_left => {
+            Err(e @ TxError::BlockFull(_)) if nothing_taken => {
                 return Ok(invalid(&e, tx.hash, tx.gas_limit, gas.used()));
             }
             // The fee and sequence stay paid: a failing message still cost the chain work.
@@ -249,8 +272,8 @@ impl Executor {
                     TxError::BlockFull(why) => TxError::Wasm {
                         code: 13,
                         msg: format!(
-                            "{why}; this transaction's earlier uploads were compiled in this \
-                             block, so it fails here (send uploads in separate transactions)"
+                            "{why}; this transaction's earlier uploads or proofs were processed \
+                             in this block, so it fails here (send them in separate transactions)"
                         ),
                     },
                     e => e,
@@ -332,6 +355,9 @@ impl Executor {
         events.extend(components::begin_block(&mut block, &ctx)?);
         let capped = params.max_block_gas > 0;
         let compile = CompileBudget::block(params.max_block_compile_weight);
+        let verify = Arc::new(VerifyRoom::new(
+            zk::params::params(&block)?.max_block_verify_micros,
+        ));
         let (mut bytes, mut gas) = (0i64, 0u64);
         let mut included = Vec::with_capacity(txs.len());
         let mut tx_results = Vec::with_capacity(txs.len());
@@ -352,6 +378,7 @@ impl Executor {
             let room = TxRoom {
                 gas: budget,
                 compile: &compile,
+                verify: &verify,
             };
             let out = self.deliver_tx(
                 &mut block,

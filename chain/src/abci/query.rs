@@ -235,9 +235,15 @@ impl QueryHandler {
         // leaves nothing behind on this node.
         let compile =
             crate::modules::wasm::CompileBudget::simulation(params.max_block_compile_weight);
+        // The same proof verification room as a block: a simulation verifies what it is asked
+        // to (its result must be the block's), and no more than a block would.
+        let verify = std::sync::Arc::new(crate::modules::zk::VerifyRoom::new(
+            crate::modules::zk::params::params(store)?.max_block_verify_micros,
+        ));
         let room = super::executor::TxRoom {
             gas: None,
             compile: &compile,
+            verify: &verify,
         };
         let out = self.exec.deliver_tx(
             &mut block,

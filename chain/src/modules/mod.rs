@@ -14,3 +14,4 @@ pub mod slashing;
 pub mod staking;
 pub mod upgrade;
 pub mod wasm;
+pub mod zk;

@@ -44,6 +44,9 @@ pub async fn run(home: &Path, cometbft_bin: Option<&Path>) -> Result<()> {
         ..Default::default()
     })
     .map_err(|e| anyhow::anyhow!("cannot start the contract VM: {e}"))?;
+    // Rollup verifier keys live beside the data; those this node used before load now, in the
+    // background, so the first proof after a restart does not wait for a decode.
+    crate::modules::zk::keys::init(&home.join("data/zk")).preload_cached();
     let exec = Arc::new(Executor {
         store,
         chain_id: cfg.chain_id.clone(),

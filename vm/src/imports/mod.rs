@@ -5,6 +5,7 @@ mod crypto;
 mod debug;
 mod query;
 mod storage;
+mod zk;
 
 use std::sync::Arc;
 
@@ -45,6 +46,9 @@ pub const SUPPORTED_IMPORTS: &[&str] = &[
     // Proof chain extensions (see vm/CONTRACTS.md).
     "proof_mldsa65_verify",
     "proof_hybrid_verify",
+    "proof_zk_verify_batch",
+    "proof_zk_verify_exit",
+    "proof_zk_vk_digest",
 ];
 
 /// Size limits of host function inputs, CosmWasm's.
@@ -71,6 +75,12 @@ pub mod limits {
     pub const PQ_MESSAGE: usize = 128 * KI;
     pub const PQ_SIGNATURE: usize = 8 * KI;
     pub const PQ_PUBKEY: usize = 4 * KI;
+    /// A rollup batch's published data (12 bytes a transfer: ~43k transfers) and its proof
+    /// (15-18 KB today).
+    pub const ZK_DATA: usize = 512 * KI;
+    pub const ZK_PROOF: usize = 64 * KI;
+    /// An exit proof (1 876 bytes).
+    pub const ZK_EXIT_PROOF: usize = 4 * KI;
     /// Open iterators per call.
     pub const ITERATORS: usize = 1024;
 }
@@ -173,6 +183,7 @@ pub fn linker(engine: &wasmtime::Engine) -> Linker<HostCtx> {
     query::register(&mut l);
     debug::register(&mut l);
     crypto::register(&mut l);
+    zk::register(&mut l);
     l.func_wrap(
         INTERNAL_MODULE,
         CHARGE_BULK,

@@ -1,7 +1,7 @@
 //! The wasm module (wasmd's `cosmwasm.wasm.v1`): messages, contract calls on proof-vm, the
 //! dispatch of contracts' responses (messages, submessages and replies) and smart queries.
 //!
-//! Rooms: `decode.rs` (stateless message checks), `host.rs` (running one VM call against the
+//! Rooms: `api.rs` (the address API and proof verifiers contracts get), `decode.rs` (stateless message checks), `host.rs` (running one VM call against the
 //! transaction's state), `querier.rs` (what contracts may query), `msgs.rs` (store, instantiate,
 //! execute, migrate, admin, sudo), `dispatch.rs` (a response's messages, submessages with
 //! nested rollback, replies), `query.rs` (ABCI smart queries).
@@ -22,6 +22,7 @@
 //! A submessage with a gas limit runs on its own meter of that limit; what it used is then
 //! charged to its parent.
 
+mod api;
 pub mod context;
 pub mod contracts;
 pub mod decode;
@@ -33,6 +34,7 @@ mod querier;
 pub mod query;
 mod smart_query;
 
+pub use api::ContractApi;
 pub use context::*;
 pub use contracts::*;
 pub use decode::{AddressScheme, WasmMsg};

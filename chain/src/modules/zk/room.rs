@@ -1,0 +1,104 @@
+//! A block's room for proof verification, shared by its transactions (like the compile budget,
+//! but reached from inside contract calls, so it is shared through the contract API: atomics).
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
+
+/// What a block (or one simulation) may still verify, in measured microseconds.
+#[derive(Debug)]
+pub struct VerifyRoom {
+    left: AtomicU64,
+    room: u64,
+    /// A verification was refused for lack of room since the last [`VerifyRoom::begin_tx`].
+    refused: AtomicBool,
+    /// This node could not load or derive a key since the last `begin_tx`: not the
+    /// transaction's fault, never its result.
+    node_failure: Mutex<Option<String>>,
+}
+
+/// Why a verification may not take room.
+#[derive(Debug, PartialEq, Eq)]
+pub enum NoRoom {
+    /// Fits an empty block, not what is left of this one.
+    BlockFull,
+    /// Heavier than any block's room.
+    TooCostly,
+}
+
+impl VerifyRoom {
+    pub fn new(micros: u64) -> Self {
+        VerifyRoom {
+            left: AtomicU64::new(micros),
+            room: micros,
+            refused: AtomicBool::new(false),
+            node_failure: Mutex::new(None),
+        }
+    }
+
+    pub fn left(&self) -> u64 {
+        self.left.load(Ordering::SeqCst)
+    }
+
+    /// Starts a transaction: forgets what the previous one met.
+    pub fn begin_tx(&self) {
+        self.refused.store(false, Ordering::SeqCst);
+        *self.lock() = None;
+    }
+
+    /// Whether the current transaction was refused room.
+    pub fn refused(&self) -> bool {
+        self.refused.load(Ordering::SeqCst)
+    }
+
+    /// Takes `weight` of room. Calls in a block are sequential (one transaction, one call
+    /// stack at a time), so load-then-store is not racing anything.
+    pub fn take(&self, weight: u64) -> Result<(), NoRoom> {
+        if weight > self.room {
+            self.refused.store(true, Ordering::SeqCst);
+            return Err(NoRoom::TooCostly);
+        }
+        let left = self.left();
+        if weight > left {
+            self.refused.store(true, Ordering::SeqCst);
+            return Err(NoRoom::BlockFull);
+        }
+        self.left.store(left - weight, Ordering::SeqCst);
+        Ok(())
+    }
+
+    pub(super) fn record_node_failure(&self, why: String) {
+        self.lock().get_or_insert(why);
+    }
+
+    /// A node condition the current transaction met, if any.
+    pub fn node_failure(&self) -> Option<String> {
+        self.lock().clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        self.node_failure
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn room_is_taken_until_it_runs_out_and_refusals_are_remembered_per_tx() {
+        let r = VerifyRoom::new(1000);
+        assert_eq!(r.take(400), Ok(()));
+        assert_eq!(r.take(400), Ok(()));
+        assert!(!r.refused());
+        assert_eq!(r.take(400), Err(NoRoom::BlockFull));
+        assert!(r.refused());
+        assert_eq!(r.left(), 200);
+        r.begin_tx();
+        assert!(!r.refused());
+        assert_eq!(r.take(1001), Err(NoRoom::TooCostly));
+        assert_eq!(r.take(200), Ok(()));
+        assert_eq!(r.left(), 0);
+    }
+}

@@ -1,0 +1,126 @@
+//! What the `proof_zk_*` imports do on this chain.
+
+use super::keys::node_keys;
+use super::room::{NoRoom, VerifyRoom};
+use proof_vm::{BatchClaim, ZkVerdict};
+use proof_zk::{f_from_bytes, BatchData, ExitProof, RollupId, ZkError};
+
+/// Verifies a batch proof, taking its weight from `room` first. Checks that cost nothing
+/// (the key, the encodings) come before the room is taken, so a malformed claim never uses it.
+pub fn verify_batch(room: &VerifyRoom, claim: &BatchClaim, data: &[u8], proof: &[u8]) -> ZkVerdict {
+    let Some(weight) = proof_zk::keys::verify_cost_micros(claim.ops_per_step) else {
+        return ZkVerdict::UnknownKey;
+    };
+    let verifier = match node_keys().verifier(claim.ops_per_step) {
+        Ok(v) => v,
+        Err(e) => {
+            room.record_node_failure(e);
+            return ZkVerdict::Malformed;
+        }
+    };
+    if verifier.vk_digest() != claim.vk_digest {
+        return ZkVerdict::UnknownKey;
+    }
+    let (Some(old_root), Some(new_root)) =
+        (f_from_bytes(&claim.old_root), f_from_bytes(&claim.new_root))
+    else {
+        return ZkVerdict::Malformed;
+    };
+    let Ok(batch) = BatchData::decode(data) else {
+        return ZkVerdict::Malformed;
+    };
+    match room.take(weight) {
+        Ok(()) => {}
+        Err(NoRoom::BlockFull | NoRoom::TooCostly) => return ZkVerdict::NoRoom,
+    }
+    let data_hash = batch.data_hash();
+    match verifier.verify(
+        RollupId(claim.rollup),
+        &old_root,
+        &new_root,
+        &data_hash,
+        proof,
+    ) {
+        Ok(_) => ZkVerdict::Valid,
+        Err(ZkError::Encoding(_)) => ZkVerdict::Malformed,
+        Err(_) => ZkVerdict::Invalid,
+    }
+}
+
+/// Verifies an exit proof against a verified root (cheap: paid in full by gas, no room).
+pub fn verify_exit(root: &[u8; 32], proof: &[u8]) -> ZkVerdict {
+    let Some(root) = f_from_bytes(root) else {
+        return ZkVerdict::Malformed;
+    };
+    let Ok(proof) = ExitProof::from_bytes(proof) else {
+        return ZkVerdict::Malformed;
+    };
+    match proof_zk::verify_exit(&root, &proof) {
+        Ok(()) => ZkVerdict::Valid,
+        Err(_) => ZkVerdict::Invalid,
+    }
+}
+
+/// The digest of this chain's verifier key for step size `k`.
+pub fn vk_digest(room: Option<&VerifyRoom>, k: u32) -> Result<[u8; 32], ZkVerdict> {
+    if !proof_zk::keys::STEP_SIZES.contains(&k) {
+        return Err(ZkVerdict::UnknownKey);
+    }
+    match node_keys().verifier(k) {
+        Ok(v) => Ok(v.vk_digest()),
+        Err(e) => {
+            if let Some(r) = room {
+                r.record_node_failure(e);
+            }
+            Err(ZkVerdict::Malformed)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claims_outside_the_supported_circuits_are_refused_without_room_or_keys() {
+        let room = VerifyRoom::new(10_000_000);
+        let claim = BatchClaim {
+            vk_digest: [0; 32],
+            ops_per_step: 17,
+            rollup: 1,
+            old_root: [0; 32],
+            new_root: [0; 32],
+        };
+        assert_eq!(verify_batch(&room, &claim, &[], &[]), ZkVerdict::UnknownKey);
+        assert_eq!(room.left(), 10_000_000);
+        assert_eq!(vk_digest(Some(&room), 0), Err(ZkVerdict::UnknownKey));
+    }
+
+    #[test]
+    fn exit_proofs_are_checked_against_the_root() {
+        let key = proof_zk::SecretKey::from_seed(&[3; 32]);
+        let mut tree = proof_zk::AccountTree::new();
+        tree.set(
+            9,
+            proof_zk::Account {
+                pubkey: key.public_key(),
+                balance: 77,
+                nonce: 2,
+            },
+        );
+        let proof = proof_zk::exit_proof(&tree, 9).unwrap().to_bytes();
+        let root = proof_zk::f_to_bytes(&tree.root());
+        assert_eq!(verify_exit(&root, &proof), ZkVerdict::Valid);
+        let mut other = root;
+        other[0] ^= 1;
+        assert!(matches!(
+            verify_exit(&other, &proof),
+            ZkVerdict::Invalid | ZkVerdict::Malformed
+        ));
+        let mut forged = proof.clone();
+        forged[4 + 64] ^= 1; // the balance
+        assert_eq!(verify_exit(&root, &forged), ZkVerdict::Invalid);
+        assert_eq!(verify_exit(&root, &proof[1..]), ZkVerdict::Malformed);
+        assert_eq!(verify_exit(&[0xff; 32], &proof), ZkVerdict::Malformed);
+    }
+}

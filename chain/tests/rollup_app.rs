@@ -1,0 +1,332 @@
+//! Rollups on the chain, in process, with real Nova proofs: the rollup-verifier and xx system
+//! contracts, the chain's native verifier (`proof_zk_*` imports), deposits, a proven batch of
+//! transfers and a withdrawal paid on verification, refused batches (forged proof, tampered
+//! data, a stale start root) that change nothing, and the block's verification room.
+
+mod common;
+
+use common::wasm::{
+    artifact, attr, contract_of, execute_msg, instantiate_msg, run, setup, smart, store_msg, User,
+};
+use common::App;
+use proof_sdk::{Address, Coin};
+use proof_zk::{
+    f_to_bytes, prove_batch, AccountTree, BatchProof, Op, RollupId, SecretKey, ZkParams, F,
+};
+use rollup_msgs::verifier::{RollupInfo, EMPTY_ROOT};
+use rollup_msgs::xx::RollupBalance;
+use rollup_msgs::{Base64, Hex32};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+
+/// The step size of the test rollup (the zk crate's tests use the same, so CI derives its
+/// parameters once).
+const K: u32 = 2;
+const GAS: u64 = 45_000_000;
+
+fn zk_dir() -> PathBuf {
+    std::env::var_os("PROOF_ZK_PARAMS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("proof-zk-params"))
+}
+
+fn params() -> &'static ZkParams {
+    static P: std::sync::OnceLock<ZkParams> = std::sync::OnceLock::new();
+    P.get_or_init(|| {
+        // The node's keys come from the same cache the prover fills.
+        proof_chain::modules::zk::keys::init(&zk_dir());
+        ZkParams::load_or_generate(&zk_dir(), K as usize).unwrap()
+    })
+}
+
+fn hex32(x: &F) -> Hex32 {
+    Hex32(f_to_bytes(x))
+}
+
+struct Chain {
+    app: App,
+    gov: User,
+    user: User,
+    verifier: Address,
+    xx: Address,
+}
+
+fn exec(
+    c: &mut Chain,
+    as_gov: bool,
+    contract: &Address,
+    msg: Value,
+    funds: &[Coin],
+) -> tendermint::abci::types::ExecTxResult {
+    let who = if as_gov { &mut c.gov } else { &mut c.user };
+    let m = execute_msg(&who.addr(), contract, msg, funds);
+    let tx = who.tx(vec![m], GAS);
+    run(&mut c.app, tx)
+}
+
+fn deploy() -> Chain {
+    let (mut app, mut gov, user) = setup();
+    let mut ids = vec![];
+    for name in ["rollup_verifier", "xx"] {
+        let tx = gov.tx(vec![store_msg(&gov.addr(), artifact(name))], 30_000_000);
+        let r = run(&mut app, tx);
+        assert!(r.code.is_ok(), "store {name}: {}", r.log);
+        ids.push(
+            attr(&r, "store_code", "code_id")
+                .unwrap()
+                .parse::<u64>()
+                .unwrap(),
+        );
+    }
+    let init = json!({"governance": gov.addr().to_string(), "operator_bond": "1000", "bond_denom": "uxyz"});
+    let tx = gov.tx(
+        vec![instantiate_msg(&gov.addr(), ids[0], init, &[])],
+        5_000_000,
+    );
+    let verifier = contract_of(&run(&mut app, tx));
+    let init = json!({"verifier": verifier.to_string(), "denom": "uxyz"});
+    let tx = gov.tx(
+        vec![instantiate_msg(&gov.addr(), ids[1], init, &[])],
+        5_000_000,
+    );
+    let xx = contract_of(&run(&mut app, tx));
+    let mut c = Chain {
+        app,
+        gov,
+        user,
+        verifier,
+        xx,
+    };
+    let (v, x) = (c.verifier.clone(), c.xx.to_string());
+    let r = exec(
+        &mut c,
+        true,
+        &v,
+        json!({"set_settlement": {"address": x}}),
+        &[],
+    );
+    assert!(r.code.is_ok(), "{}", r.log);
+    c
+}
+
+fn rollup(c: &Chain, id: u32) -> RollupInfo {
+    serde_json::from_value(smart(&c.app, &c.verifier, json!({"rollup": {"id": id}})).unwrap())
+        .unwrap()
+}
+
+fn shard(c: &Chain, id: u32) -> RollupBalance {
+    serde_json::from_value(smart(&c.app, &c.xx, json!({"rollup": {"rollup": id}})).unwrap())
+        .unwrap()
+}
+
+fn submit(
+    c: &mut Chain,
+    id: u32,
+    bp: &BatchProof,
+    data: &[u8],
+    proof: &[u8],
+) -> tendermint::abci::types::ExecTxResult {
+    let v = c.verifier.clone();
+    let msg = json!({"submit_batch": {"rollup": id, "new_root": hex32(&bp.new_root),
+        "data": Base64(data.to_vec()), "proof": Base64(proof.to_vec())}});
+    exec(c, true, &v, msg, &[])
+}
+
+#[test]
+fn the_empty_root_the_contracts_start_from_is_the_circuits() {
+    assert_eq!(EMPTY_ROOT, hex32(&AccountTree::new().root()));
+}
+
+#[test]
+fn a_proven_batch_is_verified_on_chain_pays_its_withdrawal_and_bad_batches_change_nothing() {
+    let p = params();
+    let mut c = deploy();
+
+    // register: an operator bonds (here the governance account registers for itself: no bond)
+    let (v, xx) = (c.verifier.clone(), c.xx.clone());
+    let r = exec(
+        &mut c,
+        false,
+        &v,
+        json!({"register": {"ops_per_step": 17}}),
+        &[Coin::new(1000, "uxyz")],
+    );
+    assert!(
+        r.code.is_err() && r.log.contains("17 operations per step"),
+        "{}",
+        r.log
+    );
+    let r = exec(
+        &mut c,
+        true,
+        &v,
+        json!({"register": {"ops_per_step": K}}),
+        &[],
+    );
+    assert!(r.code.is_ok(), "{}", r.log);
+    let id: u32 = attr(&r, "wasm-rollup_registered", "rollup")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let info = rollup(&c, id);
+    assert_eq!(
+        info.vk_digest,
+        Hex32(p.vk_digest()),
+        "every node derives the prover's key"
+    );
+    assert_eq!(info.state_root, EMPTY_ROOT);
+    let rid = RollupId(id);
+
+    // deposits, paid into xx and queued
+    let alice = SecretKey::from_seed(&[11; 32]);
+    let bob = SecretKey::from_seed(&[12; 32]);
+    for (to, key, amount) in [(0u32, &alice, 1_000_000u128), (5, &bob, 10)] {
+        let pk = key.public_key();
+        let msg = json!({"deposit": {"rollup": id, "to": to, "pubkey_x": hex32(&pk.x), "pubkey_y": hex32(&pk.y)}});
+        let r = exec(&mut c, false, &xx, msg, &[Coin::new(amount, "uxyz")]);
+        assert!(r.code.is_ok(), "{}", r.log);
+    }
+    assert_eq!(shard(&c, id).pending.0, 1_000_010);
+
+    // the batch: both deposits, two transfers, a withdrawal of 1000 to the user's chain address
+    let recipient = rollup_msgs::data::recipient_field(c.user.addr().as_bytes()).unwrap();
+    let recipient = proof_zk::f_from_bytes(&recipient.0).unwrap();
+    let ops = vec![
+        Op::Deposit {
+            to: 0,
+            pubkey: alice.public_key(),
+            amount: 1_000_000,
+        },
+        Op::Deposit {
+            to: 5,
+            pubkey: bob.public_key(),
+            amount: 10,
+        },
+        Op::transfer(&alice, rid, 0, 5, 250_000, 100, 0).unwrap(),
+        Op::transfer(&bob, rid, 5, 0, 20, 0, 0).unwrap(),
+        Op::withdraw(&alice, rid, 0, 1000, 1, 1, recipient).unwrap(),
+    ];
+    let mut tree = AccountTree::new();
+    let bp = prove_batch(p, rid, &mut tree, &ops).unwrap();
+    let user_before = c.app.balance(&c.user.addr());
+    let xx_before = c.app.balance(&c.xx);
+
+    // refused, and nothing changes: a forged proof, tampered data, another rollup's id
+    let mut forged = bp.proof.clone();
+    let mid = forged.len() / 2;
+    forged[mid] ^= 1;
+    let mut tampered = bp.data.clone();
+    let last = tampered.len() - 1;
+    tampered[last] ^= 1; // the recipient
+    for (data, proof, why) in [
+        (&bp.data, &forged, "forged proof"),
+        (&tampered, &bp.proof, "tampered data"),
+    ] {
+        let r = submit(&mut c, id, &bp, data, proof);
+        assert!(r.code.is_err(), "{why} accepted");
+        assert!(
+            r.log.contains("does not verify") || r.log.contains("malformed"),
+            "{why}: {}",
+            r.log
+        );
+        assert_eq!(rollup(&c, id).batch_index, 0, "{why}");
+        assert_eq!(shard(&c, id).pending.0, 1_000_010, "{why}");
+        assert_eq!(c.app.balance(&c.xx), xx_before, "{why}");
+    }
+
+    // the valid batch: verified, recorded, the withdrawal paid from xx
+    let r = submit(&mut c, id, &bp, &bp.data, &bp.proof);
+    assert!(r.code.is_ok(), "{}", r.log);
+    eprintln!(
+        "submit_batch: gas used {} for {} ops ({} data bytes, {} proof bytes)",
+        r.gas_used,
+        bp.num_ops,
+        bp.data.len(),
+        bp.proof.len()
+    );
+    assert_eq!(attr(&r, "wasm-rollup_batch", "index").as_deref(), Some("0"));
+    let info = rollup(&c, id);
+    assert_eq!(
+        (info.state_root, info.batch_index),
+        (hex32(&bp.new_root), 1)
+    );
+    // (the operator, here the governance account, posted it: the user paid nothing)
+    assert_eq!(c.app.balance(&c.user.addr()), user_before + 1000);
+    let s = shard(&c, id);
+    assert_eq!(
+        (s.held.0, s.pending.0, s.included_seq),
+        (1_000_010 - 1000, 0, 2)
+    );
+    // supply: what xx holds is what the rollup holds plus what is queued for it
+    assert_eq!(c.app.balance(&c.xx), s.held.0 + s.pending.0);
+    let batch = smart(
+        &c.app,
+        &c.verifier,
+        json!({"batch": {"rollup": id, "index": 0}}),
+    )
+    .unwrap();
+    assert_eq!(batch["withdrawn"], "1000");
+    assert_eq!(batch["deposits"], 2);
+
+    // the same batch again starts at a root that is no longer the rollup's: refused
+    let r = submit(&mut c, id, &bp, &bp.data, &bp.proof);
+    assert!(
+        r.code.is_err() && r.log.contains("does not verify"),
+        "{}",
+        r.log
+    );
+    assert_eq!(rollup(&c, id).batch_index, 1);
+    assert_eq!(c.app.balance(&c.xx), s.held.0);
+}
+
+#[test]
+fn a_block_verifies_no_more_proofs_than_its_room_and_leaves_the_rest_for_later() {
+    let p = params();
+    let mut c = deploy();
+    let v = c.verifier.clone();
+    let r = exec(
+        &mut c,
+        true,
+        &v,
+        json!({"register": {"ops_per_step": K}}),
+        &[],
+    );
+    let id: u32 = attr(&r, "wasm-rollup_registered", "rollup")
+        .unwrap()
+        .parse()
+        .unwrap();
+    // proofs that do not verify still take room: the room bounds the work, whatever the answer
+    let mut tree = AccountTree::new();
+    let key = SecretKey::from_seed(&[1; 32]);
+    let ops = vec![Op::Deposit {
+        to: 1,
+        pubkey: key.public_key(),
+        amount: 5,
+    }];
+    let bp = prove_batch(p, RollupId(id), &mut tree, &ops).unwrap();
+    let weight = proof_zk::keys::verify_cost_micros(K).unwrap();
+    let room = proof_chain::modules::zk::params::ZkParams::default().max_block_verify_micros;
+    let fit = (room / weight) as usize;
+    // Forged proofs: well-formed, so each is verified (and refused) and takes its weight.
+    let mut forged = bp.proof.clone();
+    let mid = forged.len() / 2;
+    forged[mid] ^= 1;
+    let txs: Vec<Vec<u8>> = (0..fit + 1)
+        .map(|_| {
+            let msg = json!({"submit_batch": {"rollup": id, "new_root": hex32(&bp.new_root),
+                "data": Base64(bp.data.clone()), "proof": Base64(forged.clone())}});
+            let m = execute_msg(&c.gov.addr(), &v, msg, &[]);
+            c.gov.tx(vec![m], GAS)
+        })
+        .collect();
+    let included = c.app.prepare(txs.clone());
+    assert_eq!(included.len(), fit, "the proposal holds what the room fits");
+    let fb = c.app.block(included);
+    assert!(fb
+        .tx_results
+        .iter()
+        .all(|r| r.code.is_err() && r.log.contains("does not verify")));
+    // the one left out fits the next block
+    let next = c.app.prepare(vec![txs[fit].clone()]);
+    assert_eq!(next.len(), 1);
+}

@@ -1,0 +1,35 @@
+use cosmwasm_std::StdError;
+use thiserror::Error;
+
+#[derive(Error, Debug)]
+pub enum ContractError {
+    #[error("{0}")]
+    Std(#[from] StdError),
+    #[error("only the rollup verifier settles batches")]
+    NotVerifier,
+    #[error("a deposit carries exactly one coin of {0}")]
+    WrongFunds(String),
+    #[error("{0} cannot be represented in a rollup (amounts have 30 significant bits and a decimal exponent, and at most 64 bits)")]
+    UnrepresentableAmount(u128),
+    #[error("account index {0} is outside the rollup's tree (2^24 accounts)")]
+    BadAccount(u32),
+    #[error("batch {batch} of rollup {rollup} includes deposit #{position} that is not the next queued one")]
+    DepositMismatch {
+        rollup: u32,
+        batch: u64,
+        position: usize,
+    },
+    #[error("rollup {rollup} would pay out {wanted} but holds {held}")]
+    Overdrawn {
+        rollup: u32,
+        wanted: u128,
+        held: u128,
+    },
+}
+
+/// Errors compare by what they say (`StdError` has no equality of its own); tests use it.
+impl PartialEq for ContractError {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_string() == other.to_string()
+    }
+}

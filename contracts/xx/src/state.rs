@@ -1,0 +1,35 @@
+//! Storage layout.
+
+use cosmwasm_std::{Addr, Uint128};
+use cw_storage_plus::{Item, Map};
+use rollup_msgs::xx::DepositOp;
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Config {
+    pub verifier: Addr,
+    pub denom: String,
+}
+
+/// A rollup's account with the contract.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+pub struct Shard {
+    pub held: Uint128,
+    pub pending: Uint128,
+    /// Sequence number of the next deposit queued.
+    pub next_seq: u64,
+    /// Sequence number of the oldest deposit not yet included.
+    pub included_seq: u64,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Queued {
+    pub depositor: Addr,
+    pub height: u64,
+    pub op: DepositOp,
+}
+
+pub const CONFIG: Item<Config> = Item::new("config");
+pub const SHARDS: Map<u32, Shard> = Map::new("shards");
+/// Queued deposits by (rollup, seq); removed when a batch includes them.
+pub const QUEUE: Map<(u32, u64), Queued> = Map::new("queue");
