@@ -65,8 +65,13 @@ pub fn load_or_derive(dir: &Path, ops_per_step: u32) -> Result<Verifier, ZkError
     } else {
         ZkParams::generate(ops_per_step as usize)?
     };
+    // The cache only saves time: a node that cannot write it (a full disk) still verifies.
+    let _ = write_vk_cache(dir, &path, params.vk_bytes());
+    Ok(params.verifier())
+}
+
+fn write_vk_cache(dir: &Path, path: &Path, vk: &[u8]) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let vk = params.vk_bytes();
     let mut out = Vec::with_capacity(vk.len() + 36);
     out.extend_from_slice(VK_MAGIC);
     out.extend_from_slice(&Sha256::digest(vk));
@@ -75,8 +80,9 @@ pub fn load_or_derive(dir: &Path, ops_per_step: u32) -> Result<Verifier, ZkError
     let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let tmp = path.with_extension(format!("tmp{}-{seq}", std::process::id()));
     std::fs::write(&tmp, &out)?;
-    std::fs::rename(&tmp, &path)?;
-    Ok(params.verifier())
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
 }
 
 #[cfg(test)]

@@ -222,6 +222,8 @@ impl Executor {
         // A proof the block had no room for: the transaction belongs in a later block, whatever
         // the contract did with the refusal (as an upload that does not fit).
         let exec_result = match exec_result {
+            // (A node condition stays one: it is handled below, never turned into a result.)
+            Err(e) if e.is_node_condition() => Err(e),
             _ if room.verify.refused() => Err(TxError::BlockFull(format!(
                 "the block has room for {} more microseconds of proof verification, not this \
                  transaction's proofs: it fits a later block",
@@ -355,9 +357,7 @@ impl Executor {
         events.extend(components::begin_block(&mut block, &ctx)?);
         let capped = params.max_block_gas > 0;
         let compile = CompileBudget::block(params.max_block_compile_weight);
-        let verify = Arc::new(VerifyRoom::new(
-            zk::params::params(&block)?.max_block_verify_micros,
-        ));
+        let verify = Arc::new(VerifyRoom::of(&zk::params::params(&block)?));
         let (mut bytes, mut gas) = (0i64, 0u64);
         let mut included = Vec::with_capacity(txs.len());
         let mut tx_results = Vec::with_capacity(txs.len());

@@ -237,8 +237,8 @@ impl QueryHandler {
             crate::modules::wasm::CompileBudget::simulation(params.max_block_compile_weight);
         // The same proof verification room as a block: a simulation verifies what it is asked
         // to (its result must be the block's), and no more than a block would.
-        let verify = std::sync::Arc::new(crate::modules::zk::VerifyRoom::new(
-            crate::modules::zk::params::params(store)?.max_block_verify_micros,
+        let verify = std::sync::Arc::new(crate::modules::zk::VerifyRoom::of(
+            &crate::modules::zk::params::params(store)?,
         ));
         let room = super::executor::TxRoom {
             gas: None,

@@ -253,14 +253,33 @@ pub fn recipient_bytes(recipient: &Hex32) -> &[u8] {
     }
 }
 
-/// The recipient field for a canonical address of at most 31 bytes (what a wallet signs).
+/// The recipient field for a canonical address: a 20-byte account, or a 32-byte contract address
+/// whose value is a field element (below the modulus) and not the zero-padded form of an account.
 pub fn recipient_field(canonical: &[u8]) -> Option<Hex32> {
-    if canonical.len() > 31 {
-        return None;
-    }
     let mut out = [0u8; 32];
-    out[..canonical.len()].copy_from_slice(canonical);
-    Some(Hex32(out))
+    match canonical.len() {
+        20 => out[..20].copy_from_slice(canonical),
+        32 if canonical[20..].iter().any(|b| *b != 0) => out.copy_from_slice(canonical),
+        _ => return None,
+    }
+    is_canonical_field(&Hex32(out)).then_some(Hex32(out))
+}
+
+/// The circuit field's modulus (Pallas' scalar field = Vesta's base field), little-endian.
+const MODULUS_LE: [u8; 32] = [
+    0x01, 0x00, 0x00, 0x00, 0x21, 0xeb, 0x46, 0x8c, 0xdd, 0xa8, 0x94, 0x09, 0xfc, 0x98, 0x46, 0x22,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40,
+];
+
+/// Whether 32 little-endian bytes are a canonical field element (below the modulus): what the
+/// chain's decoder requires of every key coordinate and recipient in batch data.
+pub fn is_canonical_field(x: &Hex32) -> bool {
+    for i in (0..32).rev() {
+        if x.0[i] != MODULUS_LE[i] {
+            return x.0[i] < MODULUS_LE[i];
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -350,6 +369,21 @@ mod tests {
         let mut c = [0u8; 32];
         c[25] = 1;
         assert_eq!(recipient_bytes(&Hex32(c)).len(), 32);
-        assert!(recipient_field(&[0; 32]).is_none());
+        assert!(
+            recipient_field(&[0; 32]).is_none(),
+            "an account's padded form"
+        );
+        assert!(recipient_field(&[1; 25]).is_none());
+        assert!(recipient_field(&[0xff; 32]).is_none(), "above the modulus");
+    }
+
+    #[test]
+    fn field_elements_are_canonical_only_below_the_modulus() {
+        assert!(is_canonical_field(&Hex32([0; 32])));
+        let mut p = Hex32(MODULUS_LE);
+        assert!(!is_canonical_field(&p));
+        p.0[0] -= 1;
+        assert!(is_canonical_field(&p), "p - 1");
+        assert!(!is_canonical_field(&Hex32([0xff; 32])));
     }
 }

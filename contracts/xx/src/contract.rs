@@ -5,7 +5,7 @@ use cosmwasm_std::{
     Order, Response, StdResult, Uint128,
 };
 use cw_storage_plus::Bound;
-use rollup_msgs::data::{pack_amount, ACCOUNT_CAPACITY};
+use rollup_msgs::data::{is_canonical_field, pack_amount, ACCOUNT_CAPACITY};
 use rollup_msgs::{Hex32, U128};
 
 use crate::error::ContractError;
@@ -83,6 +83,10 @@ fn deposit(
     }
     if to >= ACCOUNT_CAPACITY {
         return Err(ContractError::BadAccount(to));
+    }
+    // Key coordinates that are not field elements could never be published in a batch.
+    if !is_canonical_field(&pubkey_x) || !is_canonical_field(&pubkey_y) {
+        return Err(ContractError::BadPubkey);
     }
     let mut shard = SHARDS.may_load(deps.storage, rollup)?.unwrap_or_default();
     let seq = shard.next_seq;

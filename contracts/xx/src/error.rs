@@ -11,6 +11,8 @@ pub enum ContractError {
     WrongFunds(String),
     #[error("{0} cannot be represented in a rollup (amounts have 30 significant bits and a decimal exponent, and at most 64 bits)")]
     UnrepresentableAmount(u128),
+    #[error("the public key's coordinates must be field elements (below the modulus)")]
+    BadPubkey,
     #[error("account index {0} is outside the rollup's tree (2^24 accounts)")]
     BadAccount(u32),
     #[error("batch {batch} of rollup {rollup} includes deposit #{position} that is not the next queued one")]

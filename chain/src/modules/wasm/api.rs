@@ -49,7 +49,7 @@ impl Api for ContractApi {
 
     fn zk_vk_digest(&self, ops_per_step: u32) -> Result<[u8; 32], ZkVerdict> {
         match &self.room {
-            Some(room) => zk::vk_digest(Some(room), ops_per_step),
+            Some(room) => zk::vk_digest(room, ops_per_step),
             None => Err(ZkVerdict::Unsupported),
         }
     }

@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-type Slot = Arc<OnceLock<Result<Arc<Verifier>, String>>>;
+/// One step size's key: empty until loaded. A failed load is not kept (the next ask retries:
+/// a full disk or a killed derivation must not stop the node for good).
+type Slot = Arc<Mutex<Option<Arc<Verifier>>>>;
 
 /// The process's keys, by step size.
 pub struct NodeKeys {
@@ -55,18 +57,23 @@ impl NodeKeys {
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             slots.entry(k).or_default().clone()
         };
-        slot.get_or_init(|| {
-            let t = std::time::Instant::now();
-            let v = proof_zk::keys::load_or_derive(&self.dir, k).map_err(|e| {
-                format!(
-                    "cannot load or derive the verifier key for K = {k} under {}: {e}",
-                    self.dir.display()
-                )
-            })?;
-            tracing::info!(k, digest = %hex::encode(v.vk_digest()), elapsed_ms = t.elapsed().as_millis() as u64, "verifier key ready");
-            Ok(Arc::new(v))
-        })
-        .clone()
+        let mut held = slot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(v) = held.as_ref() {
+            return Ok(v.clone());
+        }
+        let t = std::time::Instant::now();
+        let v = proof_zk::keys::load_or_derive(&self.dir, k).map_err(|e| {
+            format!(
+                "cannot load or derive the verifier key for K = {k} under {}: {e}",
+                self.dir.display()
+            )
+        })?;
+        tracing::info!(k, digest = %hex::encode(v.vk_digest()), elapsed_ms = t.elapsed().as_millis() as u64, "verifier key ready");
+        let v = Arc::new(v);
+        *held = Some(v.clone());
+        Ok(v)
     }
 
     /// Loads, on a background thread, every key the cache holds (what this node verified

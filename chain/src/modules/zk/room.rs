@@ -9,6 +9,8 @@ use std::sync::Mutex;
 pub struct VerifyRoom {
     left: AtomicU64,
     room: u64,
+    /// The step sizes the chain supports in this block (`zk.step_sizes`).
+    step_sizes: Vec<u32>,
     /// A verification was refused for lack of room since the last [`VerifyRoom::begin_tx`].
     refused: AtomicBool,
     /// This node could not load or derive a key since the last `begin_tx`: not the
@@ -26,13 +28,27 @@ pub enum NoRoom {
 }
 
 impl VerifyRoom {
+    /// The room of a block under `params`.
+    pub fn of(params: &super::params::ZkParams) -> Self {
+        let mut r = Self::new(params.max_block_verify_micros);
+        r.step_sizes = params.step_sizes.clone();
+        r
+    }
+
+    /// `micros` of room for the default step sizes.
     pub fn new(micros: u64) -> Self {
         VerifyRoom {
             left: AtomicU64::new(micros),
             room: micros,
+            step_sizes: super::params::ZkParams::default().step_sizes,
             refused: AtomicBool::new(false),
             node_failure: Mutex::new(None),
         }
+    }
+
+    /// Whether step size `k` is one the chain supports.
+    pub fn supports(&self, k: u32) -> bool {
+        self.step_sizes.contains(&k)
     }
 
     pub fn left(&self) -> u64 {
@@ -53,8 +69,9 @@ impl VerifyRoom {
     /// Takes `weight` of room. Calls in a block are sequential (one transaction, one call
     /// stack at a time), so load-then-store is not racing anything.
     pub fn take(&self, weight: u64) -> Result<(), NoRoom> {
+        // Heavier than any block's room: no later block fits it either, so this is the
+        // transaction's failure (paid for), not a reason to leave it for later.
         if weight > self.room {
-            self.refused.store(true, Ordering::SeqCst);
             return Err(NoRoom::TooCostly);
         }
         let left = self.left();
@@ -98,6 +115,10 @@ mod tests {
         r.begin_tx();
         assert!(!r.refused());
         assert_eq!(r.take(1001), Err(NoRoom::TooCostly));
+        assert!(
+            !r.refused(),
+            "too costly for any block is not a refusal of this one"
+        );
         assert_eq!(r.take(200), Ok(()));
         assert_eq!(r.left(), 0);
     }

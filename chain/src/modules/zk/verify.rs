@@ -11,6 +11,9 @@ pub fn verify_batch(room: &VerifyRoom, claim: &BatchClaim, data: &[u8], proof: &
     let Some(weight) = proof_zk::keys::verify_cost_micros(claim.ops_per_step) else {
         return ZkVerdict::UnknownKey;
     };
+    if !room.supports(claim.ops_per_step) {
+        return ZkVerdict::UnknownKey;
+    }
     let verifier = match node_keys().verifier(claim.ops_per_step) {
         Ok(v) => v,
         Err(e) => {
@@ -62,16 +65,14 @@ pub fn verify_exit(root: &[u8; 32], proof: &[u8]) -> ZkVerdict {
 }
 
 /// The digest of this chain's verifier key for step size `k`.
-pub fn vk_digest(room: Option<&VerifyRoom>, k: u32) -> Result<[u8; 32], ZkVerdict> {
-    if !proof_zk::keys::STEP_SIZES.contains(&k) {
+pub fn vk_digest(room: &VerifyRoom, k: u32) -> Result<[u8; 32], ZkVerdict> {
+    if !proof_zk::keys::STEP_SIZES.contains(&k) || !room.supports(k) {
         return Err(ZkVerdict::UnknownKey);
     }
     match node_keys().verifier(k) {
         Ok(v) => Ok(v.vk_digest()),
         Err(e) => {
-            if let Some(r) = room {
-                r.record_node_failure(e);
-            }
+            room.record_node_failure(e);
             Err(ZkVerdict::Malformed)
         }
     }
@@ -93,7 +94,17 @@ mod tests {
         };
         assert_eq!(verify_batch(&room, &claim, &[], &[]), ZkVerdict::UnknownKey);
         assert_eq!(room.left(), 10_000_000);
-        assert_eq!(vk_digest(Some(&room), 0), Err(ZkVerdict::UnknownKey));
+        assert_eq!(vk_digest(&room, 0), Err(ZkVerdict::UnknownKey));
+        // a circuit the prover knows but the chain's parameters do not list: no derivation
+        assert_eq!(vk_digest(&room, 16), Err(ZkVerdict::UnknownKey));
+        let claim16 = BatchClaim {
+            ops_per_step: 16,
+            ..claim
+        };
+        assert_eq!(
+            verify_batch(&room, &claim16, &[], &[]),
+            ZkVerdict::UnknownKey
+        );
     }
 
     #[test]
