@@ -23,6 +23,8 @@ use std::path::PathBuf;
 /// parameters once).
 const K: u32 = 2;
 const GAS: u64 = 45_000_000;
+/// Blocks without a batch (or a deposit left out) before anyone may freeze a rollup.
+const LIVENESS: u64 = 5;
 
 fn zk_dir() -> PathBuf {
     std::env::var_os("PROOF_ZK_PARAMS")
@@ -78,34 +80,33 @@ fn deploy() -> Chain {
                 .unwrap(),
         );
     }
-    let init = json!({"governance": gov.addr().to_string(), "operator_bond": "1000", "bond_denom": "uxyz"});
+    let init = json!({"governance": gov.addr().to_string(), "operator_bond": "1000",
+        "bond_denom": "uxyz", "liveness_blocks": LIVENESS});
     let tx = gov.tx(
         vec![instantiate_msg(&gov.addr(), ids[0], init, &[])],
         5_000_000,
     );
     let verifier = contract_of(&run(&mut app, tx));
-    let init = json!({"verifier": verifier.to_string(), "denom": "uxyz"});
+    // xx offers itself to the verifier when it is instantiated; one account created both, so
+    // the verifier adopts it (no governance step at deployment)
+    let init =
+        json!({"verifier": verifier.to_string(), "denom": "uxyz", "inclusion_blocks": LIVENESS});
     let tx = gov.tx(
         vec![instantiate_msg(&gov.addr(), ids[1], init, &[])],
         5_000_000,
     );
-    let xx = contract_of(&run(&mut app, tx));
-    let mut c = Chain {
+    let r = run(&mut app, tx);
+    assert!(r.code.is_ok(), "{}", r.log);
+    let xx = contract_of(&r);
+    let c = Chain {
         app,
         gov,
         user,
         verifier,
         xx,
     };
-    let (v, x) = (c.verifier.clone(), c.xx.to_string());
-    let r = exec(
-        &mut c,
-        true,
-        &v,
-        json!({"set_settlement": {"address": x}}),
-        &[],
-    );
-    assert!(r.code.is_ok(), "{}", r.log);
+    let cfg = smart(&c.app, &c.verifier, json!({"config": {}})).unwrap();
+    assert_eq!(cfg["settlement"], c.xx.to_string());
     c
 }
 
@@ -145,7 +146,7 @@ fn the_empty_root_and_field_the_contracts_assume_are_the_circuits() {
 }
 
 #[test]
-fn a_proven_batch_is_verified_on_chain_pays_its_withdrawal_and_bad_batches_change_nothing() {
+fn a_proven_batch_is_verified_pays_its_withdrawal_and_after_a_freeze_every_account_exits() {
     let p = params();
     let mut c = deploy();
 
@@ -260,9 +261,15 @@ fn a_proven_batch_is_verified_on_chain_pays_its_withdrawal_and_bad_batches_chang
     // (the operator, here the governance account, posted it: the user paid nothing)
     assert_eq!(c.app.balance(&c.user.addr()), user_before + 1000);
     let s = shard(&c, id);
+    // the batch's fees (101) were paid to the operator: the rollup holds what its accounts hold
+    assert_eq!(bp.fees, 101);
     assert_eq!(
         (s.held.0, s.pending.0, s.included_seq),
-        (1_000_010 - 1000, 0, 2)
+        (1_000_010 - 1000 - 101, 0, 2)
+    );
+    assert_eq!(
+        s.held.0,
+        u128::from(tree.get(0).balance + tree.get(5).balance)
     );
     // supply: what xx holds is what the rollup holds plus what is queued for it
     assert_eq!(c.app.balance(&c.xx), s.held.0 + s.pending.0);
@@ -284,6 +291,72 @@ fn a_proven_batch_is_verified_on_chain_pays_its_withdrawal_and_bad_batches_chang
     );
     assert_eq!(rollup(&c, id).batch_index, 1);
     assert_eq!(c.app.balance(&c.xx), s.held.0);
+
+    // The operator stops. A deposit that will never be included waits in the queue.
+    let carol = SecretKey::from_seed(&[13; 32]).public_key();
+    let msg = json!({"deposit": {"rollup": id, "to": 9, "pubkey_x": hex32(&carol.x), "pubkey_y": hex32(&carol.y)}});
+    let r = exec(&mut c, false, &xx, msg, &[Coin::new(3_000, "uxyz")]);
+    assert!(r.code.is_ok(), "{}", r.log);
+    let r = exec(&mut c, false, &v, json!({"freeze": {"rollup": id}}), &[]);
+    assert!(r.code.is_err() && r.log.contains("is live"), "{}", r.log);
+    for _ in 0..LIVENESS {
+        c.app.block(vec![]);
+    }
+    let r = exec(&mut c, false, &v, json!({"freeze": {"rollup": id}}), &[]);
+    assert!(r.code.is_ok(), "{}", r.log);
+    assert!(rollup(&c, id).frozen_at.is_some());
+
+    // Every account exits once with a proof against the last verified root; no operator.
+    let user_before = c.app.balance(&c.user.addr());
+    let (mut exited, mut fees_paid) = (0u128, 0u128);
+    for index in [0u32, 5] {
+        let proof = proof_zk::exit_proof(&tree, index).unwrap().to_bytes();
+        exited += u128::from(tree.get(index).balance);
+        let msg = json!({"exit": {"rollup": id, "proof": Base64(proof)}});
+        let r = exec(&mut c, false, &v, msg.clone(), &[]);
+        assert!(r.code.is_ok(), "exit {index}: {}", r.log);
+        // a double exit is refused
+        let r = exec(&mut c, false, &v, msg, &[]);
+        assert!(
+            r.code.is_err() && r.log.contains("already exited"),
+            "{}",
+            r.log
+        );
+        fees_paid += 2 * common::wasm::fee(GAS);
+    }
+    // a forged balance does not verify
+    let mut forged = proof_zk::exit_proof(&tree, 5).unwrap().to_bytes();
+    forged[68] ^= 1;
+    let msg = json!({"exit": {"rollup": id, "proof": Base64(forged)}});
+    let r = exec(&mut c, false, &v, msg, &[]);
+    assert!(
+        r.code.is_err() && r.log.contains("does not match"),
+        "{}",
+        r.log
+    );
+    // the pending deposit goes back to its depositor
+    let r = exec(
+        &mut c,
+        false,
+        &xx,
+        json!({"refund_pending": {"rollup": id}}),
+        &[],
+    );
+    assert!(r.code.is_ok(), "{}", r.log);
+    fees_paid += 2 * common::wasm::fee(GAS);
+    // The sums match to the last uxyz: what the rollup held went to its accounts' owners (the
+    // user made both deposits), the refund to its depositor, and xx holds nothing more.
+    assert_eq!(exited, s.held.0);
+    assert_eq!(
+        c.app.balance(&c.user.addr()),
+        user_before + exited + 3_000 - fees_paid
+    );
+    let s = shard(&c, id);
+    assert_eq!(
+        (s.held.0, s.pending.0, s.exited.0, s.refunded.0),
+        (0, 0, exited, 3_000)
+    );
+    assert_eq!(c.app.balance(&c.xx), 0);
 }
 
 #[test]

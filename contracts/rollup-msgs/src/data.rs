@@ -6,6 +6,7 @@
 //! chain never verifies; the parser is still strict about lengths, so it fails closed.
 
 use crate::codec::Hex32;
+pub use crate::curve::is_canonical_field;
 
 const AMOUNT_MANTISSA_BITS: u32 = 30;
 const FEE_MANTISSA_BITS: u32 = 8;
@@ -265,23 +266,6 @@ pub fn recipient_field(canonical: &[u8]) -> Option<Hex32> {
     is_canonical_field(&Hex32(out)).then_some(Hex32(out))
 }
 
-/// The circuit field's modulus (Pallas' scalar field = Vesta's base field), little-endian.
-const MODULUS_LE: [u8; 32] = [
-    0x01, 0x00, 0x00, 0x00, 0x21, 0xeb, 0x46, 0x8c, 0xdd, 0xa8, 0x94, 0x09, 0xfc, 0x98, 0x46, 0x22,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40,
-];
-
-/// Whether 32 little-endian bytes are a canonical field element (below the modulus): what the
-/// chain's decoder requires of every key coordinate and recipient in batch data.
-pub fn is_canonical_field(x: &Hex32) -> bool {
-    for i in (0..32).rev() {
-        if x.0[i] != MODULUS_LE[i] {
-            return x.0[i] < MODULUS_LE[i];
-        }
-    }
-    false
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -375,15 +359,5 @@ mod tests {
         );
         assert!(recipient_field(&[1; 25]).is_none());
         assert!(recipient_field(&[0xff; 32]).is_none(), "above the modulus");
-    }
-
-    #[test]
-    fn field_elements_are_canonical_only_below_the_modulus() {
-        assert!(is_canonical_field(&Hex32([0; 32])));
-        let mut p = Hex32(MODULUS_LE);
-        assert!(!is_canonical_field(&p));
-        p.0[0] -= 1;
-        assert!(is_canonical_field(&p), "p - 1");
-        assert!(!is_canonical_field(&Hex32([0xff; 32])));
     }
 }

@@ -7,6 +7,7 @@
 //! deposited, while hashes and proofs are checked natively by the chain (`proof_zk_*` imports).
 
 pub mod codec;
+pub mod curve;
 pub mod data;
 pub mod verifier;
 pub mod xx;

@@ -20,6 +20,8 @@ pub struct InstantiateMsg {
     /// What an operator registering its own rollup bonds (held by the contract).
     pub operator_bond: U128,
     pub bond_denom: String,
+    /// A rollup that verifies no batch for this many blocks may be frozen by anyone.
+    pub liveness_blocks: u64,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
@@ -41,6 +43,22 @@ pub enum ExecuteMsg {
     },
     /// Names the `xx` settlement contract (governance only).
     SetSettlement { address: String },
+    /// Sent by a newly instantiated `xx` that names this verifier: adopted as the settlement
+    /// contract if none is set and it was created by the account that created this contract
+    /// (the deployment's trust, used once; governance can re-point it later).
+    AdoptSettlement {},
+    /// Freezes `rollup` (anyone): allowed once it verified no batch for `liveness_blocks`, or
+    /// once `xx` reports a deposit left out past its inclusion deadline. A frozen rollup takes
+    /// no batches; its users exit with proofs against the last verified root.
+    Freeze { rollup: u32 },
+    /// Pays a frozen rollup's account its balance at the last verified root, once, to the
+    /// account's owner on the chain (`xx` records who keyed it). `proof`: an exit proof
+    /// (`proof_zk::ExitProof::to_bytes`). Anyone may send it.
+    Exit { rollup: u32, proof: Base64 },
+    /// Refunds the deposit at the front of `rollup`'s queue, which no batch can include: `proof`
+    /// (an exit proof against the current root) shows its account holds another key, or a
+    /// balance the deposit would overflow. Anyone may send it; it keeps the queue moving.
+    RejectDeposit { rollup: u32, proof: Base64 },
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
@@ -57,6 +75,11 @@ pub enum QueryMsg {
     Batch {
         rollup: u32,
         index: u64,
+    },
+    /// Whether account `index` of `rollup` has exited.
+    Exited {
+        rollup: u32,
+        index: u32,
     },
 }
 
@@ -85,6 +108,8 @@ pub struct RollupInfo {
     /// Height of the last verified batch (registration until the first).
     pub last_batch_height: u64,
     pub bond: U128,
+    /// Frozen (exits only) since this height.
+    pub frozen_at: Option<u64>,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]

@@ -11,6 +11,9 @@ pub struct InstantiateMsg {
     pub verifier: String,
     /// The denom rollups carry (`uxyz`).
     pub denom: String,
+    /// Forced inclusion: a deposit not included within this many blocks lets anyone freeze
+    /// its rollup.
+    pub inclusion_blocks: u64,
 }
 
 /// A deposit as a batch credits it (and as the queue holds it).
@@ -41,13 +44,29 @@ pub enum ExecuteMsg {
         pubkey_y: Hex32,
     },
     /// A verified batch of `rollup` (verifier only): it included `deposits`, which must be the
-    /// front of the rollup's queue in order, and pays `payouts`.
+    /// front of the rollup's queue in order, and pays `payouts`, and its `fees` to `operator`
+    /// (fees leave the senders' balances and no rollup account holds them: the operator's
+    /// share is paid on the chain when the batch that earned it is verified).
     Settle {
         rollup: u32,
         batch: u64,
         deposits: Vec<DepositOp>,
         payouts: Vec<Payout>,
+        fees: U128,
+        operator: String,
     },
+    /// The deposit `seq` (the queue's front) can never be included: refund it (verifier only).
+    Reject { rollup: u32, seq: u64 },
+    /// `rollup` is frozen (verifier only): no more deposits; exits and refunds from now on.
+    Freeze { rollup: u32 },
+    /// Pays account `index` of frozen `rollup` its exit `amount` (verifier only), to the owner.
+    PayExit {
+        rollup: u32,
+        index: u32,
+        amount: U128,
+    },
+    /// Refunds up to `limit` queued deposits of a frozen rollup to their depositors (anyone).
+    RefundPending { rollup: u32, limit: Option<u32> },
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
@@ -64,12 +83,18 @@ pub enum QueryMsg {
         start_after: Option<u64>,
         limit: Option<u32>,
     },
+    /// The chain account that owns account `index` of `rollup` (its first depositor).
+    Owner {
+        rollup: u32,
+        index: u32,
+    },
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct ConfigResponse {
     pub verifier: String,
     pub denom: String,
+    pub inclusion_blocks: u64,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
@@ -82,6 +107,17 @@ pub struct RollupBalance {
     /// Sequence number of the next deposit, and of the next one a batch must include.
     pub next_seq: u64,
     pub included_seq: u64,
+    /// The oldest queued deposit has waited past `inclusion_blocks`.
+    pub overdue: bool,
+    pub frozen: bool,
+    /// Paid out to exiting accounts and refunded to depositors since the freeze.
+    pub exited: U128,
+    pub refunded: U128,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct OwnerResponse {
+    pub owner: Option<String>,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use cosmwasm_std::{
     MessageInfo, Order, Response, StdResult, Uint128, Uint256, WasmMsg,
 };
 use cw_storage_plus::Bound;
-use rollup_msgs::data::{parse_batch, recipient_bytes};
+use rollup_msgs::data::{parse_batch, parse_exit, recipient_bytes, ExitClaim};
 use rollup_msgs::verifier::EMPTY_ROOT;
 use rollup_msgs::xx::{DepositOp, Payout};
 use rollup_msgs::{Hex32, U128};
@@ -13,10 +13,10 @@ use sha2::{Digest, Sha256};
 
 use crate::error::ContractError;
 use crate::msg::{
-    BatchInfo, ConfigResponse, ExecuteMsg, InstantiateMsg, QueryMsg, RollupInfo, RollupsResponse,
-    SettlementMsg,
+    BatchInfo, ConfigResponse, ExecuteMsg, InstantiateMsg, PendingResponse, QueryMsg,
+    RollupBalance, RollupInfo, RollupsResponse, SettlementConfig, SettlementMsg, SettlementQuery,
 };
-use crate::state::{Batch, Config, Rollup, BATCHES, CONFIG, NEXT_ID, ROLLUPS};
+use crate::state::{Batch, Config, Rollup, BATCHES, CONFIG, EXITED, NEXT_ID, ROLLUPS};
 use crate::zk::{self, Host, ProofVerifier};
 
 const MAX_LIMIT: u32 = 100;
@@ -36,6 +36,7 @@ pub fn instantiate(
             settlement: None,
             operator_bond: Uint128::new(msg.operator_bond.0),
             bond_denom: msg.bond_denom,
+            liveness_blocks: msg.liveness_blocks,
         },
     )?;
     NEXT_ID.save(deps.storage, &1)?;
@@ -84,7 +85,206 @@ pub fn execute_with(
                 .add_attribute("action", "set_settlement")
                 .add_attribute("settlement", address))
         }
+        ExecuteMsg::AdoptSettlement {} => adopt_settlement(deps, env, info),
+        ExecuteMsg::Freeze { rollup } => freeze(deps, env, rollup),
+        ExecuteMsg::Exit { rollup, proof } => exit(deps, rollup, &proof.0, verifier),
+        ExecuteMsg::RejectDeposit { rollup, proof } => {
+            reject_deposit(deps, rollup, &proof.0, verifier)
+        }
     }
+}
+
+fn settlement_of(cfg: &Config) -> Result<Addr, ContractError> {
+    cfg.settlement.clone().ok_or(ContractError::NoSettlement)
+}
+
+fn load_rollup(deps: &DepsMut, id: u32) -> Result<Rollup, ContractError> {
+    ROLLUPS
+        .may_load(deps.storage, id)?
+        .ok_or(ContractError::UnknownRollup(id))
+}
+
+fn settle_msg(settlement: &Addr, msg: &SettlementMsg) -> StdResult<WasmMsg> {
+    Ok(WasmMsg::Execute {
+        contract_addr: settlement.to_string(),
+        msg: to_json_binary(msg)?,
+        funds: vec![],
+    })
+}
+
+/// A new `xx` offering itself: adopted once, if it names this verifier and was created by the
+/// account that created this contract (so only the deployer's own `xx` is ever adopted).
+fn adopt_settlement(deps: DepsMut, env: Env, info: MessageInfo) -> Result<Response, ContractError> {
+    let mut cfg = CONFIG.load(deps.storage)?;
+    if cfg.settlement.is_some() {
+        return Err(ContractError::CannotAdopt);
+    }
+    let theirs = deps
+        .querier
+        .query_wasm_contract_info(info.sender.as_str())
+        .map_err(|_| ContractError::CannotAdopt)?;
+    let ours = deps
+        .querier
+        .query_wasm_contract_info(env.contract.address.as_str())?;
+    let named: SettlementConfig = deps
+        .querier
+        .query_wasm_smart(info.sender.as_str(), &SettlementQuery::Config {})
+        .map_err(|_| ContractError::CannotAdopt)?;
+    if theirs.creator != ours.creator || named.verifier != env.contract.address.as_str() {
+        return Err(ContractError::CannotAdopt);
+    }
+    cfg.settlement = Some(info.sender.clone());
+    CONFIG.save(deps.storage, &cfg)?;
+    Ok(Response::new()
+        .add_attribute("action", "adopt_settlement")
+        .add_attribute("settlement", info.sender))
+}
+
+/// Anyone may freeze a rollup whose operator stopped: no batch for `liveness_blocks`, or a
+/// deposit left out past `xx`'s inclusion deadline (forced inclusion).
+fn freeze(deps: DepsMut, env: Env, id: u32) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    let settlement = settlement_of(&cfg)?;
+    let mut rollup = load_rollup(&deps, id)?;
+    if rollup.frozen_at.is_some() {
+        return Err(ContractError::Frozen(id));
+    }
+    let stalled = env.block.height > rollup.last_batch_height.saturating_add(cfg.liveness_blocks);
+    let shard: RollupBalance = deps
+        .querier
+        .query_wasm_smart(settlement.as_str(), &SettlementQuery::Rollup { rollup: id })?;
+    if !stalled && !shard.overdue {
+        return Err(ContractError::Live {
+            rollup: id,
+            last: rollup.last_batch_height,
+        });
+    }
+    rollup.frozen_at = Some(env.block.height);
+    ROLLUPS.save(deps.storage, id, &rollup)?;
+    let why = if stalled {
+        "no batch"
+    } else {
+        "deposit overdue"
+    };
+    Ok(Response::new()
+        .add_attribute("action", "freeze")
+        .add_message(settle_msg(
+            &settlement,
+            &SettlementMsg::Freeze { rollup: id },
+        )?)
+        .add_event(
+            Event::new("rollup_frozen")
+                .add_attribute("rollup", id.to_string())
+                .add_attribute("reason", why)
+                .add_attribute("root", zk::hex(&rollup.state_root)),
+        ))
+}
+
+/// Checks an exit proof against the rollup's verified root and reads the account from it.
+fn proven_account(
+    rollup: &Rollup,
+    id: u32,
+    proof: &[u8],
+    verifier: &dyn ProofVerifier,
+) -> Result<ExitClaim, ContractError> {
+    let claim = parse_exit(proof).map_err(|e| ContractError::BadData(e.to_string()))?;
+    match verifier.verify_exit(&rollup.state_root, proof) {
+        zk::VALID => Ok(claim),
+        zk::INVALID => Err(ContractError::InvalidExitProof(id)),
+        c => Err(zk::verdict(c, id, &rollup.vk_digest)
+            .err()
+            .unwrap_or(ContractError::VerifierCode(c))),
+    }
+}
+
+/// A frozen rollup's account takes out its balance at the last verified root, once; `xx` pays
+/// the account's owner. No operator is involved.
+fn exit(
+    deps: DepsMut,
+    id: u32,
+    proof: &[u8],
+    verifier: &dyn ProofVerifier,
+) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    let settlement = settlement_of(&cfg)?;
+    let rollup = load_rollup(&deps, id)?;
+    if rollup.frozen_at.is_none() {
+        return Err(ContractError::NotFrozen(id));
+    }
+    let account = proven_account(&rollup, id, proof, verifier)?;
+    if EXITED.has(deps.storage, (id, account.index)) {
+        return Err(ContractError::AlreadyExited {
+            rollup: id,
+            index: account.index,
+        });
+    }
+    if account.balance == 0 {
+        return Err(ContractError::NothingToExit(account.index));
+    }
+    EXITED.save(deps.storage, (id, account.index), &())?;
+    let pay = SettlementMsg::PayExit {
+        rollup: id,
+        index: account.index,
+        amount: U128(u128::from(account.balance)),
+    };
+    Ok(Response::new()
+        .add_attribute("action", "exit")
+        .add_attribute("rollup", id.to_string())
+        .add_attribute("index", account.index.to_string())
+        .add_attribute("amount", account.balance.to_string())
+        .add_message(settle_msg(&settlement, &pay)?))
+}
+
+/// The deposit at the queue's front can never be included when its account, at the verified
+/// root, holds another key (keys are set once, by a deposit, and never change) or a balance the
+/// deposit would push past 64 bits: refunded, so the queue moves on.
+fn reject_deposit(
+    deps: DepsMut,
+    id: u32,
+    proof: &[u8],
+    verifier: &dyn ProofVerifier,
+) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    let settlement = settlement_of(&cfg)?;
+    let rollup = load_rollup(&deps, id)?;
+    if rollup.frozen_at.is_some() {
+        return Err(ContractError::Frozen(id));
+    }
+    let account = proven_account(&rollup, id, proof, verifier)?;
+    let front: PendingResponse = deps.querier.query_wasm_smart(
+        settlement.as_str(),
+        &SettlementQuery::Pending {
+            rollup: id,
+            start_after: None,
+            limit: Some(1),
+        },
+    )?;
+    let d = front
+        .deposits
+        .first()
+        .ok_or(ContractError::NoQueuedDeposit(id))?;
+    if d.op.to != account.index {
+        return Err(ContractError::BadData(format!(
+            "the queued deposit is for account {}, the proof for account {}",
+            d.op.to, account.index
+        )));
+    }
+    let empty = account.pubkey_x == Hex32([0; 32]) && account.pubkey_y == Hex32([0; 32]);
+    let other_key =
+        !empty && (account.pubkey_x, account.pubkey_y) != (d.op.pubkey_x, d.op.pubkey_y);
+    let overflows = u128::from(account.balance) + d.op.amount.0 > u128::from(u64::MAX);
+    if !other_key && !overflows {
+        return Err(ContractError::DepositIsValid);
+    }
+    let reject = SettlementMsg::Reject {
+        rollup: id,
+        seq: d.seq,
+    };
+    Ok(Response::new()
+        .add_attribute("action", "reject_deposit")
+        .add_attribute("rollup", id.to_string())
+        .add_attribute("seq", d.seq.to_string())
+        .add_message(settle_msg(&settlement, &reject)?))
 }
 
 fn register(
@@ -146,6 +346,7 @@ fn register(
             registered_height: env.block.height,
             last_batch_height: env.block.height,
             bond,
+            frozen_at: None,
         },
     )?;
     Ok(Response::new()
@@ -177,6 +378,9 @@ fn submit_batch(
         .ok_or(ContractError::UnknownRollup(id))?;
     if info.sender != rollup.operator {
         return Err(ContractError::NotOperator { rollup: id });
+    }
+    if rollup.frozen_at.is_some() {
+        return Err(ContractError::Frozen(id));
     }
     let settlement = cfg.settlement.ok_or(ContractError::NoSettlement)?;
     let summary = parse_batch(data).map_err(|e| ContractError::BadData(e.to_string()))?;
@@ -236,16 +440,17 @@ fn submit_batch(
 
     // The money moves in `xx`: it checks the deposits against its queue and pays the
     // withdrawals; if it refuses, this whole batch is refused with it.
-    let settle = WasmMsg::Execute {
-        contract_addr: settlement.into_string(),
-        msg: to_json_binary(&SettlementMsg::Settle {
+    let settle = settle_msg(
+        &settlement,
+        &SettlementMsg::Settle {
             rollup: id,
             batch: index,
             deposits,
             payouts,
-        })?,
-        funds: vec![],
-    };
+            fees: U128(summary.fees),
+            operator: rollup.operator.to_string(),
+        },
+    )?;
     Ok(Response::new()
         .add_attribute("action", "submit_batch")
         .add_message(settle)
@@ -296,6 +501,9 @@ pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> Result<Binary, ContractErr
                 .collect::<StdResult<Vec<_>>>()?;
             to_json_binary(&RollupsResponse { rollups })?
         }
+        QueryMsg::Exited { rollup, index } => {
+            to_json_binary(&EXITED.has(deps.storage, (rollup, index)))?
+        }
         QueryMsg::Batch { rollup, index } => {
             let b = BATCHES
                 .may_load(deps.storage, (rollup, index))?
@@ -332,6 +540,7 @@ fn info(id: u32, r: Rollup) -> RollupInfo {
         registered_height: r.registered_height,
         last_batch_height: r.last_batch_height,
         bond: U128(r.bond.u128()),
+        frozen_at: r.frozen_at,
     }
 }
 
@@ -341,6 +550,7 @@ mod tests {
     use cosmwasm_std::testing::{message_info, mock_dependencies, mock_env, MockApi};
     use cosmwasm_std::{coins, from_json, Api, CosmosMsg, OwnedDeps};
     use rollup_msgs::data::{encode_batch, recipient_field, WithdrawalOp};
+    use rollup_msgs::xx::DepositOp;
     use rollup_msgs::Base64;
     use std::cell::RefCell;
 
@@ -360,6 +570,10 @@ mod tests {
             } else {
                 Err(zk::UNKNOWN_KEY)
             }
+        }
+        fn verify_exit(&self, root: &[u8; 32], _: &[u8]) -> u32 {
+            self.claims.borrow_mut().push(root.to_vec());
+            self.code
         }
     }
     fn stand(code: u32) -> Stand {
@@ -381,6 +595,7 @@ mod tests {
             governance: gov.to_string(),
             operator_bond: U128(1_000),
             bond_denom: "uxyz".into(),
+            liveness_blocks: 100,
         };
         instantiate(deps.as_mut(), mock_env(), message_info(&gov, &[]), msg).unwrap();
         let set = ExecuteMsg::SetSettlement {
@@ -520,11 +735,14 @@ mod tests {
             batch,
             deposits,
             payouts,
+            fees,
+            operator,
         } = from_json(msg).unwrap()
         else {
             panic!("expected settle");
         };
         assert_eq!((rollup, batch, deposits.len()), (1, 0, 0));
+        assert_eq!((fees, operator), (U128(1), op.to_string()));
         assert_eq!(
             payouts,
             vec![Payout {
@@ -602,6 +820,7 @@ mod tests {
             governance: gov.to_string(),
             operator_bond: U128(0),
             bond_denom: "uxyz".into(),
+            liveness_blocks: 100,
         };
         instantiate(deps.as_mut(), mock_env(), message_info(&gov, &[]), msg).unwrap();
         register_as(&mut deps, &gov, &[], 3).unwrap();
@@ -624,5 +843,222 @@ mod tests {
             ),
             Err(ContractError::NotGovernance(_))
         ));
+    }
+
+    /// `xx` as the mock querier answers it: a shard's balance and queue front.
+    fn mock_xx(deps: &mut Deps, overdue: bool, front: Option<rollup_msgs::xx::PendingDeposit>) {
+        use cosmwasm_std::{ContractResult, SystemResult, WasmQuery};
+        deps.querier.update_wasm(move |q| {
+            let WasmQuery::Smart { msg, .. } = q else {
+                panic!("unexpected query {q:?}")
+            };
+            let answer = match from_json::<SettlementQuery>(msg).unwrap() {
+                SettlementQuery::Rollup { rollup } => to_json_binary(&RollupBalance {
+                    rollup,
+                    overdue,
+                    ..Default::default()
+                }),
+                SettlementQuery::Pending { .. } => to_json_binary(&PendingResponse {
+                    deposits: front.clone().into_iter().collect(),
+                }),
+                other => panic!("unexpected {other:?}"),
+            };
+            SystemResult::Ok(ContractResult::Ok(answer.unwrap()))
+        });
+    }
+
+    fn exit_bytes(index: u32, key: u8, balance: u64) -> Vec<u8> {
+        let mut b = vec![0u8; rollup_msgs::data::EXIT_PROOF_BYTES];
+        b[..4].copy_from_slice(&index.to_le_bytes());
+        b[4..68].fill(key);
+        b[68..76].copy_from_slice(&balance.to_le_bytes());
+        b
+    }
+
+    fn run(deps: &mut Deps, msg: ExecuteMsg, v: &Stand) -> Result<Response, ContractError> {
+        let anyone = deps.api.addr_make("anyone");
+        execute_with(
+            deps.as_mut(),
+            mock_env(),
+            message_info(&anyone, &[]),
+            msg,
+            v,
+        )
+    }
+
+    #[test]
+    fn anyone_freezes_a_stalled_or_censoring_rollup_and_nothing_else() {
+        let (mut deps, _gov, op, _) = setup();
+        register_as(&mut deps, &op, &coins(1000, "uxyz"), 3).unwrap();
+        mock_xx(&mut deps, false, None);
+        let freeze = || ExecuteMsg::Freeze { rollup: 1 };
+        assert!(matches!(
+            run(&mut deps, freeze(), &stand(0)),
+            Err(ContractError::Live { .. })
+        ));
+        // a deposit past its deadline: forced inclusion was ignored
+        mock_xx(&mut deps, true, None);
+        let r = run(&mut deps, freeze(), &stand(0)).unwrap();
+        assert!(matches!(
+            &r.messages[0].msg,
+            CosmosMsg::Wasm(WasmMsg::Execute { .. })
+        ));
+        assert_eq!(rollup(&deps, 1).frozen_at, Some(mock_env().block.height));
+        assert_eq!(
+            run(&mut deps, freeze(), &stand(0)).unwrap_err(),
+            ContractError::Frozen(1)
+        );
+        // a frozen rollup takes no batches
+        let data = encode_batch(&[], &[], &[]).unwrap();
+        assert_eq!(
+            submit(&mut deps, &op, 1, &data, &stand(0)).unwrap_err(),
+            ContractError::Frozen(1)
+        );
+    }
+
+    #[test]
+    fn a_rollup_without_batches_for_the_liveness_window_can_be_frozen() {
+        let (mut deps, _gov, op, _) = setup();
+        register_as(&mut deps, &op, &coins(1000, "uxyz"), 3).unwrap();
+        mock_xx(&mut deps, false, None);
+        let anyone = deps.api.addr_make("anyone");
+        let mut env = mock_env();
+        env.block.height += 100;
+        let e = execute_with(
+            deps.as_mut(),
+            env.clone(),
+            message_info(&anyone, &[]),
+            ExecuteMsg::Freeze { rollup: 1 },
+            &stand(0),
+        );
+        assert!(matches!(e, Err(ContractError::Live { .. })));
+        env.block.height += 1;
+        execute_with(
+            deps.as_mut(),
+            env,
+            message_info(&anyone, &[]),
+            ExecuteMsg::Freeze { rollup: 1 },
+            &stand(0),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn each_account_exits_once_with_a_proof_against_the_last_verified_root() {
+        let (mut deps, _gov, op, _) = setup();
+        register_as(&mut deps, &op, &coins(1000, "uxyz"), 3).unwrap();
+        let exit = |i, bal| ExecuteMsg::Exit {
+            rollup: 1,
+            proof: Base64(exit_bytes(i, 1, bal)),
+        };
+        assert_eq!(
+            run(&mut deps, exit(4, 10), &stand(0)).unwrap_err(),
+            ContractError::NotFrozen(1)
+        );
+        mock_xx(&mut deps, true, None);
+        run(&mut deps, ExecuteMsg::Freeze { rollup: 1 }, &stand(0)).unwrap();
+        assert_eq!(
+            run(&mut deps, exit(4, 10), &stand(zk::INVALID)).unwrap_err(),
+            ContractError::InvalidExitProof(1)
+        );
+        assert_eq!(
+            run(&mut deps, exit(4, 0), &stand(0)).unwrap_err(),
+            ContractError::NothingToExit(4)
+        );
+        let v = stand(zk::VALID);
+        let r = run(&mut deps, exit(4, 10), &v).unwrap();
+        assert_eq!(
+            v.claims.borrow()[0],
+            EMPTY_ROOT.0.to_vec(),
+            "checked against the verified root"
+        );
+        let CosmosMsg::Wasm(WasmMsg::Execute { msg, .. }) = &r.messages[0].msg else {
+            panic!()
+        };
+        let pay: SettlementMsg = from_json(msg).unwrap();
+        assert_eq!(
+            pay,
+            SettlementMsg::PayExit {
+                rollup: 1,
+                index: 4,
+                amount: U128(10)
+            }
+        );
+        assert_eq!(
+            run(&mut deps, exit(4, 10), &stand(0)).unwrap_err(),
+            ContractError::AlreadyExited {
+                rollup: 1,
+                index: 4
+            }
+        );
+        let exited: bool = from_json(
+            query(
+                deps.as_ref(),
+                mock_env(),
+                QueryMsg::Exited {
+                    rollup: 1,
+                    index: 4,
+                },
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert!(exited);
+    }
+
+    #[test]
+    fn only_a_deposit_no_batch_can_include_is_rejected() {
+        let (mut deps, _gov, op, _) = setup();
+        register_as(&mut deps, &op, &coins(1000, "uxyz"), 3).unwrap();
+        let queued = |key: u8, amount: u128| rollup_msgs::xx::PendingDeposit {
+            seq: 7,
+            depositor: "d".into(),
+            height: 1,
+            op: DepositOp {
+                to: 4,
+                amount: U128(amount),
+                pubkey_x: Hex32([key; 32]),
+                pubkey_y: Hex32([key; 32]),
+            },
+        };
+        let reject = |i, key, bal| ExecuteMsg::RejectDeposit {
+            rollup: 1,
+            proof: Base64(exit_bytes(i, key, bal)),
+        };
+        mock_xx(&mut deps, false, None);
+        assert_eq!(
+            run(&mut deps, reject(4, 1, 0), &stand(0)).unwrap_err(),
+            ContractError::NoQueuedDeposit(1)
+        );
+        mock_xx(&mut deps, false, Some(queued(1, 5)));
+        // same key, or an empty account: the operator must include it
+        assert_eq!(
+            run(&mut deps, reject(4, 1, 0), &stand(0)).unwrap_err(),
+            ContractError::DepositIsValid
+        );
+        assert_eq!(
+            run(&mut deps, reject(4, 0, 0), &stand(0)).unwrap_err(),
+            ContractError::DepositIsValid
+        );
+        // a proof for another account, or one that does not verify
+        assert!(matches!(
+            run(&mut deps, reject(5, 2, 0), &stand(0)),
+            Err(ContractError::BadData(_))
+        ));
+        assert_eq!(
+            run(&mut deps, reject(4, 2, 0), &stand(zk::INVALID)).unwrap_err(),
+            ContractError::InvalidExitProof(1)
+        );
+        // another key, or a balance it would overflow: refunded
+        for (key, bal) in [(2u8, 0u64), (1, u64::MAX - 4)] {
+            let r = run(&mut deps, reject(4, key, bal), &stand(0)).unwrap();
+            let CosmosMsg::Wasm(WasmMsg::Execute { msg, .. }) = &r.messages[0].msg else {
+                panic!()
+            };
+            assert_eq!(
+                from_json::<SettlementMsg>(msg).unwrap(),
+                SettlementMsg::Reject { rollup: 1, seq: 7 }
+            );
+        }
     }
 }

@@ -29,6 +29,26 @@ pub enum ContractError {
     NoRoom,
     #[error("proofs cannot be verified here (queries and governance execution verify none)")]
     Unsupported,
+    #[error("rollup {0} is frozen: exits only")]
+    Frozen(u32),
+    #[error("rollup {0} is not frozen")]
+    NotFrozen(u32),
+    #[error(
+        "rollup {rollup} is live: it verified a batch at height {last}, and no deposit is overdue"
+    )]
+    Live { rollup: u32, last: u64 },
+    #[error("the exit proof does not match rollup {0}'s verified root")]
+    InvalidExitProof(u32),
+    #[error("account {index} of rollup {rollup} has already exited")]
+    AlreadyExited { rollup: u32, index: u32 },
+    #[error("account {0} holds nothing to exit")]
+    NothingToExit(u32),
+    #[error("rollup {0} has no queued deposit")]
+    NoQueuedDeposit(u32),
+    #[error("the queued deposit can be included: its account is empty or holds the same key, and has room for it")]
+    DepositIsValid,
+    #[error("the settlement contract can only be adopted once, from a contract that names this verifier and shares its creator")]
+    CannotAdopt,
     #[error("verifier error code {0}")]
     VerifierCode(u32),
 }

@@ -3,4 +3,7 @@
 pub use rollup_msgs::verifier::{
     BatchInfo, ConfigResponse, ExecuteMsg, InstantiateMsg, QueryMsg, RollupInfo, RollupsResponse,
 };
-pub use rollup_msgs::xx::ExecuteMsg as SettlementMsg;
+pub use rollup_msgs::xx::{
+    ConfigResponse as SettlementConfig, ExecuteMsg as SettlementMsg, PendingResponse,
+    QueryMsg as SettlementQuery, RollupBalance,
+};

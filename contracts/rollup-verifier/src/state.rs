@@ -10,6 +10,7 @@ pub struct Config {
     pub settlement: Option<Addr>,
     pub operator_bond: Uint128,
     pub bond_denom: String,
+    pub liveness_blocks: u64,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -22,6 +23,8 @@ pub struct Rollup {
     pub registered_height: u64,
     pub last_batch_height: u64,
     pub bond: Uint128,
+    /// Frozen (exits only) since this height.
+    pub frozen_at: Option<u64>,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -43,3 +46,5 @@ pub const NEXT_ID: Item<u32> = Item::new("next_id");
 pub const ROLLUPS: Map<u32, Rollup> = Map::new("rollups");
 /// Every verified batch, by (rollup, index).
 pub const BATCHES: Map<(u32, u64), Batch> = Map::new("batches");
+/// Accounts of frozen rollups that have exited, by (rollup, index): each exits once.
+pub const EXITED: Map<(u32, u32), ()> = Map::new("exited");

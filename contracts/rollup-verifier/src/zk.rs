@@ -15,6 +15,8 @@ pub trait ProofVerifier {
     /// `claim`: `vk_digest | ops_per_step u32 LE | rollup u32 LE | old_root | new_root`.
     fn verify_batch(&self, claim: &[u8], data: &[u8], proof: &[u8]) -> u32;
     fn vk_digest(&self, ops_per_step: u32) -> Result<[u8; 32], u32>;
+    /// An exit proof against `root`.
+    fn verify_exit(&self, root: &[u8; 32], proof: &[u8]) -> u32;
 }
 
 /// Maps a verdict other than valid to the contract's error.
@@ -57,6 +59,7 @@ mod imports {
     extern "C" {
         pub fn proof_zk_verify_batch(claim: u32, data: u32, proof: u32) -> u32;
         pub fn proof_zk_vk_digest(ops_per_step: u32, out: u32) -> u32;
+        pub fn proof_zk_verify_exit(root: u32, proof: u32) -> u32;
     }
 }
 
@@ -74,6 +77,13 @@ impl ProofVerifier for Host {
                 &p as *const Region as u32,
             )
         }
+    }
+
+    fn verify_exit(&self, root: &[u8; 32], proof: &[u8]) -> u32 {
+        use imports::*;
+        let (r, p) = (region(root), region(proof));
+        // SAFETY: as in `verify_batch`.
+        unsafe { proof_zk_verify_exit(&r as *const Region as u32, &p as *const Region as u32) }
     }
 
     fn vk_digest(&self, ops_per_step: u32) -> Result<[u8; 32], u32> {
@@ -103,5 +113,8 @@ impl ProofVerifier for Host {
     }
     fn vk_digest(&self, _: u32) -> Result<[u8; 32], u32> {
         Err(UNSUPPORTED)
+    }
+    fn verify_exit(&self, _: &[u8; 32], _: &[u8]) -> u32 {
+        UNSUPPORTED
     }
 }

@@ -1,19 +1,20 @@
 //! Entry points and handlers.
 
 use cosmwasm_std::{
-    entry_point, to_json_binary, BankMsg, Binary, Coin, Deps, DepsMut, Env, Event, MessageInfo,
-    Order, Response, StdResult, Uint128,
+    entry_point, to_json_binary, Addr, BankMsg, Binary, Coin, Deps, DepsMut, Env, Event,
+    MessageInfo, Order, Response, StdResult, Uint128, WasmMsg,
 };
 use cw_storage_plus::Bound;
-use rollup_msgs::data::{is_canonical_field, pack_amount, ACCOUNT_CAPACITY};
+use rollup_msgs::curve::is_on_curve;
+use rollup_msgs::data::{pack_amount, ACCOUNT_CAPACITY};
 use rollup_msgs::{Hex32, U128};
 
 use crate::error::ContractError;
 use crate::msg::{
-    ConfigResponse, DepositOp, ExecuteMsg, InstantiateMsg, Payout, PendingDeposit, PendingResponse,
-    QueryMsg, RollupBalance,
+    ConfigResponse, DepositOp, ExecuteMsg, InstantiateMsg, OwnerResponse, Payout, PendingDeposit,
+    PendingResponse, QueryMsg, RollupBalance, VerifierMsg,
 };
-use crate::state::{Config, Queued, CONFIG, QUEUE, SHARDS};
+use crate::state::{Config, Queued, CONFIG, OWNERS, QUEUE, SHARDS};
 
 const MAX_LIMIT: u32 = 100;
 
@@ -28,11 +29,20 @@ pub fn instantiate(
     CONFIG.save(
         deps.storage,
         &Config {
-            verifier,
+            verifier: verifier.clone(),
             denom: msg.denom,
+            inclusion_blocks: msg.inclusion_blocks,
         },
     )?;
-    Ok(Response::new().add_attribute("action", "instantiate"))
+    // Offer itself to the verifier (adopted only if it has none and one account created both).
+    let adopt = WasmMsg::Execute {
+        contract_addr: verifier.into_string(),
+        msg: to_json_binary(&VerifierMsg::AdoptSettlement {})?,
+        funds: vec![],
+    };
+    Ok(Response::new()
+        .add_attribute("action", "instantiate")
+        .add_message(adopt))
 }
 
 #[entry_point]
@@ -54,8 +64,156 @@ pub fn execute(
             batch,
             deposits,
             payouts,
-        } => settle(deps, info, rollup, batch, deposits, payouts),
+            fees,
+            operator,
+        } => {
+            let fees = Payout {
+                recipient: operator,
+                amount: fees,
+            };
+            settle(deps, info, rollup, batch, deposits, payouts, fees)
+        }
+        ExecuteMsg::Reject { rollup, seq } => reject(deps, info, rollup, seq),
+        ExecuteMsg::Freeze { rollup } => {
+            only_verifier(&deps, &info)?;
+            let mut shard = SHARDS.may_load(deps.storage, rollup)?.unwrap_or_default();
+            shard.frozen = true;
+            SHARDS.save(deps.storage, rollup, &shard)?;
+            Ok(Response::new()
+                .add_attribute("action", "freeze")
+                .add_event(Event::new("rollup_frozen").add_attribute("rollup", rollup.to_string())))
+        }
+        ExecuteMsg::PayExit {
+            rollup,
+            index,
+            amount,
+        } => pay_exit(deps, info, rollup, index, amount.0),
+        ExecuteMsg::RefundPending { rollup, limit } => refund_pending(deps, rollup, limit),
     }
+}
+
+fn only_verifier(deps: &DepsMut, info: &MessageInfo) -> Result<Config, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    if info.sender != cfg.verifier {
+        return Err(ContractError::NotVerifier);
+    }
+    Ok(cfg)
+}
+
+fn pay(to: &Addr, amount: u128, denom: &str) -> Option<BankMsg> {
+    (amount > 0).then(|| BankMsg::Send {
+        to_address: to.to_string(),
+        amount: vec![Coin::new(amount, denom)],
+    })
+}
+
+/// Refunds the queue's front deposit `seq` of a live rollup, which the verifier showed no batch
+/// can include.
+fn reject(
+    deps: DepsMut,
+    info: MessageInfo,
+    rollup: u32,
+    seq: u64,
+) -> Result<Response, ContractError> {
+    let cfg = only_verifier(&deps, &info)?;
+    let mut shard = SHARDS.may_load(deps.storage, rollup)?.unwrap_or_default();
+    let q = match QUEUE.may_load(deps.storage, (rollup, seq))? {
+        Some(q) if seq == shard.included_seq => q,
+        _ => return Err(ContractError::NotQueueFront { rollup, seq }),
+    };
+    QUEUE.remove(deps.storage, (rollup, seq));
+    shard.included_seq += 1;
+    shard.pending -= Uint128::new(q.op.amount.0);
+    SHARDS.save(deps.storage, rollup, &shard)?;
+    let mut resp = Response::new().add_attribute("action", "reject").add_event(
+        Event::new("rollup_deposit_rejected")
+            .add_attribute("rollup", rollup.to_string())
+            .add_attribute("seq", seq.to_string())
+            .add_attribute("refunded", q.op.amount.0.to_string()),
+    );
+    if let Some(m) = pay(&q.depositor, q.op.amount.0, &cfg.denom) {
+        resp = resp.add_message(m);
+    }
+    Ok(resp)
+}
+
+fn pay_exit(
+    deps: DepsMut,
+    info: MessageInfo,
+    rollup: u32,
+    index: u32,
+    amount: u128,
+) -> Result<Response, ContractError> {
+    let cfg = only_verifier(&deps, &info)?;
+    let mut shard = SHARDS.may_load(deps.storage, rollup)?.unwrap_or_default();
+    if !shard.frozen {
+        return Err(ContractError::NotFrozen(rollup));
+    }
+    if amount > shard.held.u128() {
+        return Err(ContractError::Overdrawn {
+            rollup,
+            wanted: amount,
+            held: shard.held.u128(),
+        });
+    }
+    let owner = OWNERS
+        .may_load(deps.storage, (rollup, index))?
+        .ok_or(ContractError::NoOwner { rollup, index })?;
+    shard.held -= Uint128::new(amount);
+    shard.exited += Uint128::new(amount);
+    SHARDS.save(deps.storage, rollup, &shard)?;
+    let mut resp = Response::new()
+        .add_attribute("action", "pay_exit")
+        .add_event(
+            Event::new("rollup_exit")
+                .add_attribute("rollup", rollup.to_string())
+                .add_attribute("index", index.to_string())
+                .add_attribute("owner", owner.as_str())
+                .add_attribute("amount", amount.to_string()),
+        );
+    if let Some(m) = pay(&owner, amount, &cfg.denom) {
+        resp = resp.add_message(m);
+    }
+    Ok(resp)
+}
+
+/// After a freeze, queued deposits go back to their depositors, oldest first, `limit` at a
+/// time (the queue may be long; each call's work is bounded).
+fn refund_pending(
+    deps: DepsMut,
+    rollup: u32,
+    limit: Option<u32>,
+) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    let mut shard = SHARDS.may_load(deps.storage, rollup)?.unwrap_or_default();
+    if !shard.frozen {
+        return Err(ContractError::NotFrozen(rollup));
+    }
+    let limit = limit.unwrap_or(MAX_LIMIT).min(MAX_LIMIT) as usize;
+    let due: Vec<(u64, Queued)> = QUEUE
+        .prefix(rollup)
+        .range(deps.storage, None, None, Order::Ascending)
+        .take(limit)
+        .collect::<StdResult<_>>()?;
+    let mut resp = Response::new().add_attribute("action", "refund_pending");
+    let mut total = 0u128;
+    for (seq, q) in &due {
+        QUEUE.remove(deps.storage, (rollup, *seq));
+        shard.included_seq = seq + 1;
+        total += q.op.amount.0;
+        if let Some(m) = pay(&q.depositor, q.op.amount.0, &cfg.denom) {
+            resp = resp.add_message(m);
+        }
+    }
+    shard.pending -= Uint128::new(total);
+    shard.refunded += Uint128::new(total);
+    SHARDS.save(deps.storage, rollup, &shard)?;
+    Ok(resp.add_event(
+        Event::new("rollup_refunds")
+            .add_attribute("rollup", rollup.to_string())
+            .add_attribute("count", due.len().to_string())
+            .add_attribute("amount", total.to_string()),
+    ))
 }
 
 fn deposit(
@@ -84,11 +242,14 @@ fn deposit(
     if to >= ACCOUNT_CAPACITY {
         return Err(ContractError::BadAccount(to));
     }
-    // Key coordinates that are not field elements could never be published in a batch.
-    if !is_canonical_field(&pubkey_x) || !is_canonical_field(&pubkey_y) {
+    // A key that is not a curve point could never be included: it would block the queue.
+    if !is_on_curve(&pubkey_x, &pubkey_y) {
         return Err(ContractError::BadPubkey);
     }
     let mut shard = SHARDS.may_load(deps.storage, rollup)?.unwrap_or_default();
+    if shard.frozen {
+        return Err(ContractError::Frozen(rollup));
+    }
     let seq = shard.next_seq;
     let op = DepositOp {
         to,
@@ -126,13 +287,17 @@ fn settle(
     rollup: u32,
     batch: u64,
     deposits: Vec<DepositOp>,
-    payouts: Vec<Payout>,
+    mut payouts: Vec<Payout>,
+    fees: Payout,
 ) -> Result<Response, ContractError> {
-    let cfg = CONFIG.load(deps.storage)?;
-    if info.sender != cfg.verifier {
-        return Err(ContractError::NotVerifier);
-    }
+    let withdrawals = payouts.len();
+    let fee_amount = fees.amount.0;
+    payouts.push(fees);
+    let cfg = only_verifier(&deps, &info)?;
     let mut shard = SHARDS.may_load(deps.storage, rollup)?.unwrap_or_default();
+    if shard.frozen {
+        return Err(ContractError::Frozen(rollup));
+    }
     // The batch's deposits are the queue's front, in order: a batch can neither credit money
     // that was not paid in nor skip a deposit.
     // (Checked in full before anything changes, so a refusal leaves no trace even outside a
@@ -160,8 +325,14 @@ fn settle(
             held: holds,
         });
     }
-    for _ in &deposits {
-        QUEUE.remove(deps.storage, (rollup, shard.included_seq));
+    for d in &deposits {
+        let seq = shard.included_seq;
+        if let Some(q) = QUEUE.may_load(deps.storage, (rollup, seq))? {
+            if !OWNERS.has(deps.storage, (rollup, d.to)) {
+                OWNERS.save(deps.storage, (rollup, d.to), &q.depositor)?;
+            }
+        }
+        QUEUE.remove(deps.storage, (rollup, seq));
         shard.included_seq += 1;
     }
     shard.pending -= Uint128::new(included);
@@ -172,39 +343,53 @@ fn settle(
             .add_attribute("rollup", rollup.to_string())
             .add_attribute("batch", batch.to_string())
             .add_attribute("deposits", deposits.len().to_string())
-            .add_attribute("payouts", payouts.len().to_string())
+            .add_attribute("withdrawals", withdrawals.to_string())
+            .add_attribute("fees", fee_amount.to_string())
             .add_attribute("paid", wanted.to_string()),
     );
-    for p in payouts.into_iter().filter(|p| p.amount.0 > 0) {
-        deps.api.addr_validate(&p.recipient)?;
-        resp = resp.add_message(BankMsg::Send {
-            to_address: p.recipient,
-            amount: vec![Coin::new(p.amount.0, cfg.denom.clone())],
-        });
+    for p in &payouts {
+        let to = deps.api.addr_validate(&p.recipient)?;
+        if let Some(m) = pay(&to, p.amount.0, &cfg.denom) {
+            resp = resp.add_message(m);
+        }
     }
     Ok(resp)
 }
 
 #[entry_point]
-pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> StdResult<Binary> {
+pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
     match msg {
         QueryMsg::Config {} => {
             let cfg = CONFIG.load(deps.storage)?;
             to_json_binary(&ConfigResponse {
                 verifier: cfg.verifier.into_string(),
                 denom: cfg.denom,
+                inclusion_blocks: cfg.inclusion_blocks,
             })
         }
         QueryMsg::Rollup { rollup } => {
+            let cfg = CONFIG.load(deps.storage)?;
             let s = SHARDS.may_load(deps.storage, rollup)?.unwrap_or_default();
+            let oldest = QUEUE.may_load(deps.storage, (rollup, s.included_seq))?;
+            let overdue = oldest
+                .is_some_and(|q| env.block.height > q.height.saturating_add(cfg.inclusion_blocks));
             to_json_binary(&RollupBalance {
                 rollup,
                 held: U128(s.held.u128()),
                 pending: U128(s.pending.u128()),
                 next_seq: s.next_seq,
                 included_seq: s.included_seq,
+                overdue,
+                frozen: s.frozen,
+                exited: U128(s.exited.u128()),
+                refunded: U128(s.refunded.u128()),
             })
         }
+        QueryMsg::Owner { rollup, index } => to_json_binary(&OwnerResponse {
+            owner: OWNERS
+                .may_load(deps.storage, (rollup, index))?
+                .map(Addr::into_string),
+        }),
         QueryMsg::Pending {
             rollup,
             start_after,
@@ -249,26 +434,42 @@ mod tests {
         let msg = InstantiateMsg {
             verifier: verifier.to_string(),
             denom: "uxyz".into(),
+            inclusion_blocks: 10,
         };
-        instantiate(deps.as_mut(), mock_env(), message_info(&verifier, &[]), msg).unwrap();
+        let r = instantiate(deps.as_mut(), mock_env(), message_info(&verifier, &[]), msg).unwrap();
+        // it offers itself to the verifier
+        assert_eq!(r.messages.len(), 1);
         (deps, verifier)
     }
 
+    /// A point of Vesta: x = -1, y = 2 (y² = x³ + 5).
+    fn key() -> (Hex32, Hex32) {
+        let mut x = [0u8; 32];
+        x[..8].copy_from_slice(&0x8c46eb2100000000u64.to_le_bytes());
+        x[8..16].copy_from_slice(&0x224698fc0994a8ddu64.to_le_bytes());
+        x[24..].copy_from_slice(&0x4000000000000000u64.to_le_bytes());
+        let mut y = [0u8; 32];
+        y[0] = 2;
+        (Hex32(x), Hex32(y))
+    }
+
     fn deposit_msg(to: u32) -> ExecuteMsg {
+        let (pubkey_x, pubkey_y) = key();
         ExecuteMsg::Deposit {
             rollup: 1,
             to,
-            pubkey_x: Hex32([1; 32]),
-            pubkey_y: Hex32([2; 32]),
+            pubkey_x,
+            pubkey_y,
         }
     }
 
     fn op(to: u32, amount: u128) -> DepositOp {
+        let (pubkey_x, pubkey_y) = key();
         DepositOp {
             to,
             amount: U128(amount),
-            pubkey_x: Hex32([1; 32]),
-            pubkey_y: Hex32([2; 32]),
+            pubkey_x,
+            pubkey_y,
         }
     }
 
@@ -283,13 +484,51 @@ mod tests {
         deposits: Vec<DepositOp>,
         payouts: Vec<Payout>,
     ) -> Result<Response, ContractError> {
+        settle_with_fees(deps, who, deposits, payouts, 0)
+    }
+
+    fn settle_with_fees(
+        deps: &mut Deps,
+        who: &Addr,
+        deposits: Vec<DepositOp>,
+        payouts: Vec<Payout>,
+        fees: u128,
+    ) -> Result<Response, ContractError> {
+        let operator = deps.api.addr_make("operator").to_string();
         let msg = ExecuteMsg::Settle {
             rollup: 1,
             batch: 0,
             deposits,
             payouts,
+            fees: U128(fees),
+            operator,
         };
         execute(deps.as_mut(), mock_env(), message_info(who, &[]), msg)
+    }
+
+    #[test]
+    fn a_batch_pays_its_fees_to_the_operator_within_what_the_rollup_holds() {
+        let (mut deps, verifier) = setup();
+        let alice = deps.api.addr_make("alice");
+        execute(
+            deps.as_mut(),
+            mock_env(),
+            message_info(&alice, &coins(100, "uxyz")),
+            deposit_msg(3),
+        )
+        .unwrap();
+        let e = settle_with_fees(&mut deps, &verifier, vec![op(3, 100)], vec![], 101);
+        assert!(matches!(e, Err(ContractError::Overdrawn { .. })));
+        let r = settle_with_fees(&mut deps, &verifier, vec![op(3, 100)], vec![], 7).unwrap();
+        let operator = deps.api.addr_make("operator");
+        assert_eq!(
+            r.messages[0].msg,
+            CosmosMsg::Bank(BankMsg::Send {
+                to_address: operator.to_string(),
+                amount: coins(7, "uxyz")
+            })
+        );
+        assert_eq!(balance(&deps).held, U128(93));
     }
 
     #[test]
@@ -395,5 +634,171 @@ mod tests {
             (p.deposits[0].seq, p.deposits[0].op.clone()),
             (1, op(4, 50))
         );
+    }
+
+    fn run(deps: &mut Deps, who: &Addr, msg: ExecuteMsg) -> Result<Response, ContractError> {
+        execute(deps.as_mut(), mock_env(), message_info(who, &[]), msg)
+    }
+
+    #[test]
+    fn a_frozen_rollup_pays_exits_to_owners_refunds_the_queue_and_takes_nothing_new() {
+        let (mut deps, verifier) = setup();
+        let (alice, bob) = (deps.api.addr_make("alice"), deps.api.addr_make("bob"));
+        for (who, to, amount) in [(&alice, 3, 100u128), (&bob, 4, 50), (&bob, 5, 7)] {
+            execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(who, &coins(amount, "uxyz")),
+                deposit_msg(to),
+            )
+            .unwrap();
+        }
+        settle_as(&mut deps, &verifier, vec![op(3, 100), op(4, 50)], vec![]).unwrap();
+        let owner = |deps: &Deps, index| -> OwnerResponse {
+            from_json(
+                query(
+                    deps.as_ref(),
+                    mock_env(),
+                    QueryMsg::Owner { rollup: 1, index },
+                )
+                .unwrap(),
+            )
+            .unwrap()
+        };
+        assert_eq!(owner(&deps, 3).owner, Some(alice.to_string()));
+        assert_eq!(owner(&deps, 4).owner, Some(bob.to_string()));
+        assert_eq!(owner(&deps, 5).owner, None, "not included yet");
+        // only while frozen, only from the verifier
+        let exit = |index, amount| ExecuteMsg::PayExit {
+            rollup: 1,
+            index,
+            amount: U128(amount),
+        };
+        assert_eq!(
+            run(&mut deps, &verifier, exit(3, 10)).unwrap_err(),
+            ContractError::NotFrozen(1)
+        );
+        let refund = ExecuteMsg::RefundPending {
+            rollup: 1,
+            limit: None,
+        };
+        assert_eq!(
+            run(&mut deps, &alice, refund.clone()).unwrap_err(),
+            ContractError::NotFrozen(1)
+        );
+        assert_eq!(
+            run(&mut deps, &alice, ExecuteMsg::Freeze { rollup: 1 }).unwrap_err(),
+            ContractError::NotVerifier
+        );
+        run(&mut deps, &verifier, ExecuteMsg::Freeze { rollup: 1 }).unwrap();
+        // frozen: no deposits, no batches
+        let late = execute(
+            deps.as_mut(),
+            mock_env(),
+            message_info(&alice, &coins(5, "uxyz")),
+            deposit_msg(3),
+        );
+        assert_eq!(late.unwrap_err(), ContractError::Frozen(1));
+        assert_eq!(
+            settle_as(&mut deps, &verifier, vec![], vec![]).unwrap_err(),
+            ContractError::Frozen(1)
+        );
+        // exits pay owners; never more than the rollup holds; unknown accounts have no owner
+        let r = run(&mut deps, &verifier, exit(3, 90)).unwrap();
+        assert_eq!(
+            r.messages[0].msg,
+            CosmosMsg::Bank(BankMsg::Send {
+                to_address: alice.to_string(),
+                amount: coins(90, "uxyz")
+            })
+        );
+        assert_eq!(
+            run(&mut deps, &verifier, exit(4, 61)).unwrap_err(),
+            ContractError::Overdrawn {
+                rollup: 1,
+                wanted: 61,
+                held: 60
+            }
+        );
+        assert_eq!(
+            run(&mut deps, &verifier, exit(9, 0)).unwrap_err(),
+            ContractError::NoOwner {
+                rollup: 1,
+                index: 9
+            }
+        );
+        run(&mut deps, &verifier, exit(4, 60)).unwrap();
+        // the queued deposit goes back to its depositor
+        let r = run(&mut deps, &alice, refund).unwrap();
+        assert_eq!(
+            r.messages[0].msg,
+            CosmosMsg::Bank(BankMsg::Send {
+                to_address: bob.to_string(),
+                amount: coins(7, "uxyz")
+            })
+        );
+        let b = balance(&deps);
+        assert_eq!(
+            (b.held, b.pending, b.exited, b.refunded, b.frozen),
+            (U128(0), U128(0), U128(150), U128(7), true)
+        );
+    }
+
+    #[test]
+    fn only_the_queue_front_can_be_rejected_and_it_is_refunded() {
+        let (mut deps, verifier) = setup();
+        let alice = deps.api.addr_make("alice");
+        for to in [3, 4] {
+            execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&alice, &coins(10, "uxyz")),
+                deposit_msg(to),
+            )
+            .unwrap();
+        }
+        assert_eq!(
+            run(&mut deps, &alice, ExecuteMsg::Reject { rollup: 1, seq: 0 }).unwrap_err(),
+            ContractError::NotVerifier
+        );
+        assert_eq!(
+            run(
+                &mut deps,
+                &verifier,
+                ExecuteMsg::Reject { rollup: 1, seq: 1 }
+            )
+            .unwrap_err(),
+            ContractError::NotQueueFront { rollup: 1, seq: 1 }
+        );
+        let r = run(
+            &mut deps,
+            &verifier,
+            ExecuteMsg::Reject { rollup: 1, seq: 0 },
+        )
+        .unwrap();
+        assert_eq!(r.messages.len(), 1);
+        let b = balance(&deps);
+        assert_eq!((b.pending, b.included_seq), (U128(10), 1));
+        // the next batch starts its deposits at the new front
+        settle_as(&mut deps, &verifier, vec![op(4, 10)], vec![]).unwrap();
+    }
+
+    #[test]
+    fn a_deposit_waiting_past_the_inclusion_deadline_is_overdue() {
+        let (mut deps, _) = setup();
+        let alice = deps.api.addr_make("alice");
+        execute(
+            deps.as_mut(),
+            mock_env(),
+            message_info(&alice, &coins(10, "uxyz")),
+            deposit_msg(3),
+        )
+        .unwrap();
+        assert!(!balance(&deps).overdue);
+        let mut env = mock_env();
+        env.block.height += 11;
+        let b: RollupBalance =
+            from_json(query(deps.as_ref(), env, QueryMsg::Rollup { rollup: 1 }).unwrap()).unwrap();
+        assert!(b.overdue);
     }
 }

@@ -11,7 +11,7 @@ pub enum ContractError {
     WrongFunds(String),
     #[error("{0} cannot be represented in a rollup (amounts have 30 significant bits and a decimal exponent, and at most 64 bits)")]
     UnrepresentableAmount(u128),
-    #[error("the public key's coordinates must be field elements (below the modulus)")]
+    #[error("the public key must be a point of Vesta with canonical coordinates")]
     BadPubkey,
     #[error("account index {0} is outside the rollup's tree (2^24 accounts)")]
     BadAccount(u32),
@@ -21,6 +21,14 @@ pub enum ContractError {
         batch: u64,
         position: usize,
     },
+    #[error("rollup {0} is frozen: exits and refunds only")]
+    Frozen(u32),
+    #[error("rollup {0} is not frozen")]
+    NotFrozen(u32),
+    #[error("deposit {seq} is not the front of rollup {rollup}'s queue")]
+    NotQueueFront { rollup: u32, seq: u64 },
+    #[error("account {index} of rollup {rollup} has no owner on the chain")]
+    NoOwner { rollup: u32, index: u32 },
     #[error("rollup {rollup} would pay out {wanted} but holds {held}")]
     Overdrawn {
         rollup: u32,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 pub struct Config {
     pub verifier: Addr,
     pub denom: String,
+    pub inclusion_blocks: u64,
 }
 
 /// A rollup's account with the contract.
@@ -18,8 +19,11 @@ pub struct Shard {
     pub pending: Uint128,
     /// Sequence number of the next deposit queued.
     pub next_seq: u64,
-    /// Sequence number of the oldest deposit not yet included.
+    /// Sequence number of the oldest deposit not yet included (or rejected, or refunded).
     pub included_seq: u64,
+    pub frozen: bool,
+    pub exited: Uint128,
+    pub refunded: Uint128,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -33,3 +37,7 @@ pub const CONFIG: Item<Config> = Item::new("config");
 pub const SHARDS: Map<u32, Shard> = Map::new("shards");
 /// Queued deposits by (rollup, seq); removed when a batch includes them.
 pub const QUEUE: Map<(u32, u64), Queued> = Map::new("queue");
+/// Who owns each rollup account on the chain: the depositor whose included deposit first keyed
+/// it (keys are set only by deposits and never change, so this never needs updating). Exits pay
+/// the owner.
+pub const OWNERS: Map<(u32, u32), Addr> = Map::new("owners");
