@@ -441,7 +441,12 @@ deploy_system_contracts() {
     name="$(jq -r '.name' <<<"$entry")"
     artifact="$(jq -r '.artifact' <<<"$entry")"
     label="$(jq -r '.label' <<<"$entry")"
-    init="$(jq -c --arg f "$faucet" '.init | walk(if . == "$FAUCET" then $f else . end)' <<<"$entry")"
+    # Placeholders: the faucet, the gov module account, and contracts deployed before this one
+    # (xx names its verifier, and offers itself to it when instantiated).
+    init="$(jq -c --arg f "$faucet" --arg g "$gov" --argjson c "$(jq '[.contracts[] | {(.name): .address}] | add // {}' "$out")" \
+      '.init | walk(if . == "$FAUCET" then $f elif . == "$GOV" then $g
+        elif type == "string" and startswith("$CONTRACT:") then ($c[.[10:]] // error("no contract \(.[10:]) deployed before"))
+        else . end)' <<<"$entry")" || die "cannot build the init message of $name"
     res="$("$PROOF" tx wasm store "$artifacts/$artifact" "${tx_args[@]}" </dev/null)" || die "storing $name ($artifact) failed"
     code_id="$(jq -r '.code_id' <<<"$res")"
     [[ "$code_id" =~ ^[0-9]+$ ]] || die "storing $name: no code id in $res"
