@@ -6,6 +6,7 @@ mod output;
 mod password;
 mod progress;
 mod query;
+mod rollup;
 mod rpc_util;
 mod staking;
 mod submit;

@@ -60,6 +60,20 @@ impl Progress {
         Some(pb)
     }
 
+    /// Starts the next step as a bar counting `total` items.
+    pub fn count(&mut self, msg: &str, total: u64) -> Option<ProgressBar> {
+        let prefix = self.prefix();
+        if !self.enabled {
+            return None;
+        }
+        let pb = ProgressBar::new(total);
+        if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:20}] {pos}/{len}") {
+            pb.set_style(style.progress_chars("=> "));
+        }
+        pb.set_message(format!("{prefix}{msg}"));
+        Some(pb)
+    }
+
     /// Starts the next step as a spinner (for work of unknown length).
     pub fn spinner(&mut self, msg: &str) -> Option<ProgressBar> {
         let prefix = self.prefix();
@@ -100,5 +114,6 @@ mod tests {
         assert_eq!(single.prefix(), "");
         assert!(single.spinner("x").is_none());
         assert!(single.bytes("x", 10).is_none());
+        assert!(single.count("x", 10).is_none());
     }
 }

@@ -77,6 +77,8 @@ pub enum QueryCmd {
         #[command(subcommand)]
         cmd: crate::gov::GovQuery,
     },
+    /// L3 rollups: info, list, batches, queued deposits, exit proofs rebuilt from the chain
+    Rollup(crate::rollup::RollupQueryArgs),
 }
 
 #[derive(Subcommand)]
@@ -120,6 +122,7 @@ pub async fn run(ctx: &Ctx, cmd: QueryCmd) -> Result<()> {
         QueryCmd::Staking { cmd } => crate::staking::query(ctx, cmd).await,
         QueryCmd::Checkpoint(args) => crate::staking::checkpoint(ctx, args).await,
         QueryCmd::Gov { cmd } => crate::gov::query(ctx, cmd).await,
+        QueryCmd::Rollup(args) => crate::rollup::query(ctx, args).await,
     }
 }
 

@@ -38,6 +38,8 @@ pub enum TxCmd {
         #[command(subcommand)]
         cmd: crate::gov::GovTx,
     },
+    /// L3 rollups: register, deposit, freeze, exit, reject a deposit no batch can include
+    Rollup(crate::rollup::RollupTxArgs),
 }
 
 #[derive(Subcommand)]
@@ -85,6 +87,7 @@ pub async fn run(ctx: &Ctx, cmd: TxCmd) -> Result<()> {
         TxCmd::Staking { cmd } => crate::staking::tx_staking(ctx, cmd).await,
         TxCmd::Slashing { cmd } => crate::staking::tx_slashing(ctx, cmd).await,
         TxCmd::Gov { cmd } => crate::gov::tx(ctx, cmd).await,
+        TxCmd::Rollup(args) => crate::rollup::tx(ctx, args).await,
     }
 }
 

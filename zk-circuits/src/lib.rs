@@ -9,6 +9,7 @@
 //! * [`circuit`]: the Nova step circuit (several operations per step).
 //! * [`prover`]: public parameters (deterministic, cached on disk, identified by digest),
 //!   `prove_batch` and `verify` over bytes.
+//! * [`replay`]: a rollup's state rebuilt from its published batch data alone.
 //! * [`keys`]: the verifier keys a chain node derives itself (cached by step size, named by
 //!   digest) and the measured verification cost of each.
 //!
@@ -22,6 +23,7 @@ pub mod hash;
 pub mod keys;
 pub mod ops;
 pub mod prover;
+pub mod replay;
 pub mod schnorr;
 pub mod tree;
 

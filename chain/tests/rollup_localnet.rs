@@ -1,0 +1,379 @@
+//! Rollups end to end on two real validators (proofd + CometBFT processes on 127.0.0.1), through
+//! the `proof` CLI where a user would use it: the system contracts deployed, a rollup registered
+//! with the operator bond, deposits, a batch proven by `proof-zk` and verified on chain with its
+//! withdrawal paid; then the operator stops, anyone freezes the rollup, every account exits with
+//! an exit proof the CLI rebuilds from the batch data on chain alone, a double exit is refused, the
+//! sums match to the last uxyz, and both validators hold the same app hash.
+//!
+//! Ports: node i uses the ports of node 60+i.
+
+mod common;
+
+use common::localnet::{balance, header_app_hash, submit, submit_and_wait, Localnet};
+use cosmos_sdk_proto::cosmwasm::wasm::v1::{
+    MsgExecuteContract, MsgInstantiateContract, MsgStoreCode,
+};
+use proof_sdk::keystore::Keystore;
+use proof_sdk::{msgs, Address, KeyType, PrivateKey};
+use proof_zk::{f_to_bytes, prove_batch, AccountTree, Op, RollupId, SecretKey, ZkParams};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+const OFFSET: u16 = 60;
+const CHAIN: &str = "proof-rollup";
+const K: usize = 2;
+const LIVENESS: u64 = 6;
+const PASSWORD: &str = "rollup localnet test";
+
+fn zk_dir() -> PathBuf {
+    std::env::var_os("PROOF_ZK_PARAMS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("proof-zk-params"))
+}
+
+/// The `proof` binary of this build (the workspace build puts it beside the test binaries).
+fn proof_bin() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe.parent().unwrap().parent().unwrap().join("proof");
+    assert!(
+        bin.exists(),
+        "{} missing: build the workspace first (cargo build --workspace)",
+        bin.display()
+    );
+    bin
+}
+
+struct Cli<'a> {
+    keys: &'a Path,
+    node: String,
+    verifier: String,
+}
+
+impl Cli<'_> {
+    /// Runs `proof ... -o json`; returns whether it succeeded and its JSON (or stderr).
+    fn run(&self, args: &[&str]) -> (bool, Value) {
+        let out = Command::new(proof_bin())
+            .args(args)
+            .args(["--node", &self.node, "--keyring-dir"])
+            .arg(self.keys)
+            .args(["--verifier", &self.verifier, "-o", "json"])
+            .env("PROOF_KEYRING_PASSWORD", PASSWORD)
+            .env("PROOF_KEYRING_INSECURE_FAST_KDF", "1")
+            .env_remove("PROOF_XX")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        let v = serde_json::from_str(&text)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&out.stderr).to_string()));
+        (out.status.success(), v)
+    }
+
+    fn ok(&self, args: &[&str]) -> Value {
+        let (ok, v) = self.run(args);
+        assert!(ok, "proof {args:?} failed: {v}");
+        v
+    }
+}
+
+fn artifact(name: &str) -> Vec<u8> {
+    std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("../contracts/artifacts/{name}.wasm")),
+    )
+    .expect("contract artifacts: run bash contracts/build.sh")
+}
+
+fn hex_of(x: &proof_zk::F) -> String {
+    hex::encode(f_to_bytes(x))
+}
+
+async fn instantiate(net: &Localnet, key: &PrivateKey, code_id: u64, msg: Value) -> Address {
+    let m = msgs::to_any(&MsgInstantiateContract {
+        sender: key.address().to_string(),
+        admin: key.address().to_string(),
+        code_id,
+        label: "system".into(),
+        msg: msg.to_string().into_bytes(),
+        funds: vec![],
+    });
+    let tx = net.sign(key, vec![m], 5_000_000).await;
+    let r = submit(net.rpc(0), &tx).await;
+    assert_eq!(r.code, 0, "{}", r.log);
+    r.event_attr("instantiate", "_contract_address")
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollup_on_two_validators_verifies_a_batch_and_every_user_exits_after_a_freeze() {
+    // Proving parameters first (cached): the node derives the same verifier key.
+    let params = tokio::task::spawn_blocking(|| ZkParams::load_or_generate(&zk_dir(), K).unwrap())
+        .await
+        .unwrap();
+
+    // The operator's key lives in a keystore the CLI reads.
+    let keys = tempfile::tempdir().unwrap();
+    let phrase = bip39::Mnemonic::from_entropy(&[7u8; 32])
+        .unwrap()
+        .to_string();
+    let ks = Keystore::open_insecure_fast(keys.path());
+    ks.import_mnemonic("operator", KeyType::Secp256k1, &phrase, 0, PASSWORD)
+        .unwrap();
+    let operator = ks.signing_key("operator", PASSWORD).unwrap();
+    let user = PrivateKey::generate(KeyType::Ed25519).address();
+    let gov = PrivateKey::generate(KeyType::Ed25519).address();
+    let net = Localnet::start(
+        2,
+        OFFSET,
+        CHAIN,
+        &[(operator.address(), 10_000_000_000_000)],
+        None,
+    )
+    .await;
+    // A node derives a verifier key the first time a block needs it (seconds, once); hand these
+    // nodes the one the test's cache already has, as an operator would pre-seed `data/zk`.
+    let vk = tokio::task::spawn_blocking(|| {
+        proof_zk::keys::load_or_derive(&zk_dir(), K as u32).unwrap();
+        proof_zk::keys::vk_cache_path(&zk_dir(), K as u32)
+    })
+    .await
+    .unwrap();
+    for i in 0..2 {
+        let dir = net.nodes_dir().join(format!("node{i}")).join("data/zk");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(&vk, dir.join(vk.file_name().unwrap())).unwrap();
+    }
+    let rpc = net.rpc(0).clone();
+
+    // Deploy: xx offers itself to the verifier, which adopts it (same creator).
+    let mut ids = vec![];
+    for name in ["rollup_verifier", "xx"] {
+        let m = msgs::to_any(&MsgStoreCode {
+            sender: operator.address().to_string(),
+            wasm_byte_code: artifact(name),
+            instantiate_permission: None,
+        });
+        let tx = net.sign(&operator, vec![m], 30_000_000).await;
+        let r = submit(&rpc, &tx).await;
+        assert_eq!(r.code, 0, "{}", r.log);
+        ids.push(
+            r.event_attr("store_code", "code_id")
+                .unwrap()
+                .parse::<u64>()
+                .unwrap(),
+        );
+    }
+    let verifier = instantiate(
+        &net,
+        &operator,
+        ids[0],
+        json!({"governance": gov.to_string(),
+        "operator_bond": "1000000", "bond_denom": "uxyz", "liveness_blocks": LIVENESS}),
+    )
+    .await;
+    let xx = instantiate(
+        &net,
+        &operator,
+        ids[1],
+        json!({"verifier": verifier.to_string(),
+        "denom": "uxyz", "inclusion_blocks": 1000}),
+    )
+    .await;
+    let cli = Cli {
+        keys: keys.path(),
+        node: rpc.url().to_string(),
+        verifier: verifier.to_string(),
+    };
+
+    // Register through the CLI: it attaches exactly the verifier's operator bond.
+    cli.ok(&[
+        "tx",
+        "rollup",
+        "register",
+        "--ops-per-step",
+        &K.to_string(),
+        "--from",
+        "operator",
+    ]);
+    let list = cli.ok(&["query", "rollup", "list"]);
+    assert_eq!(list["rollups"][0]["bond"], "1000000");
+    let id = list["rollups"][0]["id"].as_u64().unwrap() as u32;
+    assert_eq!(
+        list["rollups"][0]["vk_digest"],
+        hex::encode(params.vk_digest())
+    );
+    let rid = RollupId(id);
+
+    // Deposits through the CLI.
+    let alice = SecretKey::from_seed(&[21; 32]);
+    let bob = SecretKey::from_seed(&[22; 32]);
+    for (to, key, amount) in [(0u32, &alice, 2_000_000u64), (5, &bob, 40)] {
+        let pk = key.public_key();
+        let pubkey = format!("{}:{}", hex_of(&pk.x), hex_of(&pk.y));
+        cli.ok(&[
+            "tx",
+            "rollup",
+            "deposit",
+            &id.to_string(),
+            &format!("{amount}uxyz"),
+            "--to",
+            &to.to_string(),
+            "--pubkey",
+            &pubkey,
+            "--from",
+            "operator",
+        ]);
+    }
+    let (ok, err) = cli.run(&[
+        "tx",
+        "rollup",
+        "deposit",
+        &id.to_string(),
+        "5uxyz",
+        "--to",
+        "1",
+        "--pubkey",
+        &format!("{}:{}", "00".repeat(32), "00".repeat(32)),
+        "--from",
+        "operator",
+    ]);
+    assert!(
+        !ok && err.to_string().contains("not a point of Vesta"),
+        "{err}"
+    );
+    let deposits = cli.ok(&["query", "rollup", "deposits", &id.to_string()]);
+    assert_eq!(deposits["deposits"].as_array().unwrap().len(), 2);
+
+    // The operator proves a batch and posts it.
+    let recipient = proof_zk::f_from_bytes(
+        &rollup_msgs::data::recipient_field(user.as_bytes())
+            .unwrap()
+            .0,
+    )
+    .unwrap();
+    let ops = vec![
+        Op::Deposit {
+            to: 0,
+            pubkey: alice.public_key(),
+            amount: 2_000_000,
+        },
+        Op::Deposit {
+            to: 5,
+            pubkey: bob.public_key(),
+            amount: 40,
+        },
+        Op::transfer(&alice, rid, 0, 5, 500_000, 10, 0).unwrap(),
+        Op::withdraw(&alice, rid, 0, 1000, 1, 1, recipient).unwrap(),
+    ];
+    let (bp, tree) = tokio::task::spawn_blocking(move || {
+        let mut tree = AccountTree::new();
+        let bp = prove_batch(&params, rid, &mut tree, &ops).unwrap();
+        (bp, tree)
+    })
+    .await
+    .unwrap();
+    let submit_msg = json!({"submit_batch": {"rollup": id, "new_root": hex_of(&bp.new_root),
+        "data": rollup_msgs::Base64(bp.data.clone()), "proof": rollup_msgs::Base64(bp.proof.clone())}});
+    let m = msgs::to_any(&MsgExecuteContract {
+        sender: operator.address().to_string(),
+        contract: verifier.to_string(),
+        msg: submit_msg.to_string().into_bytes(),
+        funds: vec![],
+    });
+    let tx = net.sign(&operator, vec![m], 45_000_000).await;
+    let h = submit_and_wait(&rpc, &tx).await;
+    assert_eq!(
+        balance(&rpc, &user, Some(h)).await,
+        1000,
+        "the withdrawal is paid"
+    );
+    let info = cli.ok(&["query", "rollup", "info", &id.to_string()]);
+    assert_eq!(info["rollup"]["batch_index"], 1);
+    assert_eq!(info["rollup"]["state_root"], hex_of(&bp.new_root));
+    let held: u128 = info["settlement"]["held"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(held, u128::from(tree.get(0).balance + tree.get(5).balance));
+
+    // The operator stops. Too early to freeze; after the liveness window anyone may.
+    let (ok, err) = cli.run(&[
+        "tx",
+        "rollup",
+        "freeze",
+        &id.to_string(),
+        "--from",
+        "operator",
+    ]);
+    assert!(!ok && err.to_string().contains("is live"), "{err}");
+    rpc.wait_for_height(h + LIVENESS + 1, Duration::from_secs(60))
+        .await
+        .unwrap();
+    cli.ok(&[
+        "tx",
+        "rollup",
+        "freeze",
+        &id.to_string(),
+        "--from",
+        "operator",
+    ]);
+
+    // Exit proofs rebuilt from the chain's data are the operator's, byte for byte.
+    let p = cli.ok(&["query", "rollup", "exit-proof", &id.to_string(), "0"]);
+    let expected = proof_zk::exit_proof(&tree, 0).unwrap().to_bytes();
+    assert_eq!(
+        p["proof"],
+        serde_json::to_value(rollup_msgs::Base64(expected)).unwrap()
+    );
+    assert_eq!(p["balance"], tree.get(0).balance.to_string());
+
+    // Every account exits (the operator deposited both, so it owns both); once.
+    let xx_before = balance(&rpc, &xx, None).await;
+    assert_eq!(xx_before, held);
+    for index in ["0", "5"] {
+        cli.ok(&[
+            "tx",
+            "rollup",
+            "exit",
+            &id.to_string(),
+            "--index",
+            index,
+            "--from",
+            "operator",
+        ]);
+    }
+    let (ok, err) = cli.run(&[
+        "tx",
+        "rollup",
+        "exit",
+        &id.to_string(),
+        "--index",
+        "0",
+        "--from",
+        "operator",
+    ]);
+    assert!(!ok && err.to_string().contains("already exited"), "{err}");
+    let info = cli.ok(&["query", "rollup", "info", &id.to_string()]);
+    assert_eq!(info["settlement"]["exited"], held.to_string());
+    assert_eq!(info["settlement"]["held"], "0");
+    let last = rpc.latest_height().await.unwrap();
+    assert_eq!(
+        balance(&rpc, &xx, Some(last)).await,
+        0,
+        "xx paid out everything it held"
+    );
+
+    // Both validators agree on the state.
+    net.rpc(1)
+        .wait_for_height(last, Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(
+        header_app_hash(net.rpc(0), last).await,
+        header_app_hash(net.rpc(1), last).await
+    );
+}

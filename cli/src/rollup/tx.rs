@@ -1,0 +1,239 @@
+//! `proof tx rollup ...`: register, deposit, freeze, exit, reject-deposit.
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Subcommand};
+use cosmos_sdk_proto::cosmwasm::wasm::v1::MsgExecuteContract;
+use proof_sdk::msgs::to_any;
+use proof_sdk::{Address, Coin};
+use rollup_msgs::verifier::{ConfigResponse, ExecuteMsg as VerifierMsg, QueryMsg as VerifierQuery};
+use rollup_msgs::xx::{ExecuteMsg as XxMsg, PendingResponse, QueryMsg as XxQuery};
+use rollup_msgs::{Base64, Hex32};
+use serde::Serialize;
+
+use super::contracts::{smart, SystemContracts};
+use super::data::rebuild;
+use crate::progress::Progress;
+use crate::submit::{print_committed, submit, TxFlags, TxSpec};
+use crate::util::parse_amount;
+use crate::Ctx;
+
+#[derive(Args)]
+pub struct RollupTxArgs {
+    #[command(flatten)]
+    contracts: SystemContracts,
+    #[command(subcommand)]
+    cmd: RollupTx,
+}
+
+#[derive(Subcommand)]
+pub enum RollupTx {
+    /// Register a rollup you operate (bonds the verifier's operator bond; governance bonds none)
+    Register {
+        /// Operations per Nova step: the circuit, so the verifier key (one the chain supports)
+        #[arg(long, default_value_t = 3)]
+        ops_per_step: u32,
+        #[command(flatten)]
+        tx: TxFlags,
+    },
+    /// Deposit into account INDEX of a rollup, keyed by a rollup public key if it is empty
+    Deposit {
+        rollup: u32,
+        /// What to deposit, e.g. 1000000uxyz (the rollup's denom)
+        amount: String,
+        /// Account index in the rollup's tree (0 to 2^24 - 1)
+        #[arg(long)]
+        to: u32,
+        /// The account's public key, `X:Y` (two 64-hex-digit little-endian field elements)
+        #[arg(long)]
+        pubkey: String,
+        #[command(flatten)]
+        tx: TxFlags,
+    },
+    /// Freeze a rollup whose operator stopped (no batch in the liveness window, or a deposit left out)
+    Freeze {
+        rollup: u32,
+        #[command(flatten)]
+        tx: TxFlags,
+    },
+    /// Take an account's balance out of a frozen rollup, paid to the account's owner; the exit
+    /// proof is built from the batch data on chain (no operator needed)
+    Exit {
+        rollup: u32,
+        /// Account index
+        #[arg(long)]
+        index: u32,
+        #[command(flatten)]
+        tx: TxFlags,
+    },
+    /// Refund the deposit at the front of a rollup's queue that no batch can include (its
+    /// account holds another key, or the deposit would overflow it)
+    RejectDeposit {
+        rollup: u32,
+        #[command(flatten)]
+        tx: TxFlags,
+    },
+}
+
+fn execute<M: Serialize>(
+    from: &Address,
+    contract: &Address,
+    msg: &M,
+    funds: &[Coin],
+) -> Result<cosmos_sdk_proto::Any> {
+    Ok(to_any(&MsgExecuteContract {
+        sender: from.to_string(),
+        contract: contract.to_string(),
+        msg: serde_json::to_vec(msg)?,
+        funds: funds.iter().map(Coin::to_proto).collect(),
+    }))
+}
+
+/// The 32-byte little-endian field element `s` (64 hex digits).
+fn hex32(s: &str, what: &str) -> Result<Hex32> {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(s.trim(), &mut out)
+        .with_context(|| format!("{what} must be 64 hex digits"))?;
+    Ok(Hex32(out))
+}
+
+fn parse_pubkey(s: &str) -> Result<(Hex32, Hex32)> {
+    let (x, y) = s
+        .split_once(':')
+        .context("--pubkey must be X:Y (two 64-hex-digit field elements)")?;
+    let (x, y) = (hex32(x, "the key's X")?, hex32(y, "the key's Y")?);
+    if !rollup_msgs::curve::is_on_curve(&x, &y) {
+        bail!("--pubkey is not a point of Vesta: no rollup can hold it");
+    }
+    Ok((x, y))
+}
+
+async fn send(
+    ctx: &Ctx,
+    spec: &TxSpec,
+    msg: cosmos_sdk_proto::Any,
+    steps: usize,
+    progress: Option<Progress>,
+) -> Result<()> {
+    let mut progress = progress.unwrap_or_else(|| Progress::new(ctx, steps));
+    if let Some(c) = submit(ctx, spec, vec![msg], &mut progress).await? {
+        print_committed(ctx, &c, &[], true);
+    }
+    Ok(())
+}
+
+pub async fn run(ctx: &Ctx, args: RollupTxArgs) -> Result<()> {
+    let rpc = ctx.rpc()?;
+    let c = &args.contracts;
+    match args.cmd {
+        RollupTx::Register { ops_per_step, tx } => {
+            let spec = TxSpec::from_flags(ctx, &tx)?;
+            let verifier = c.verifier()?;
+            let cfg: ConfigResponse = smart(&rpc, &verifier, &VerifierQuery::Config {}).await?;
+            let funds = if cfg.governance == spec.from.to_string() || cfg.operator_bond.0 == 0 {
+                vec![]
+            } else {
+                vec![Coin::new(cfg.operator_bond.0, &cfg.bond_denom)]
+            };
+            let msg = VerifierMsg::Register {
+                ops_per_step,
+                operator: None,
+            };
+            send(
+                ctx,
+                &spec,
+                execute(&spec.from, &verifier, &msg, &funds)?,
+                1,
+                None,
+            )
+            .await
+        }
+        RollupTx::Deposit {
+            rollup,
+            amount,
+            to,
+            pubkey,
+            tx,
+        } => {
+            let spec = TxSpec::from_flags(ctx, &tx)?;
+            let (pubkey_x, pubkey_y) = parse_pubkey(&pubkey)?;
+            let funds = parse_amount(&amount, "amount")?;
+            let xx = c.xx(&rpc).await?;
+            let msg = XxMsg::Deposit {
+                rollup,
+                to,
+                pubkey_x,
+                pubkey_y,
+            };
+            send(ctx, &spec, execute(&spec.from, &xx, &msg, &funds)?, 1, None).await
+        }
+        RollupTx::Freeze { rollup, tx } => {
+            let spec = TxSpec::from_flags(ctx, &tx)?;
+            let verifier = c.verifier()?;
+            let msg = VerifierMsg::Freeze { rollup };
+            send(
+                ctx,
+                &spec,
+                execute(&spec.from, &verifier, &msg, &[])?,
+                1,
+                None,
+            )
+            .await
+        }
+        RollupTx::Exit { rollup, index, tx } => {
+            let spec = TxSpec::from_flags(ctx, &tx)?;
+            let verifier = c.verifier()?;
+            let mut progress = Progress::new(ctx, 2);
+            let (_, tree) = rebuild(&rpc, &verifier, rollup, &mut progress).await?;
+            if tree.get(index).balance == 0 {
+                bail!("account {index} of rollup {rollup} holds nothing at its last verified root");
+            }
+            let proof = proof_zk::exit_proof(&tree, index)?.to_bytes();
+            let msg = VerifierMsg::Exit {
+                rollup,
+                proof: Base64(proof),
+            };
+            send(
+                ctx,
+                &spec,
+                execute(&spec.from, &verifier, &msg, &[])?,
+                2,
+                Some(progress),
+            )
+            .await
+        }
+        RollupTx::RejectDeposit { rollup, tx } => {
+            let spec = TxSpec::from_flags(ctx, &tx)?;
+            let verifier = c.verifier()?;
+            let xx = c.xx(&rpc).await?;
+            let front: PendingResponse = smart(
+                &rpc,
+                &xx,
+                &XxQuery::Pending {
+                    rollup,
+                    start_after: None,
+                    limit: Some(1),
+                },
+            )
+            .await?;
+            let d = front
+                .deposits
+                .first()
+                .context("the rollup has no queued deposit")?;
+            let mut progress = Progress::new(ctx, 2);
+            let (_, tree) = rebuild(&rpc, &verifier, rollup, &mut progress).await?;
+            let proof = proof_zk::exit_proof(&tree, d.op.to)?.to_bytes();
+            let msg = VerifierMsg::RejectDeposit {
+                rollup,
+                proof: Base64(proof),
+            };
+            send(
+                ctx,
+                &spec,
+                execute(&spec.from, &verifier, &msg, &[])?,
+                2,
+                Some(progress),
+            )
+            .await
+        }
+    }
+}
