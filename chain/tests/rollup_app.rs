@@ -17,6 +17,7 @@ use rollup_msgs::verifier::{RollupInfo, EMPTY_ROOT};
 use rollup_msgs::xx::RollupBalance;
 use rollup_msgs::{Base64, Hex32};
 use serde_json::{json, Value};
+use sha2::Digest;
 use std::path::PathBuf;
 
 /// The step size of the test rollup (the zk crate's tests use the same, so CI derives its
@@ -253,6 +254,19 @@ fn a_proven_batch_is_verified_pays_its_withdrawal_and_after_a_freeze_every_accou
         bp.proof.len()
     );
     assert_eq!(attr(&r, "wasm-rollup_batch", "index").as_deref(), Some("0"));
+    // The L1 record, as the chain decoded the contract's hand-encoded message.
+    let record = proof_sdk::checkpoint::rollup_batch_record(
+        c.verifier.as_bytes(),
+        id,
+        0,
+        &f_to_bytes(&bp.old_root),
+        &f_to_bytes(&bp.new_root),
+        &sha2::Sha256::digest(&bp.data).into(),
+    );
+    assert_eq!(
+        attr(&r, "rollup_record", "record"),
+        Some(hex::encode(record))
+    );
     let info = rollup(&c, id);
     assert_eq!(
         (info.state_root, info.batch_index),

@@ -3,13 +3,14 @@
 //! with the operator bond, deposits, a batch proven by `proof-zk` and verified on chain with its
 //! withdrawal paid; then the operator stops, anyone freezes the rollup, every account exits with
 //! an exit proof the CLI rebuilds from the batch data on chain alone, a double exit is refused, the
-//! sums match to the last uxyz, and both validators hold the same app hash.
+//! sums match to the last uxyz, and both validators hold the same app hash. A light client proves
+//! the epoch checkpoint commits to the verified batch (the L1 record).
 //!
 //! Ports: node i uses the ports of node 60+i.
 
 mod common;
 
-use common::localnet::{balance, header_app_hash, submit, submit_and_wait, Localnet};
+use common::localnet::{balance, header_app_hash, submit, submit_and_wait, Localnet, PosGenesis};
 use cosmos_sdk_proto::cosmwasm::wasm::v1::{
     MsgExecuteContract, MsgInstantiateContract, MsgStoreCode,
 };
@@ -46,7 +47,8 @@ fn proof_bin() -> PathBuf {
 }
 
 struct Cli<'a> {
-    keys: &'a Path,
+    /// The client home (keys in `home/keys`, the light client's trusted header beside them).
+    home: &'a Path,
     node: String,
     verifier: String,
 }
@@ -56,8 +58,8 @@ impl Cli<'_> {
     fn run(&self, args: &[&str]) -> (bool, Value) {
         let out = Command::new(proof_bin())
             .args(args)
-            .args(["--node", &self.node, "--keyring-dir"])
-            .arg(self.keys)
+            .args(["--node", &self.node, "--home"])
+            .arg(self.home)
             .args(["--verifier", &self.verifier, "-o", "json"])
             .env("PROOF_KEYRING_PASSWORD", PASSWORD)
             .env("PROOF_KEYRING_INSECURE_FAST_KDF", "1")
@@ -115,22 +117,27 @@ async fn a_rollup_on_two_validators_verifies_a_batch_and_every_user_exits_after_
         .unwrap();
 
     // The operator's key lives in a keystore the CLI reads.
-    let keys = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
     let phrase = bip39::Mnemonic::from_entropy(&[7u8; 32])
         .unwrap()
         .to_string();
-    let ks = Keystore::open_insecure_fast(keys.path());
+    let ks = Keystore::open_insecure_fast(home.path().join("keys"));
     ks.import_mnemonic("operator", KeyType::Secp256k1, &phrase, 0, PASSWORD)
         .unwrap();
     let operator = ks.signing_key("operator", PASSWORD).unwrap();
     let user = PrivateKey::generate(KeyType::Ed25519).address();
     let gov = PrivateKey::generate(KeyType::Ed25519).address();
+    // 4-second epochs, so the batch's checkpoint closes within the test.
+    let pos = PosGenesis {
+        validator_stake: 10_000_000_000,
+        staking: json!({"epoch": {"epoch_secs": 4, "emission_per_epoch": "1000000000"}}),
+    };
     let net = Localnet::start(
         2,
         OFFSET,
         CHAIN,
         &[(operator.address(), 10_000_000_000_000)],
-        None,
+        Some(&pos),
     )
     .await;
     // A node derives a verifier key the first time a block needs it (seconds, once); hand these
@@ -183,7 +190,7 @@ async fn a_rollup_on_two_validators_verifies_a_batch_and_every_user_exits_after_
     )
     .await;
     let cli = Cli {
-        keys: keys.path(),
+        home: home.path(),
         node: rpc.url().to_string(),
         verifier: verifier.to_string(),
     };
@@ -299,6 +306,20 @@ async fn a_rollup_on_two_validators_verifies_a_batch_and_every_user_exits_after_
         .parse()
         .unwrap();
     assert_eq!(held, u128::from(tree.get(0).balance + tree.get(5).balance));
+
+    // The L1 record: once the batch's epoch has closed, a light client proves that the
+    // checkpoint commits to it.
+    let mut proven = Value::Null;
+    for _ in 0..30 {
+        let (ok, v) = cli.run(&["query", "rollup", "batch", &id.to_string(), "0", "--prove"]);
+        if ok {
+            proven = v;
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    assert_eq!(proven["verified"], true, "the batch's checkpoint: {proven}");
+    assert!(proven["record"]["index"].is_u64(), "{proven}");
 
     // The operator stops. Too early to freeze; after the liveness window anyone may.
     let (ok, err) = cli.run(&[

@@ -76,6 +76,25 @@ pub struct CheckpointArgs {
     /// How long a trusted header stays usable (seconds; keep it below the unbonding time)
     #[arg(long, default_value_t = 14 * 24 * 3600)]
     trust_period_secs: u64,
+    /// Prove that this record (hex; e.g. a rollup batch's) is in the checkpoint (implies --verify)
+    #[arg(long)]
+    record: Option<String>,
+}
+
+impl CheckpointArgs {
+    /// Verify, as a light client, that `record` is in the checkpoint of the epoch covering
+    /// `height`.
+    pub fn prove_record(height: u64, record: &[u8]) -> Self {
+        CheckpointArgs {
+            epoch: None,
+            height: Some(height),
+            verify: true,
+            trust_height: None,
+            trust_hash: None,
+            trust_period_secs: 14 * 24 * 3600,
+            record: Some(hex::encode(record)),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -437,7 +456,12 @@ fn text_fields(v: &Value) -> String {
 
 pub async fn checkpoint(ctx: &Ctx, args: CheckpointArgs) -> Result<()> {
     let rpc = ctx.rpc()?;
-    if args.verify || args.height.is_some() {
+    let record = args
+        .record
+        .as_deref()
+        .map(|h| hex::decode(h.trim()).context("--record must be hex"))
+        .transpose()?;
+    if args.verify || args.height.is_some() || record.is_some() {
         let given = args
             .trust_height
             .zip(args.trust_hash.clone())
@@ -472,6 +496,16 @@ pub async fn checkpoint(ctx: &Ctx, args: CheckpointArgs) -> Result<()> {
         let v = pos_client::verify_checkpoint(&rpc, &mut light, args.epoch, args.height).await?;
         store.save(&light.saved_trust())?;
         let cp = &v.checkpoint.checkpoint;
+        // The record against the verified checkpoint's records root.
+        let proven_record = match &record {
+            None => None,
+            Some(r) => {
+                let p = pos_client::record_proof(&rpc, cp.epoch, r).await?;
+                cp.verify_record(r, &p.proof)
+                    .map_err(|e| anyhow::anyhow!("the record's proof does not check: {e}"))?;
+                Some(p)
+            }
+        };
         let doc = json!({
             "verified": true,
             "epoch": cp.epoch,
@@ -485,6 +519,7 @@ pub async fn checkpoint(ctx: &Ctx, args: CheckpointArgs) -> Result<()> {
                 "proof": b.proof,
             })),
             "checkpoint": cp,
+            "record": proven_record.as_ref().map(|p| json!({"index": p.index, "record": p.record, "proof": p.proof})),
         });
         ctx.output.emit(&doc, || {
             let mut rows = vec![
@@ -501,6 +536,15 @@ pub async fn checkpoint(ctx: &Ctx, args: CheckpointArgs) -> Result<()> {
                         },
                 ),
             ];
+            if let Some(p) = &proven_record {
+                rows.push((
+                    "record",
+                    format!(
+                        "#{} of {} included (its proof reaches the records root)",
+                        p.index, cp.record_count
+                    ),
+                ));
+            }
             if let Some(b) = &v.block {
                 rows.push((
                     "block",

@@ -432,6 +432,44 @@ pub struct BlockProof {
     pub proof: InclusionProof,
 }
 
+/// The record a verified rollup batch adds to its epoch's checkpoint (the L1 record), as the
+/// chain's `MsgRecordBatch` writes it: `"rollup-batch/v1" | sender_len u8 | sender (canonical
+/// bytes: the verifier contract that verified it) | rollup u32 BE | index u64 BE | old_root |
+/// new_root | data_sha256`.
+pub fn rollup_batch_record(
+    sender: &[u8],
+    rollup: u32,
+    index: u64,
+    old_root: &[u8; 32],
+    new_root: &[u8; 32],
+    data_sha256: &[u8; 32],
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(16 + sender.len() + 12 + 96);
+    out.extend_from_slice(ROLLUP_BATCH_TAG);
+    out.push(sender.len() as u8);
+    out.extend_from_slice(sender);
+    out.extend_from_slice(&rollup.to_be_bytes());
+    out.extend_from_slice(&index.to_be_bytes());
+    out.extend_from_slice(old_root);
+    out.extend_from_slice(new_root);
+    out.extend_from_slice(data_sha256);
+    out
+}
+
+/// The first bytes of a rollup batch record.
+pub const ROLLUP_BATCH_TAG: &[u8] = b"rollup-batch/v1";
+
+/// A record's inclusion proof in a checkpoint (the RecordProof query's answer).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RecordProof {
+    pub index: u64,
+    /// The record, hex.
+    pub record: String,
+    pub proof: InclusionProof,
+    /// The checkpoint's hash, hex (as stored).
+    pub checkpoint_hash: String,
+}
+
 /// What the checkpoint query returns.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CheckpointResponse {

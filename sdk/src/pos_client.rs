@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use serde::Deserialize;
 
-use crate::checkpoint::{BlockProof, CheckpointResponse, Hash};
+use crate::checkpoint::{BlockProof, CheckpointResponse, Hash, RecordProof};
 use crate::light::{LightClient, TrustRoot};
 use crate::rpc::RpcClient;
 
@@ -83,6 +83,17 @@ pub async fn checkpoint(rpc: &RpcClient, epoch: Option<u64>) -> Result<Checkpoin
         None => json!({}),
     };
     json_query(rpc, "/proof.checkpoint.v1.Query/Checkpoint", body, None).await
+}
+
+/// The inclusion proof of `record` in epoch `epoch`'s checkpoint (found by its bytes).
+pub async fn record_proof(rpc: &RpcClient, epoch: u64, record: &[u8]) -> Result<RecordProof> {
+    json_query(
+        rpc,
+        "/proof.checkpoint.v1.Query/RecordProof",
+        json!({ "epoch": epoch, "record": hex::encode(record) }),
+        None,
+    )
+    .await
 }
 
 /// The inclusion proof of block `height` in the checkpoint that covers it.

@@ -12,6 +12,7 @@ use crate::modules::handler::MsgHandler;
 use crate::modules::staking::msgs::StakingMsg;
 use crate::modules::upgrade::msgs::UpgradeMsg;
 use crate::modules::wasm::decode::WasmMsg;
+use crate::modules::zk::msgs::ZkMsg;
 use crate::state::params::Params;
 use crate::tx::TxError;
 
@@ -31,6 +32,8 @@ pub enum Msg {
     Gov(GovMessage),
     /// Software upgrade plans (`modules::upgrade::msgs`); only governance may send them.
     Upgrade(UpgradeMsg),
+    /// Rollup batch records for the epoch checkpoint (`modules::zk::msgs`).
+    Zk(ZkMsg),
 }
 
 /// The module's handler of a message, whatever its module.
@@ -42,6 +45,7 @@ macro_rules! with_handler {
             Msg::Staking($m) => $body,
             Msg::Gov($m) => $body,
             Msg::Upgrade($m) => $body,
+            Msg::Zk($m) => $body,
         }
     };
 }
@@ -69,6 +73,8 @@ impl Msg {
             Ok(Msg::Gov(m))
         } else if let Some(m) = UpgradeMsg::check_stateless(any)? {
             Ok(Msg::Upgrade(m))
+        } else if let Some(m) = ZkMsg::check_stateless(any)? {
+            Ok(Msg::Zk(m))
         } else {
             Err(TxError::UnknownRequest(any.type_url.clone()))
         }

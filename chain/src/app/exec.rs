@@ -31,6 +31,7 @@ pub fn execute(
             Msg::Bank(_) => Some("bank"),
             Msg::Wasm(_) => Some("wasm"),
             Msg::Upgrade(_) => Some("upgrade"),
+            Msg::Zk(_) => Some("zk"),
             Msg::Staking(_) | Msg::Gov(..) => None,
         };
         if let (Some(module), Some(signer)) = (module, msg.signers().first()) {

@@ -26,8 +26,14 @@ pub enum RollupQuery {
     Info { rollup: u32 },
     /// Every registered rollup
     List,
-    /// A verified batch
-    Batch { rollup: u32, index: u64 },
+    /// A verified batch; with --prove, verify as a light client that the epoch's checkpoint
+    /// commits to it (the L1 record; the epoch must have closed)
+    Batch {
+        rollup: u32,
+        index: u64,
+        #[arg(long)]
+        prove: bool,
+    },
     /// Deposits queued for a rollup and not yet included, oldest first
     Deposits {
         rollup: u32,
@@ -125,10 +131,26 @@ pub async fn run(ctx: &Ctx, args: RollupQueryArgs) -> Result<()> {
                 table(&["ROLLUP", "OPERATOR", "K", "BATCHES", "STATE"], &rows)
             });
         }
-        RollupQuery::Batch { rollup, index } => {
+        RollupQuery::Batch {
+            rollup,
+            index,
+            prove,
+        } => {
             let verifier = c.verifier()?;
             let b: BatchInfo =
                 smart(&rpc, &verifier, &VerifierQuery::Batch { rollup, index }).await?;
+            if prove {
+                let record = proof_sdk::checkpoint::rollup_batch_record(
+                    verifier.as_bytes(),
+                    rollup,
+                    index,
+                    &b.old_root.0,
+                    &b.new_root.0,
+                    &b.data_sha256.0,
+                );
+                let args = crate::staking::CheckpointArgs::prove_record(b.height, &record);
+                return crate::staking::checkpoint(ctx, args).await;
+            }
             ctx.output.emit(&json!(b), || {
                 fields(&[
                     ("rollup", b.rollup.to_string()),

@@ -6,6 +6,7 @@
 //! without the circuit's field arithmetic: what a contract needs is who gets paid and what was
 //! deposited, while hashes and proofs are checked natively by the chain (`proof_zk_*` imports).
 
+pub mod chain;
 pub mod codec;
 pub mod curve;
 pub mod data;

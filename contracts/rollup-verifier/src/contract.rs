@@ -1,8 +1,8 @@
 //! Entry points and handlers.
 
 use cosmwasm_std::{
-    entry_point, to_json_binary, Addr, Binary, CanonicalAddr, Deps, DepsMut, Env, Event,
-    MessageInfo, Order, Response, StdResult, Uint128, Uint256, WasmMsg,
+    entry_point, to_json_binary, Addr, AnyMsg, Binary, CanonicalAddr, CosmosMsg, Deps, DepsMut,
+    Env, Event, MessageInfo, Order, Response, StdResult, Uint128, Uint256, WasmMsg,
 };
 use cw_storage_plus::Bound;
 use rollup_msgs::data::{parse_batch, parse_exit, recipient_bytes, ExitClaim};
@@ -451,9 +451,22 @@ fn submit_batch(
             operator: rollup.operator.to_string(),
         },
     )?;
+    // The L1 record: the chain puts the verified batch into this epoch's checkpoint.
+    let record = CosmosMsg::Any(AnyMsg {
+        type_url: rollup_msgs::chain::RECORD_BATCH_TYPE_URL.into(),
+        value: Binary::new(rollup_msgs::chain::record_batch(
+            env.contract.address.as_str(),
+            id,
+            index,
+            &batch.old_root,
+            &batch.new_root,
+            &batch.data_sha256,
+        )),
+    });
     Ok(Response::new()
         .add_attribute("action", "submit_batch")
         .add_message(settle)
+        .add_message(record)
         .add_event(
             Event::new("rollup_batch")
                 .add_attribute("rollup", id.to_string())
@@ -548,7 +561,7 @@ fn info(id: u32, r: Rollup) -> RollupInfo {
 mod tests {
     use super::*;
     use cosmwasm_std::testing::{message_info, mock_dependencies, mock_env, MockApi};
-    use cosmwasm_std::{coins, from_json, Api, CosmosMsg, OwnedDeps};
+    use cosmwasm_std::{coins, from_json, Api, OwnedDeps};
     use rollup_msgs::data::{encode_batch, recipient_field, WithdrawalOp};
     use rollup_msgs::xx::DepositOp;
     use rollup_msgs::Base64;
@@ -743,6 +756,10 @@ mod tests {
         };
         assert_eq!((rollup, batch, deposits.len()), (1, 0, 0));
         assert_eq!((fees, operator), (U128(1), op.to_string()));
+        let CosmosMsg::Any(record) = &r.messages[1].msg else {
+            panic!("expected the checkpoint record");
+        };
+        assert_eq!(record.type_url, rollup_msgs::chain::RECORD_BATCH_TYPE_URL);
         assert_eq!(
             payouts,
             vec![Payout {

@@ -22,7 +22,11 @@ struct HeightReq {
 #[derive(Deserialize)]
 struct RecordReq {
     epoch: u64,
-    index: u64,
+    /// The record's position, or (`record`) its bytes in hex: the first record equal to them.
+    #[serde(default)]
+    index: Option<u64>,
+    #[serde(default)]
+    record: Option<String>,
 }
 
 fn stored_response(s: StoredCheckpoint) -> Result<CheckpointResponse, QueryError> {
@@ -103,16 +107,34 @@ pub fn route(view: &dyn StateRead, path: &str, data: &[u8]) -> Result<Option<Vec
                         .map_err(|e| QueryError::Internal(e.to_string()))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            let proof = checkpoint::prove(&leaves, r.index as usize).ok_or_else(|| {
+            let index = match (r.index, &r.record) {
+                (Some(i), None) => i as usize,
+                (None, Some(hex)) => {
+                    let want = hex.to_ascii_lowercase();
+                    s.records.iter().position(|h| *h == want).ok_or_else(|| {
+                        QueryError::NotFound(format!(
+                            "epoch {} committed no such record ({} records)",
+                            r.epoch,
+                            s.records.len()
+                        ))
+                    })?
+                }
+                _ => {
+                    return Err(QueryError::InvalidArgument(
+                        "give the record's index or its bytes (record), not both".into(),
+                    ))
+                }
+            };
+            let proof = checkpoint::prove(&leaves, index).ok_or_else(|| {
                 QueryError::NotFound(format!(
-                    "epoch {} has {} records, no index {}",
+                    "epoch {} has {} records, no index {index}",
                     r.epoch,
                     leaves.len(),
-                    r.index
                 ))
             })?;
             json(&serde_json::json!({
-                "record": s.records[r.index as usize],
+                "index": index,
+                "record": s.records[index],
                 "proof": proof,
                 "checkpoint_hash": s.hash,
             }))?

@@ -123,7 +123,7 @@ pub fn check_proposal_msg(any: &Any) -> Result<Msg, TxError> {
             funds.is_empty()
         }
         Msg::Wasm(_) | Msg::Upgrade(_) => true,
-        Msg::Bank(_) | Msg::Staking(_) | Msg::Gov(_) => false,
+        Msg::Bank(_) | Msg::Staking(_) | Msg::Gov(_) | Msg::Zk(_) => false,
     };
     if !allowed {
         return Err(TxError::InvalidRequest(format!(

@@ -1,7 +1,8 @@
 //! Native rollup proof verification for contracts (the `proof_zk_*` imports).
 //!
 //! The VM reaches it through its `Api` ([`crate::modules::wasm`]'s contract API forwards here);
-//! the rollup-verifier and XX system contracts are its users. The module keeps no state of its
+//! the rollup-verifier and XX system contracts are its users. Its one message, `msgs.rs`
+//! `MsgRecordBatch`, puts a verified batch into the epoch's checkpoint (the L1 record). The module keeps no state of its
 //! own besides its parameters: verifier keys are node-local files derived from the circuit
 //! ([`keys`]), and a block's verification room ([`VerifyRoom`]) lives for one block.
 //!
@@ -15,6 +16,7 @@
 //!   transaction result.
 
 pub mod keys;
+pub mod msgs;
 pub mod params;
 mod room;
 mod verify;
