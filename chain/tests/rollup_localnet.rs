@@ -307,21 +307,7 @@ async fn a_rollup_on_two_validators_verifies_a_batch_and_every_user_exits_after_
         .unwrap();
     assert_eq!(held, u128::from(tree.get(0).balance + tree.get(5).balance));
 
-    // The L1 record: once the batch's epoch has closed, a light client proves that the
-    // checkpoint commits to it.
-    let mut proven = Value::Null;
-    for _ in 0..30 {
-        let (ok, v) = cli.run(&["query", "rollup", "batch", &id.to_string(), "0", "--prove"]);
-        if ok {
-            proven = v;
-            break;
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
-    assert_eq!(proven["verified"], true, "the batch's checkpoint: {proven}");
-    assert!(proven["record"]["index"].is_u64(), "{proven}");
-
-    // The operator stops. Too early to freeze; after the liveness window anyone may.
+    // The operator stops. Too early to freeze: the rollup verified a batch just now.
     let (ok, err) = cli.run(&[
         "tx",
         "rollup",
@@ -331,6 +317,21 @@ async fn a_rollup_on_two_validators_verifies_a_batch_and_every_user_exits_after_
         "operator",
     ]);
     assert!(!ok && err.to_string().contains("is live"), "{err}");
+    // The L1 record: once the batch's epoch has closed, a light client proves that the
+    // checkpoint commits to it.
+    let mut proven = Value::Null;
+    for _ in 0..30 {
+        let (ok, v) = cli.run(&["query", "rollup", "batch", &id.to_string(), "0", "--prove"]);
+        proven = v;
+        if ok {
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    assert_eq!(proven["verified"], true, "the batch's checkpoint: {proven}");
+    assert!(proven["record"]["index"].is_u64(), "{proven}");
+
+    // After the liveness window anyone may freeze it.
     rpc.wait_for_height(h + LIVENESS + 1, Duration::from_secs(60))
         .await
         .unwrap();

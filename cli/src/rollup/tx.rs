@@ -121,6 +121,31 @@ async fn send(
     Ok(())
 }
 
+/// Rebuilds the rollup from the chain, proves account `index` at its verified root, and sends
+/// the verifier the message `make` builds around that proof.
+async fn send_with_exit_proof(
+    ctx: &Ctx,
+    spec: &TxSpec,
+    verifier: &Address,
+    rollup: u32,
+    index: u32,
+    make: impl FnOnce(Base64) -> VerifierMsg,
+) -> Result<()> {
+    let rpc = ctx.rpc()?;
+    let mut progress = Progress::new(ctx, 2);
+    let (_, tree) = rebuild(&rpc, verifier, rollup, &mut progress).await?;
+    let proof = proof_zk::exit_proof(&tree, index)?.to_bytes();
+    let msg = make(Base64(proof));
+    send(
+        ctx,
+        spec,
+        execute(&spec.from, verifier, &msg, &[])?,
+        2,
+        Some(progress),
+    )
+    .await
+}
+
 pub async fn run(ctx: &Ctx, args: RollupTxArgs) -> Result<()> {
     let rpc = ctx.rpc()?;
     let c = &args.contracts;
@@ -182,23 +207,9 @@ pub async fn run(ctx: &Ctx, args: RollupTxArgs) -> Result<()> {
         RollupTx::Exit { rollup, index, tx } => {
             let spec = TxSpec::from_flags(ctx, &tx)?;
             let verifier = c.verifier()?;
-            let mut progress = Progress::new(ctx, 2);
-            let (_, tree) = rebuild(&rpc, &verifier, rollup, &mut progress).await?;
-            if tree.get(index).balance == 0 {
-                bail!("account {index} of rollup {rollup} holds nothing at its last verified root");
-            }
-            let proof = proof_zk::exit_proof(&tree, index)?.to_bytes();
-            let msg = VerifierMsg::Exit {
-                rollup,
-                proof: Base64(proof),
-            };
-            send(
-                ctx,
-                &spec,
-                execute(&spec.from, &verifier, &msg, &[])?,
-                2,
-                Some(progress),
-            )
+            send_with_exit_proof(ctx, &spec, &verifier, rollup, index, |proof| {
+                VerifierMsg::Exit { rollup, proof }
+            })
             .await
         }
         RollupTx::RejectDeposit { rollup, tx } => {
@@ -219,20 +230,9 @@ pub async fn run(ctx: &Ctx, args: RollupTxArgs) -> Result<()> {
                 .deposits
                 .first()
                 .context("the rollup has no queued deposit")?;
-            let mut progress = Progress::new(ctx, 2);
-            let (_, tree) = rebuild(&rpc, &verifier, rollup, &mut progress).await?;
-            let proof = proof_zk::exit_proof(&tree, d.op.to)?.to_bytes();
-            let msg = VerifierMsg::RejectDeposit {
-                rollup,
-                proof: Base64(proof),
-            };
-            send(
-                ctx,
-                &spec,
-                execute(&spec.from, &verifier, &msg, &[])?,
-                2,
-                Some(progress),
-            )
+            send_with_exit_proof(ctx, &spec, &verifier, rollup, d.op.to, |proof| {
+                VerifierMsg::RejectDeposit { rollup, proof }
+            })
             .await
         }
     }

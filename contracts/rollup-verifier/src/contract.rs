@@ -180,16 +180,25 @@ fn freeze(deps: DepsMut, env: Env, id: u32) -> Result<Response, ContractError> {
         ))
 }
 
-/// Checks an exit proof against the rollup's verified root and reads the account from it.
+/// Checks an exit proof against rollup `id`'s verified root (the rollup frozen or not, as
+/// `frozen` asks) and reads the account from it; with the settlement contract that pays.
 fn proven_account(
-    rollup: &Rollup,
+    deps: &DepsMut,
     id: u32,
+    frozen: bool,
     proof: &[u8],
     verifier: &dyn ProofVerifier,
-) -> Result<ExitClaim, ContractError> {
+) -> Result<(Addr, ExitClaim), ContractError> {
+    let settlement = settlement_of(&CONFIG.load(deps.storage)?)?;
+    let rollup = load_rollup(deps, id)?;
+    match (frozen, rollup.frozen_at.is_some()) {
+        (true, false) => return Err(ContractError::NotFrozen(id)),
+        (false, true) => return Err(ContractError::Frozen(id)),
+        _ => {}
+    }
     let claim = parse_exit(proof).map_err(|e| ContractError::BadData(e.to_string()))?;
     match verifier.verify_exit(&rollup.state_root, proof) {
-        zk::VALID => Ok(claim),
+        zk::VALID => Ok((settlement, claim)),
         zk::INVALID => Err(ContractError::InvalidExitProof(id)),
         c => Err(zk::verdict(c, id, &rollup.vk_digest)
             .err()
@@ -205,13 +214,7 @@ fn exit(
     proof: &[u8],
     verifier: &dyn ProofVerifier,
 ) -> Result<Response, ContractError> {
-    let cfg = CONFIG.load(deps.storage)?;
-    let settlement = settlement_of(&cfg)?;
-    let rollup = load_rollup(&deps, id)?;
-    if rollup.frozen_at.is_none() {
-        return Err(ContractError::NotFrozen(id));
-    }
-    let account = proven_account(&rollup, id, proof, verifier)?;
+    let (settlement, account) = proven_account(&deps, id, true, proof, verifier)?;
     if EXITED.has(deps.storage, (id, account.index)) {
         return Err(ContractError::AlreadyExited {
             rollup: id,
@@ -244,13 +247,7 @@ fn reject_deposit(
     proof: &[u8],
     verifier: &dyn ProofVerifier,
 ) -> Result<Response, ContractError> {
-    let cfg = CONFIG.load(deps.storage)?;
-    let settlement = settlement_of(&cfg)?;
-    let rollup = load_rollup(&deps, id)?;
-    if rollup.frozen_at.is_some() {
-        return Err(ContractError::Frozen(id));
-    }
-    let account = proven_account(&rollup, id, proof, verifier)?;
+    let (settlement, account) = proven_account(&deps, id, false, proof, verifier)?;
     let front: PendingResponse = deps.querier.query_wasm_smart(
         settlement.as_str(),
         &SettlementQuery::Pending {

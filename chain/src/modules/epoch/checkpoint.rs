@@ -15,6 +15,37 @@ pub(crate) const PENDING_RECORD_PREFIX: &[u8] = b"epoch/pending/";
 /// How many records are pending (so adding one costs O(1), not a scan).
 pub(crate) const PENDING_COUNT_KEY: &[u8] = b"epoch/pending_count";
 
+/// How many were pending when the current block began (written only while some are): the
+/// checkpoint a block closes takes those, and the ones the block itself added wait for the next,
+/// so a record is always in the checkpoint of the epoch that holds the block which added it.
+pub(crate) const PENDING_AT_BLOCK_START_KEY: &[u8] = b"epoch/pending_at_block_start";
+
+fn pending_count(state: &dyn StateRead, key: &[u8]) -> Result<u64, StateError> {
+    match state.get_raw(key)? {
+        Some(b) => Ok(u64::from_be_bytes(
+            b.as_slice().try_into().map_err(|_| corrupt(key, "count"))?,
+        )),
+        None => Ok(0),
+    }
+}
+
+/// Notes, at the start of a block, how many records earlier blocks left pending (nothing is
+/// written while there are none, so a chain without records keeps its state as it was).
+pub fn mark_block_start(block: &mut Delta<'_>) -> Result<(), StateError> {
+    match pending_count(block, PENDING_COUNT_KEY)? {
+        0 => {
+            if block.get_raw(PENDING_AT_BLOCK_START_KEY)?.is_some() {
+                block.delete(PENDING_AT_BLOCK_START_KEY.to_vec());
+            }
+        }
+        n => block.put(
+            PENDING_AT_BLOCK_START_KEY.to_vec(),
+            n.to_be_bytes().to_vec(),
+        ),
+    }
+    Ok(())
+}
+
 pub(crate) const CHECKPOINT_PREFIX: &[u8] = b"epoch/checkpoint/";
 
 /// App hashes of the current epoch's blocks, recorded one block later (`<height>` -> hash).
@@ -181,6 +212,40 @@ pub fn epoch_due(
     Ok(Some(st))
 }
 
+/// The records of the closing epoch, taken out of the queue: those pending when this block
+/// began. Each was added (and paid for) by the layer that produced it. Those this block added
+/// belong to the next epoch, with the block: they move to the front of the queue.
+fn take_epoch_records(kv: &mut Delta<'_>) -> Result<Vec<Vec<u8>>, StateError> {
+    let cutoff = pending_count(kv, PENDING_AT_BLOCK_START_KEY)? as usize;
+    let pending = kv.scan_prefix(PENDING_RECORD_PREFIX)?;
+    let mut records: Vec<Vec<u8>> = Vec::with_capacity(cutoff.min(pending.len()));
+    let mut later: Vec<Vec<u8>> = Vec::new();
+    for (i, (k, v)) in pending.into_iter().enumerate() {
+        kv.delete(k);
+        if i < cutoff {
+            records.push(v);
+        } else {
+            later.push(v);
+        }
+    }
+    kv.delete(PENDING_AT_BLOCK_START_KEY.to_vec());
+    if later.is_empty() {
+        kv.delete(PENDING_COUNT_KEY.to_vec());
+    } else {
+        for (i, v) in later.iter().enumerate() {
+            kv.put(
+                [PENDING_RECORD_PREFIX, &(i as u64).to_be_bytes()].concat(),
+                v.clone(),
+            );
+        }
+        kv.put(
+            PENDING_COUNT_KEY.to_vec(),
+            (later.len() as u64).to_be_bytes().to_vec(),
+        );
+    }
+    Ok(records)
+}
+
 /// Closes epoch `st` at block `height`: pays rewards, writes and returns the checkpoint. Call
 /// after the validator set update ([`epoch_due`] said it is time).
 pub fn close_epoch(
@@ -214,13 +279,7 @@ pub fn close_epoch(
     );
     let blocks_root = checkpoint::root_of_hashes(&leaves);
 
-    // Each record was added (and paid for) by the layer that produced it.
-    let pending = kv.scan_prefix(PENDING_RECORD_PREFIX)?;
-    let records: Vec<Vec<u8>> = pending.values().cloned().collect();
-    for k in pending.into_keys() {
-        kv.delete(k);
-    }
-    kv.delete(PENDING_COUNT_KEY.to_vec());
+    let records = take_epoch_records(kv)?;
 
     let rewards = distribute_rewards(kv, &p, now_ns)?;
     let set: Vec<([u8; 32], u64)> = staking::last_set(kv)?
@@ -264,4 +323,38 @@ pub fn close_epoch(
         },
     )?;
     Ok(stored)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_belongs_to_the_epoch_of_the_block_that_added_it() {
+        let base = crate::state::EmptyState;
+        let mut kv = Delta::new(&base);
+        // no records: nothing is written
+        mark_block_start(&mut kv).unwrap();
+        assert!(kv.get_raw(PENDING_AT_BLOCK_START_KEY).unwrap().is_none());
+        // two records in earlier blocks, one in the block that closes the epoch
+        add_record(&mut kv, b"r0").unwrap();
+        add_record(&mut kv, b"r1").unwrap();
+        mark_block_start(&mut kv).unwrap();
+        add_record(&mut kv, b"r2").unwrap();
+        assert_eq!(
+            take_epoch_records(&mut kv).unwrap(),
+            vec![b"r0".to_vec(), b"r1".to_vec()]
+        );
+        // the closing block's record opens the next epoch's queue, and more join it in order
+        add_record(&mut kv, b"r3").unwrap();
+        mark_block_start(&mut kv).unwrap();
+        assert_eq!(
+            take_epoch_records(&mut kv).unwrap(),
+            vec![b"r2".to_vec(), b"r3".to_vec()]
+        );
+        assert!(kv.get_raw(PENDING_COUNT_KEY).unwrap().is_none());
+        mark_block_start(&mut kv).unwrap();
+        assert!(kv.get_raw(PENDING_AT_BLOCK_START_KEY).unwrap().is_none());
+        assert!(take_epoch_records(&mut kv).unwrap().is_empty());
+    }
 }

@@ -3,7 +3,7 @@
 
 use tendermint::abci::Event;
 
-use super::checkpoint::{close_epoch, record_block_hash};
+use super::checkpoint::{close_epoch, mark_block_start, record_block_hash};
 use crate::modules::component::{BlockCtx, Component, EndBlock};
 use crate::modules::staking::StakingError;
 use crate::state::{Delta, StateError};
@@ -27,6 +27,7 @@ impl Component for Epoch {
         if let (true, Some(prev)) = (ctx.height > 1, ctx.prev_app_hash) {
             record_block_hash(block, ctx.height - 1, &prev);
         }
+        mark_block_start(block)?;
         Ok(Vec::new())
     }
 
