@@ -111,6 +111,16 @@ fn deploy() -> Chain {
     c
 }
 
+/// A deposit that sets account `to`'s key to `key`'s, with the key's proof of possession for
+/// `depositor`.
+fn deposit_msg(key: &SecretKey, rollup: u32, to: u32, depositor: &Address) -> Value {
+    let pk = key.public_key();
+    let (word, extra) = proof_zk::schnorr::key_possession_message(rollup, to, depositor.as_bytes());
+    let proof = key.sign(word, extra).to_bytes().to_vec();
+    json!({"deposit": {"rollup": rollup, "to": to, "pubkey_x": hex32(&pk.x),
+        "pubkey_y": hex32(&pk.y), "key_proof": Base64(proof)}})
+}
+
 fn rollup(c: &Chain, id: u32) -> RollupInfo {
     serde_json::from_value(smart(&c.app, &c.verifier, json!({"rollup": {"id": id}})).unwrap())
         .unwrap()
@@ -144,6 +154,13 @@ fn the_empty_root_and_field_the_contracts_assume_are_the_circuits() {
     over.0[0] += 1;
     assert!(proof_zk::f_from_bytes(&over.0).is_none());
     assert!(!rollup_msgs::data::is_canonical_field(&over));
+    // the possession message the contract builds is the one a rollup key signs
+    for depositor in [vec![7u8; 20], vec![9u8; 32]] {
+        let (w, e) = proof_zk::schnorr::key_possession_message(4, 77, &depositor);
+        let bytes = rollup_msgs::curve::key_possession_message(4, 77, &depositor);
+        assert_eq!(&bytes[..32], &f_to_bytes(&w));
+        assert_eq!(&bytes[32..], &f_to_bytes(&e));
+    }
 }
 
 #[test]
@@ -189,9 +206,19 @@ fn a_proven_batch_is_verified_pays_its_withdrawal_and_after_a_freeze_every_accou
     // deposits, paid into xx and queued
     let alice = SecretKey::from_seed(&[11; 32]);
     let bob = SecretKey::from_seed(&[12; 32]);
+    // Without the key's proof of possession a first deposit is refused (it would let anyone
+    // own an account keyed by someone else's key).
+    let pk = alice.public_key();
+    let msg = json!({"deposit": {"rollup": id, "to": 0, "pubkey_x": hex32(&pk.x), "pubkey_y": hex32(&pk.y)}});
+    let r = exec(&mut c, false, &xx, msg, &[Coin::new(5, "uxyz")]);
+    assert!(r.code.is_err() && r.log.contains("key_proof"), "{}", r.log);
+    let mut forged = deposit_msg(&bob, id, 0, &c.user.addr()); // bob's proof, alice's key
+    forged["deposit"]["pubkey_x"] = json!(hex32(&pk.x));
+    forged["deposit"]["pubkey_y"] = json!(hex32(&pk.y));
+    let r = exec(&mut c, false, &xx, forged, &[Coin::new(5, "uxyz")]);
+    assert!(r.code.is_err() && r.log.contains("key_proof"), "{}", r.log);
     for (to, key, amount) in [(0u32, &alice, 1_000_000u128), (5, &bob, 10)] {
-        let pk = key.public_key();
-        let msg = json!({"deposit": {"rollup": id, "to": to, "pubkey_x": hex32(&pk.x), "pubkey_y": hex32(&pk.y)}});
+        let msg = deposit_msg(key, id, to, &c.user.addr());
         let r = exec(&mut c, false, &xx, msg, &[Coin::new(amount, "uxyz")]);
         assert!(r.code.is_ok(), "{}", r.log);
     }
@@ -307,8 +334,8 @@ fn a_proven_batch_is_verified_pays_its_withdrawal_and_after_a_freeze_every_accou
     assert_eq!(c.app.balance(&c.xx), s.held.0);
 
     // The operator stops. A deposit that will never be included waits in the queue.
-    let carol = SecretKey::from_seed(&[13; 32]).public_key();
-    let msg = json!({"deposit": {"rollup": id, "to": 9, "pubkey_x": hex32(&carol.x), "pubkey_y": hex32(&carol.y)}});
+    let carol = SecretKey::from_seed(&[13; 32]);
+    let msg = deposit_msg(&carol, id, 9, &c.user.addr());
     let r = exec(&mut c, false, &xx, msg, &[Coin::new(3_000, "uxyz")]);
     assert!(r.code.is_ok(), "{}", r.log);
     let r = exec(&mut c, false, &v, json!({"freeze": {"rollup": id}}), &[]);

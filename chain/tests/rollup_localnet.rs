@@ -217,9 +217,10 @@ async fn a_rollup_on_two_validators_verifies_a_batch_and_every_user_exits_after_
     // Deposits through the CLI.
     let alice = SecretKey::from_seed(&[21; 32]);
     let bob = SecretKey::from_seed(&[22; 32]);
-    for (to, key, amount) in [(0u32, &alice, 2_000_000u64), (5, &bob, 40)] {
-        let pk = key.public_key();
-        let pubkey = format!("{}:{}", hex_of(&pk.x), hex_of(&pk.y));
+    // The first deposit to an account proves its key (--seed signs the possession proof);
+    // a later one only names it.
+    let xx_flag = xx.to_string();
+    for (to, seed, amount) in [(0u32, [21u8; 32], 1_999_000u64), (5, [22; 32], 40)] {
         cli.ok(&[
             "tx",
             "rollup",
@@ -228,12 +229,66 @@ async fn a_rollup_on_two_validators_verifies_a_batch_and_every_user_exits_after_
             &format!("{amount}uxyz"),
             "--to",
             &to.to_string(),
-            "--pubkey",
-            &pubkey,
+            "--seed",
+            &hex::encode(seed),
+            "--xx",
+            &xx_flag,
             "--from",
             "operator",
         ]);
     }
+    let pk = alice.public_key();
+    cli.ok(&[
+        "tx",
+        "rollup",
+        "deposit",
+        &id.to_string(),
+        "1000uxyz",
+        "--to",
+        "0",
+        "--pubkey",
+        &format!("{}:{}", hex_of(&pk.x), hex_of(&pk.y)),
+        "--xx",
+        &xx_flag,
+        "--from",
+        "operator",
+    ]);
+    // bob's key for alice's account: refused by xx (keys never change)
+    let pk = bob.public_key();
+    let (ok, err) = cli.run(&[
+        "tx",
+        "rollup",
+        "deposit",
+        &id.to_string(),
+        "5uxyz",
+        "--to",
+        "0",
+        "--pubkey",
+        &format!("{}:{}", hex_of(&pk.x), hex_of(&pk.y)),
+        "--xx",
+        &xx_flag,
+        "--from",
+        "operator",
+    ]);
+    assert!(
+        !ok && err.to_string().contains("holds another key"),
+        "{err}"
+    );
+    // without --xx the CLI does not ask the node where to send money
+    let (ok, err) = cli.run(&[
+        "tx",
+        "rollup",
+        "deposit",
+        &id.to_string(),
+        "5uxyz",
+        "--to",
+        "0",
+        "--pubkey",
+        &format!("{}:{}", hex_of(&pk.x), hex_of(&pk.y)),
+        "--from",
+        "operator",
+    ]);
+    assert!(!ok && err.to_string().contains("--xx"), "{err}");
     let (ok, err) = cli.run(&[
         "tx",
         "rollup",
@@ -244,6 +299,8 @@ async fn a_rollup_on_two_validators_verifies_a_batch_and_every_user_exits_after_
         "1",
         "--pubkey",
         &format!("{}:{}", "00".repeat(32), "00".repeat(32)),
+        "--xx",
+        &xx_flag,
         "--from",
         "operator",
     ]);
@@ -252,7 +309,7 @@ async fn a_rollup_on_two_validators_verifies_a_batch_and_every_user_exits_after_
         "{err}"
     );
     let deposits = cli.ok(&["query", "rollup", "deposits", &id.to_string()]);
-    assert_eq!(deposits["deposits"].as_array().unwrap().len(), 2);
+    assert_eq!(deposits["deposits"].as_array().unwrap().len(), 3);
 
     // The operator proves a batch and posts it.
     let recipient = proof_zk::f_from_bytes(
@@ -265,12 +322,17 @@ async fn a_rollup_on_two_validators_verifies_a_batch_and_every_user_exits_after_
         Op::Deposit {
             to: 0,
             pubkey: alice.public_key(),
-            amount: 2_000_000,
+            amount: 1_999_000,
         },
         Op::Deposit {
             to: 5,
             pubkey: bob.public_key(),
             amount: 40,
+        },
+        Op::Deposit {
+            to: 0,
+            pubkey: alice.public_key(),
+            amount: 1_000,
         },
         Op::transfer(&alice, rid, 0, 5, 500_000, 10, 0).unwrap(),
         Op::withdraw(&alice, rid, 0, 1000, 1, 1, recipient).unwrap(),

@@ -64,6 +64,13 @@ pub trait Api: Send + Sync {
         ZkVerdict::Unsupported
     }
 
+    /// Verifies a rollup account's Schnorr signature (over Vesta): `pubkey` = `x | y`, `msg` =
+    /// `word | extra` (32-byte little-endian field elements each), `sig` = `rx | ry | s`.
+    fn zk_verify_signature(&self, pubkey: &[u8], msg: &[u8], sig: &[u8]) -> ZkVerdict {
+        let _ = (pubkey, msg, sig);
+        ZkVerdict::Unsupported
+    }
+
     /// The digest of the verifier key this node derives for step size `ops_per_step`, or why
     /// there is none (`UnknownKey`: a step size the chain does not support).
     fn zk_vk_digest(&self, ops_per_step: u32) -> Result<[u8; 32], ZkVerdict> {

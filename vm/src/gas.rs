@@ -43,6 +43,9 @@ const ZK_BATCH_SHARE_US: u64 = 20_000;
 const ZK_DATA_BYTE: u64 = 1_700_000;
 /// An exit proof: decoding it, a leaf hash and 8 arity-8 Poseidon node hashes (measured 265 us).
 const ZK_EXIT_US: u64 = 300;
+/// A Schnorr signature over Vesta: a Poseidon challenge and two scalar multiplications
+/// (measured: `zk-bench --host-costs`).
+const ZK_SIGNATURE_US: u64 = 400;
 
 /// What each host-side operation costs, in gas.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,6 +87,8 @@ pub struct GasSchedule {
     pub zk_verify_batch: Linear,
     /// Rollup exit proof verification (a Merkle path of Poseidon hashes).
     pub zk_verify_exit: u64,
+    /// A rollup account's Schnorr signature over Vesta.
+    pub zk_verify_signature: u64,
     /// Looking up the verifier key digest of a step size (derived once per node, kept).
     pub zk_vk_digest: u64,
     /// Bulk memory (`memory.copy`, `memory.fill`, `memory.init`): per byte.
@@ -121,6 +126,7 @@ impl Default for GasSchedule {
             hybrid_verify: 270 * US,
             zk_verify_batch: Linear::new(ZK_BATCH_SHARE_US * US, ZK_DATA_BYTE),
             zk_verify_exit: ZK_EXIT_US * US,
+            zk_verify_signature: ZK_SIGNATURE_US * US,
             zk_vk_digest: 100 * US,
             bulk_memory_byte: 25,
             memory_grow_page: 64 * US / 10,

@@ -147,7 +147,47 @@ impl SecretKey {
     }
 }
 
+/// Length of an encoded signature: `rx | ry | s`, each 32 bytes little-endian, canonical.
+pub const SIGNATURE_BYTES: usize = 96;
+
+/// The message a key signs to prove it is held by whoever deposits it into account `index` of
+/// `rollup` (so that account's exits are paid to `depositor`): `word = index << 2 | rollup << 32
+/// | "key" << 64`, `extra` = the depositor's canonical address bytes as a field element. The
+/// word's two low bits are 0, the no-op kind no transfer or withdrawal signs, so such a
+/// signature can never authorise an operation. (A 32-byte contract address contributes its
+/// first 31 bytes: a field element holds no more, and two hash-derived addresses never share
+/// them.)
+pub fn key_possession_message(rollup: u32, index: u32, depositor: &[u8]) -> (F, F) {
+    let word = u128::from(index) << 2 | u128::from(rollup) << 32 | 0x6b6579u128 << 64;
+    let mut b = [0u8; 32];
+    let n = depositor.len().min(31);
+    b[..n].copy_from_slice(&depositor[..n]);
+    let extra = crate::f_from_bytes(&b).expect("31 bytes are below the modulus");
+    (F::from_u128(word), extra)
+}
+
 impl Signature {
+    pub fn to_bytes(&self) -> [u8; SIGNATURE_BYTES] {
+        let mut out = [0u8; SIGNATURE_BYTES];
+        out[..32].copy_from_slice(self.rx.to_repr().as_ref());
+        out[32..64].copy_from_slice(self.ry.to_repr().as_ref());
+        out[64..].copy_from_slice(self.s.to_repr().as_ref());
+        out
+    }
+
+    /// Strict decoding: canonical field elements and scalar.
+    pub fn from_bytes(b: &[u8]) -> Option<Signature> {
+        if b.len() != SIGNATURE_BYTES {
+            return None;
+        }
+        let rx = crate::f_from_bytes(b[..32].try_into().ok()?)?;
+        let ry = crate::f_from_bytes(b[32..64].try_into().ok()?)?;
+        let mut r = <Fr as PrimeField>::Repr::default();
+        r.as_mut().copy_from_slice(&b[64..]);
+        let s = Option::from(Fr::from_repr(r))?;
+        Some(Signature { rx, ry, s })
+    }
+
     /// Native verification (the same equation as the circuit).
     pub fn verify(&self, pk: &PublicKey, word: F, extra: F) -> bool {
         let Some(pkp) = pk.to_point() else {
@@ -171,6 +211,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn key_possession_messages_are_bound_and_never_an_operation() {
+        let (w, e) = key_possession_message(3, 9, &[1; 20]);
+        assert_eq!(w.to_repr().as_ref()[0] & 3, 0, "the no-op kind");
+        assert_ne!(key_possession_message(4, 9, &[1; 20]), (w, e));
+        assert_ne!(key_possession_message(3, 10, &[1; 20]), (w, e));
+        assert_ne!(key_possession_message(3, 9, &[2; 20]), (w, e));
+        assert_ne!(
+            key_possession_message(3, 9, &[0xff; 32]),
+            key_possession_message(3, 9, &[0xfe; 32])
+        );
+    }
+
+    #[test]
     fn sign_verify_and_reject() {
         let sk = SecretKey::from_seed(&[7u8; 32]);
         let pk = sk.public_key();
@@ -186,6 +239,12 @@ mod tests {
         assert!(!bad.verify(&pk, F::from(42u64), F::from(9u64)));
         // deterministic
         assert_eq!(sig, sk.sign(F::from(42u64), F::from(9u64)));
+        // bytes round-trip strictly
+        assert_eq!(Signature::from_bytes(&sig.to_bytes()), Some(sig));
+        assert_eq!(Signature::from_bytes(&sig.to_bytes()[1..]), None);
+        let mut over = sig.to_bytes();
+        over[..32].fill(0xff);
+        assert_eq!(Signature::from_bytes(&over), None);
         assert_eq!(
             generator(),
             PublicKey {

@@ -224,6 +224,11 @@ impl Executor {
         let exec_result = match exec_result {
             // (A node condition stays one: it is handled below, never turned into a result.)
             Err(e) if e.is_node_condition() => Err(e),
+            _ if room.verify.node_busy() => Err(TxError::NodeResource(
+                "this node's allowance for simulated proof verification is used up: retry in a \
+                 second"
+                    .into(),
+            )),
             _ if room.verify.refused() => Err(TxError::BlockFull(format!(
                 "the block has room for {} more microseconds of proof verification, not this \
                  transaction's proofs: it fits a later block",

@@ -236,8 +236,9 @@ impl QueryHandler {
         let compile =
             crate::modules::wasm::CompileBudget::simulation(params.max_block_compile_weight);
         // The same proof verification room as a block: a simulation verifies what it is asked
-        // to (its result must be the block's), and no more than a block would.
-        let verify = std::sync::Arc::new(crate::modules::zk::VerifyRoom::of(
+        // to (its result must be the block's), and no more than a block would, nor more than
+        // the node's allowance for simulated verification.
+        let verify = std::sync::Arc::new(crate::modules::zk::VerifyRoom::simulation(
             &crate::modules::zk::params::params(store)?,
         ));
         let room = super::executor::TxRoom {

@@ -34,7 +34,16 @@ impl SystemContracts {
             .map_err(|e| anyhow::anyhow!("invalid --verifier address {v:?}: {e}"))
     }
 
-    /// `--xx`, else the settlement contract the verifier names.
+    /// `--xx` (or `PROOF_XX`) only: where funds are sent, never taken from a node's answer.
+    pub fn xx_given(&self) -> Result<Address> {
+        let x = self.xx.as_deref().context(
+            "deposits go only to a settlement contract you name: pass --xx proof1... or set PROOF_XX (a localnet prints it)",
+        )?;
+        x.parse()
+            .map_err(|e| anyhow::anyhow!("invalid --xx address {x:?}: {e}"))
+    }
+
+    /// `--xx`, else the settlement contract the verifier names (for reading only).
     pub async fn xx(&self, rpc: &RpcClient) -> Result<Address> {
         if let Some(x) = &self.xx {
             return x

@@ -1,17 +1,14 @@
 //! A rollup's state rebuilt from the chain alone: every verified batch's published bytes, found
-//! in the transactions that posted them (the verifier records each batch's height and the
-//! SHA-256 of its data), replayed from the empty tree (`proof_zk::replay`). No operator is
+//! in the event the verifier emitted for it (it records each batch's height and the SHA-256 of
+//! its data), replayed from the empty tree (`proof_zk::replay`). No operator is
 //! asked, so this works when the operator is gone.
 
 use anyhow::{bail, Context, Result};
 use base64::Engine as _;
-use cosmos_sdk_proto::cosmos::tx::v1beta1::{TxBody, TxRaw};
-use cosmos_sdk_proto::cosmwasm::wasm::v1::MsgExecuteContract;
 use proof_sdk::rpc::RpcClient;
 use proof_sdk::Address;
 use proof_zk::AccountTree;
-use prost::{Message, Name};
-use rollup_msgs::verifier::{BatchInfo, ExecuteMsg, QueryMsg, RollupInfo};
+use rollup_msgs::verifier::{BatchInfo, QueryMsg, RollupInfo};
 use sha2::{Digest, Sha256};
 
 use super::contracts::smart;
@@ -19,49 +16,47 @@ use crate::progress::Progress;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
-/// The published bytes of batch `info` of a rollup: from the successful `submit_batch` in the
-/// block at `info.height` whose data hashes to the recorded digest.
+/// The published bytes of batch `info` of a rollup: from the `rollup_batch` event the verifier
+/// emitted in the block at `info.height` (whoever posted the batch: an account or a contract),
+/// checked against the recorded SHA-256.
 async fn batch_data(rpc: &RpcClient, verifier: &Address, info: &BatchInfo) -> Result<Vec<u8>> {
-    let block = rpc.block(Some(info.height)).await?;
     let results = rpc.block_results(info.height).await?;
-    let txs = block["block"]["data"]["txs"]
+    let txs = results["txs_results"]
         .as_array()
         .cloned()
         .unwrap_or_default();
-    for (i, tx) in txs.iter().enumerate() {
-        let ok = results["txs_results"][i]["code"].as_u64().unwrap_or(0) == 0;
-        let Some(raw) = tx.as_str().and_then(|s| B64.decode(s).ok()) else {
-            continue;
-        };
-        if !ok {
-            continue;
-        }
-        let Ok(body) =
-            TxRaw::decode(raw.as_slice()).and_then(|r| TxBody::decode(r.body_bytes.as_slice()))
-        else {
-            continue;
-        };
-        for any in &body.messages {
-            if any.type_url != MsgExecuteContract::type_url() {
+    let verifier = verifier.to_string();
+    for tx in &txs {
+        for ev in tx["events"].as_array().into_iter().flatten() {
+            if ev["type"] != "wasm-rollup_batch" {
                 continue;
             }
-            let Ok(m) = MsgExecuteContract::decode(any.value.as_slice()) else {
+            let attr = |k: &str| {
+                ev["attributes"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|a| a["key"] == k)
+                    .and_then(|a| a["value"].as_str())
+                    .map(str::to_string)
+            };
+            let ours = attr("_contract_address").as_deref() == Some(verifier.as_str())
+                && attr("rollup") == Some(info.rollup.to_string())
+                && attr("index") == Some(info.index.to_string());
+            let Some(data) = attr("data")
+                .filter(|_| ours)
+                .and_then(|d| B64.decode(d).ok())
+            else {
                 continue;
             };
-            if m.contract != verifier.to_string() {
-                continue;
-            }
-            if let Ok(ExecuteMsg::SubmitBatch { rollup, data, .. }) = serde_json::from_slice(&m.msg)
-            {
-                let digest: [u8; 32] = Sha256::digest(&data.0).into();
-                if rollup == info.rollup && digest == info.data_sha256.0 {
-                    return Ok(data.0);
-                }
+            let digest: [u8; 32] = Sha256::digest(&data).into();
+            if digest == info.data_sha256.0 {
+                return Ok(data);
             }
         }
     }
     bail!(
-        "batch {} of rollup {} is recorded at height {}, but no transaction there carries its data (is this node pruned below that height?)",
+        "batch {} of rollup {} is recorded at height {}, but no event there carries its data (is this node pruned below that height?)",
         info.index,
         info.rollup,
         info.height

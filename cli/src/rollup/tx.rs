@@ -35,7 +35,11 @@ pub enum RollupTx {
         #[command(flatten)]
         tx: TxFlags,
     },
-    /// Deposit into account INDEX of a rollup, keyed by a rollup public key if it is empty
+    /// Deposit into account INDEX of a rollup. The first deposit to an account sets its key and
+    /// makes you its owner on the chain (its exits are paid to you): it needs --seed, the rollup
+    /// key's seed, to sign the proof that you hold the key. Later deposits need only --pubkey.
+    /// Needs --xx (or PROOF_XX): funds go only to a settlement contract you name.
+    #[command(group(clap::ArgGroup::new("key").required(true).args(["seed", "pubkey"])))]
     Deposit {
         rollup: u32,
         /// What to deposit, e.g. 1000000uxyz (the rollup's denom)
@@ -43,9 +47,13 @@ pub enum RollupTx {
         /// Account index in the rollup's tree (0 to 2^24 - 1)
         #[arg(long)]
         to: u32,
-        /// The account's public key, `X:Y` (two 64-hex-digit little-endian field elements)
+        /// The rollup key's 32-byte seed (64 hex digits): sets the account's key, with its proof
         #[arg(long)]
-        pubkey: String,
+        seed: Option<String>,
+        /// The account's public key `X:Y` (two 64-hex-digit little-endian field elements), for
+        /// an account whose key is already set
+        #[arg(long)]
+        pubkey: Option<String>,
         #[command(flatten)]
         tx: TxFlags,
     },
@@ -176,18 +184,37 @@ pub async fn run(ctx: &Ctx, args: RollupTxArgs) -> Result<()> {
             rollup,
             amount,
             to,
+            seed,
             pubkey,
             tx,
         } => {
             let spec = TxSpec::from_flags(ctx, &tx)?;
-            let (pubkey_x, pubkey_y) = parse_pubkey(&pubkey)?;
+            // The node is not asked where to send money: a lying node could name its own.
+            let xx = c.xx_given()?;
+            let ((pubkey_x, pubkey_y), key_proof) = match (seed, pubkey) {
+                (Some(seed), _) => {
+                    let mut b = [0u8; 32];
+                    hex::decode_to_slice(seed.trim(), &mut b)
+                        .context("--seed must be 64 hex digits")?;
+                    let sk = proof_zk::SecretKey::from_seed(&b);
+                    let pk = sk.public_key();
+                    let (word, extra) =
+                        proof_zk::schnorr::key_possession_message(rollup, to, spec.from.as_bytes());
+                    let sig = sk.sign(word, extra).to_bytes().to_vec();
+                    let x = Hex32(proof_zk::f_to_bytes(&pk.x));
+                    let y = Hex32(proof_zk::f_to_bytes(&pk.y));
+                    ((x, y), Some(Base64(sig)))
+                }
+                (None, Some(pk)) => (parse_pubkey(&pk)?, None),
+                (None, None) => bail!("give --seed (first deposit) or --pubkey"),
+            };
             let funds = parse_amount(&amount, "amount")?;
-            let xx = c.xx(&rpc).await?;
             let msg = XxMsg::Deposit {
                 rollup,
                 to,
                 pubkey_x,
                 pubkey_y,
+                key_proof,
             };
             send(ctx, &spec, execute(&spec.from, &xx, &msg, &funds)?, 1, None).await
         }

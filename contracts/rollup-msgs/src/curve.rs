@@ -90,6 +90,18 @@ pub fn is_on_curve(x: &Hex32, y: &Hex32) -> bool {
     lhs == rhs
 }
 
+/// The 64 bytes (`word | extra`) a rollup key signs to prove it is held by `depositor` for
+/// account `index` of `rollup`: `proof_zk::schnorr::key_possession_message`'s encoding (the
+/// chain's tests check they agree; a 32-byte address contributes its first 31 bytes).
+pub fn key_possession_message(rollup: u32, index: u32, depositor: &[u8]) -> [u8; 64] {
+    let word = u128::from(index) << 2 | u128::from(rollup) << 32 | 0x6b6579u128 << 64;
+    let mut out = [0u8; 64];
+    out[..16].copy_from_slice(&word.to_le_bytes());
+    let n = depositor.len().min(31);
+    out[32..32 + n].copy_from_slice(&depositor[..n]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! `xx`: XYZ between the chain and its rollups. Holds what the rollups hold; queues deposits
 //! for their operators; pays withdrawals when the verifier settles the batch containing them.
 
-use crate::codec::{Hex32, U128};
+use crate::codec::{Base64, Hex32, U128};
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
@@ -11,8 +11,8 @@ pub struct InstantiateMsg {
     pub verifier: String,
     /// The denom rollups carry (`uxyz`).
     pub denom: String,
-    /// Forced inclusion: a deposit not included within this many blocks lets anyone freeze
-    /// its rollup.
+    /// Forced inclusion: a deposit left at the front of the queue for this many blocks (from
+    /// when it was made or reached the front, whichever is later) lets anyone freeze its rollup.
     pub inclusion_blocks: u64,
 }
 
@@ -36,12 +36,18 @@ pub struct Payout {
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum ExecuteMsg {
     /// Deposits the attached funds (exactly one coin of the denom, an amount the rollup can
-    /// represent) into account `to` of `rollup`, keyed by the public key if it is empty.
+    /// represent) into account `to` of a live, registered `rollup`. The first deposit to an
+    /// account sets its key for good and needs `key_proof`: the key's Schnorr signature over
+    /// `proof_zk::schnorr::key_possession_message(rollup, to, depositor)`, which makes the
+    /// depositor the account's owner on the chain (its exits are paid to them). Later deposits
+    /// must carry the same key.
     Deposit {
         rollup: u32,
         to: u32,
         pubkey_x: Hex32,
         pubkey_y: Hex32,
+        #[serde(default)]
+        key_proof: Option<Base64>,
     },
     /// A verified batch of `rollup` (verifier only): it included `deposits`, which must be the
     /// front of the rollup's queue in order, and pays `payouts`, and its `fees` to `operator`
@@ -118,6 +124,8 @@ pub struct RollupBalance {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct OwnerResponse {
     pub owner: Option<String>,
+    pub pubkey_x: Option<Hex32>,
+    pub pubkey_y: Option<Hex32>,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]

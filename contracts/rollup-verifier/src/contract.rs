@@ -20,6 +20,9 @@ use crate::state::{Batch, Config, Rollup, BATCHES, CONFIG, EXITED, NEXT_ID, ROLL
 use crate::zk::{self, Host, ProofVerifier};
 
 const MAX_LIMIT: u32 = 100;
+/// A rollup may be frozen for silence only after this many blocks without a batch: shorter
+/// windows would let a few slow blocks freeze an honest operator.
+pub const MIN_LIVENESS_BLOCKS: u64 = 5;
 
 #[entry_point]
 pub fn instantiate(
@@ -29,6 +32,12 @@ pub fn instantiate(
     msg: InstantiateMsg,
 ) -> Result<Response, ContractError> {
     let governance = deps.api.addr_validate(&msg.governance)?;
+    if msg.liveness_blocks < MIN_LIVENESS_BLOCKS {
+        return Err(ContractError::DeadlineTooShort {
+            what: "liveness_blocks",
+            min: MIN_LIVENESS_BLOCKS,
+        });
+    }
     CONFIG.save(
         deps.storage,
         &Config {
@@ -474,7 +483,10 @@ fn submit_batch(
                 .add_attribute("deposits", batch.deposits.to_string())
                 .add_attribute("transfers", batch.transfers.to_string())
                 .add_attribute("withdrawals", batch.withdrawals.to_string())
-                .add_attribute("withdrawn", withdrawn.to_string()),
+                .add_attribute("withdrawn", withdrawn.to_string())
+                // The data itself, so anyone can rebuild the rollup from the chain's events,
+                // whoever (an account or a contract) posted the batch.
+                .add_attribute("data", Binary::new(data.to_vec()).to_base64()),
         ))
 }
 
@@ -583,6 +595,9 @@ mod tests {
         }
         fn verify_exit(&self, root: &[u8; 32], _: &[u8]) -> u32 {
             self.claims.borrow_mut().push(root.to_vec());
+            self.code
+        }
+        fn verify_signature(&self, _: &[u8], _: &[u8], _: &[u8]) -> u32 {
             self.code
         }
     }

@@ -49,6 +49,8 @@ pub enum ContractError {
     DepositIsValid,
     #[error("the settlement contract can only be adopted once, from a contract that names this verifier and shares its creator")]
     CannotAdopt,
+    #[error("{what} must be at least {min}")]
+    DeadlineTooShort { what: &'static str, min: u64 },
     #[error("verifier error code {0}")]
     VerifierCode(u32),
 }

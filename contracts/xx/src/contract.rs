@@ -5,8 +5,10 @@ use cosmwasm_std::{
     MessageInfo, Order, Response, StdResult, Uint128, WasmMsg,
 };
 use cw_storage_plus::Bound;
-use rollup_msgs::curve::is_on_curve;
+use rollup_host::{Host, ProofVerifier};
+use rollup_msgs::curve::{is_on_curve, key_possession_message};
 use rollup_msgs::data::{pack_amount, ACCOUNT_CAPACITY};
+use rollup_msgs::verifier::{QueryMsg as VerifierQuery, RollupInfo};
 use rollup_msgs::{Hex32, U128};
 
 use crate::error::ContractError;
@@ -17,6 +19,9 @@ use crate::msg::{
 use crate::state::{Config, Queued, CONFIG, OWNERS, QUEUE, SHARDS};
 
 const MAX_LIMIT: u32 = 100;
+/// Forced inclusion gives an operator at least this many blocks per deposit: shorter would let a
+/// few busy blocks (the verification room is shared) freeze an honest rollup.
+pub const MIN_INCLUSION_BLOCKS: u64 = 5;
 
 #[entry_point]
 pub fn instantiate(
@@ -26,6 +31,11 @@ pub fn instantiate(
     msg: InstantiateMsg,
 ) -> Result<Response, ContractError> {
     let verifier = deps.api.addr_validate(&msg.verifier)?;
+    if msg.inclusion_blocks < MIN_INCLUSION_BLOCKS {
+        return Err(ContractError::DeadlineTooShort {
+            min: MIN_INCLUSION_BLOCKS,
+        });
+    }
     CONFIG.save(
         deps.storage,
         &Config {
@@ -52,13 +62,35 @@ pub fn execute(
     info: MessageInfo,
     msg: ExecuteMsg,
 ) -> Result<Response, ContractError> {
+    execute_with(deps, env, info, msg, &Host)
+}
+
+/// `execute` with the chain's verifier given (a stand-in in unit tests).
+pub fn execute_with(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: ExecuteMsg,
+    verifier: &dyn ProofVerifier,
+) -> Result<Response, ContractError> {
     match msg {
         ExecuteMsg::Deposit {
             rollup,
             to,
             pubkey_x,
             pubkey_y,
-        } => deposit(deps, env, info, rollup, to, pubkey_x, pubkey_y),
+            key_proof,
+        } => deposit(
+            deps,
+            env,
+            info,
+            rollup,
+            to,
+            pubkey_x,
+            pubkey_y,
+            key_proof.as_ref().map(|p| p.0.as_slice()),
+            verifier,
+        ),
         ExecuteMsg::Settle {
             rollup,
             batch,
@@ -71,9 +103,9 @@ pub fn execute(
                 recipient: operator,
                 amount: fees,
             };
-            settle(deps, info, rollup, batch, deposits, payouts, fees)
+            settle(deps, env, info, rollup, batch, deposits, payouts, fees)
         }
-        ExecuteMsg::Reject { rollup, seq } => reject(deps, info, rollup, seq),
+        ExecuteMsg::Reject { rollup, seq } => reject(deps, env, info, rollup, seq),
         ExecuteMsg::Freeze { rollup } => {
             only_verifier(&deps, &info)?;
             let mut shard = SHARDS.may_load(deps.storage, rollup)?.unwrap_or_default();
@@ -88,7 +120,7 @@ pub fn execute(
             index,
             amount,
         } => pay_exit(deps, info, rollup, index, amount.0),
-        ExecuteMsg::RefundPending { rollup, limit } => refund_pending(deps, rollup, limit),
+        ExecuteMsg::RefundPending { rollup, limit } => refund_pending(deps, env, rollup, limit),
     }
 }
 
@@ -111,6 +143,7 @@ fn pay(to: &Addr, amount: u128, denom: &str) -> Option<BankMsg> {
 /// can include.
 fn reject(
     deps: DepsMut,
+    env: Env,
     info: MessageInfo,
     rollup: u32,
     seq: u64,
@@ -123,6 +156,7 @@ fn reject(
     };
     QUEUE.remove(deps.storage, (rollup, seq));
     shard.included_seq += 1;
+    shard.front_since = env.block.height;
     shard.pending -= Uint128::new(q.op.amount.0);
     SHARDS.save(deps.storage, rollup, &shard)?;
     let mut resp = Response::new().add_attribute("action", "reject").add_event(
@@ -156,7 +190,7 @@ fn pay_exit(
             held: shard.held.u128(),
         });
     }
-    let owner = OWNERS
+    let (owner, _, _) = OWNERS
         .may_load(deps.storage, (rollup, index))?
         .ok_or(ContractError::NoOwner { rollup, index })?;
     shard.held -= Uint128::new(amount);
@@ -181,6 +215,7 @@ fn pay_exit(
 /// time (the queue may be long; each call's work is bounded).
 fn refund_pending(
     deps: DepsMut,
+    env: Env,
     rollup: u32,
     limit: Option<u32>,
 ) -> Result<Response, ContractError> {
@@ -207,6 +242,7 @@ fn refund_pending(
     }
     shard.pending -= Uint128::new(total);
     shard.refunded += Uint128::new(total);
+    shard.front_since = env.block.height;
     SHARDS.save(deps.storage, rollup, &shard)?;
     Ok(resp.add_event(
         Event::new("rollup_refunds")
@@ -216,6 +252,7 @@ fn refund_pending(
     ))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn deposit(
     deps: DepsMut,
     env: Env,
@@ -224,6 +261,8 @@ fn deposit(
     to: u32,
     pubkey_x: Hex32,
     pubkey_y: Hex32,
+    key_proof: Option<&[u8]>,
+    verifier: &dyn ProofVerifier,
 ) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
     let amount = match info.funds.as_slice() {
@@ -242,13 +281,48 @@ fn deposit(
     if to >= ACCOUNT_CAPACITY {
         return Err(ContractError::BadAccount(to));
     }
-    // A key that is not a curve point could never be included: it would block the queue.
-    if !is_on_curve(&pubkey_x, &pubkey_y) {
-        return Err(ContractError::BadPubkey);
-    }
+    // Only into a rollup that exists and is live: a deposit queued for an id nobody registered
+    // yet would be overdue the moment it is, and one for a frozen rollup could never be included.
+    let live = deps
+        .querier
+        .query_wasm_smart::<RollupInfo>(
+            cfg.verifier.as_str(),
+            &VerifierQuery::Rollup { id: rollup },
+        )
+        .map(|r| r.frozen_at.is_none())
+        .unwrap_or(false);
     let mut shard = SHARDS.may_load(deps.storage, rollup)?.unwrap_or_default();
-    if shard.frozen {
-        return Err(ContractError::Frozen(rollup));
+    if shard.frozen || !live {
+        return Err(ContractError::NotLive(rollup));
+    }
+    // The account's key: set once, by the first deposit, with a proof that its holder wants
+    // this depositor to own the account; every later deposit must carry it.
+    let new_owner = match OWNERS.may_load(deps.storage, (rollup, to))? {
+        Some((_, x, y)) if (x, y) == (pubkey_x, pubkey_y) => false,
+        Some(_) => return Err(ContractError::KeyMismatch { rollup, index: to }),
+        None => {
+            // A key that is not a curve point could never be included.
+            if !is_on_curve(&pubkey_x, &pubkey_y) {
+                return Err(ContractError::BadPubkey);
+            }
+            let depositor = deps.api.addr_canonicalize(info.sender.as_str())?;
+            let msg = key_possession_message(rollup, to, depositor.as_slice());
+            let pk = [pubkey_x.0, pubkey_y.0].concat();
+            let proof = key_proof.ok_or(ContractError::BadKeyProof)?;
+            if verifier.verify_signature(&pk, &msg, proof) != rollup_host::VALID {
+                return Err(ContractError::BadKeyProof);
+            }
+            OWNERS.save(
+                deps.storage,
+                (rollup, to),
+                &(info.sender.clone(), pubkey_x, pubkey_y),
+            )?;
+            true
+        }
+    };
+    if shard.next_seq == shard.included_seq {
+        // The queue was empty: this deposit is its front from now.
+        shard.front_since = env.block.height;
     }
     let seq = shard.next_seq;
     let op = DepositOp {
@@ -277,12 +351,15 @@ fn deposit(
                 .add_attribute("seq", seq.to_string())
                 .add_attribute("to", to.to_string())
                 .add_attribute("amount", amount.to_string())
-                .add_attribute("depositor", info.sender),
+                .add_attribute("depositor", info.sender)
+                .add_attribute("sets_key", new_owner.to_string()),
         ))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn settle(
     deps: DepsMut,
+    env: Env,
     info: MessageInfo,
     rollup: u32,
     batch: u64,
@@ -325,15 +402,12 @@ fn settle(
             held: holds,
         });
     }
-    for d in &deposits {
-        let seq = shard.included_seq;
-        if let Some(q) = QUEUE.may_load(deps.storage, (rollup, seq))? {
-            if !OWNERS.has(deps.storage, (rollup, d.to)) {
-                OWNERS.save(deps.storage, (rollup, d.to), &q.depositor)?;
-            }
-        }
-        QUEUE.remove(deps.storage, (rollup, seq));
+    for _ in &deposits {
+        QUEUE.remove(deps.storage, (rollup, shard.included_seq));
         shard.included_seq += 1;
+    }
+    if !deposits.is_empty() {
+        shard.front_since = env.block.height;
     }
     shard.pending -= Uint128::new(included);
     shard.held = Uint128::new(holds - wanted);
@@ -371,8 +445,10 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
             let cfg = CONFIG.load(deps.storage)?;
             let s = SHARDS.may_load(deps.storage, rollup)?.unwrap_or_default();
             let oldest = QUEUE.may_load(deps.storage, (rollup, s.included_seq))?;
-            let overdue = oldest
-                .is_some_and(|q| env.block.height > q.height.saturating_add(cfg.inclusion_blocks));
+            let overdue = oldest.is_some_and(|q| {
+                let waiting_since = q.height.max(s.front_since);
+                env.block.height > waiting_since.saturating_add(cfg.inclusion_blocks)
+            });
             to_json_binary(&RollupBalance {
                 rollup,
                 held: U128(s.held.u128()),
@@ -385,11 +461,14 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
                 refunded: U128(s.refunded.u128()),
             })
         }
-        QueryMsg::Owner { rollup, index } => to_json_binary(&OwnerResponse {
-            owner: OWNERS
-                .may_load(deps.storage, (rollup, index))?
-                .map(Addr::into_string),
-        }),
+        QueryMsg::Owner { rollup, index } => {
+            let o = OWNERS.may_load(deps.storage, (rollup, index))?;
+            to_json_binary(&OwnerResponse {
+                owner: o.as_ref().map(|(a, _, _)| a.to_string()),
+                pubkey_x: o.as_ref().map(|(_, x, _)| *x),
+                pubkey_y: o.as_ref().map(|(_, _, y)| *y),
+            })
+        }
         QueryMsg::Pending {
             rollup,
             start_after,
@@ -428,8 +507,69 @@ mod tests {
     type Deps =
         OwnedDeps<cosmwasm_std::testing::MockStorage, MockApi, cosmwasm_std::testing::MockQuerier>;
 
+    /// The chain's verifier as the tests need it: every key proof holds unless it is empty.
+    struct Stand;
+    impl ProofVerifier for Stand {
+        fn verify_batch(&self, _: &[u8], _: &[u8], _: &[u8]) -> u32 {
+            rollup_host::UNSUPPORTED
+        }
+        fn vk_digest(&self, _: u32) -> Result<[u8; 32], u32> {
+            Err(rollup_host::UNSUPPORTED)
+        }
+        fn verify_exit(&self, _: &[u8; 32], _: &[u8]) -> u32 {
+            rollup_host::UNSUPPORTED
+        }
+        fn verify_signature(&self, _: &[u8], _: &[u8], sig: &[u8]) -> u32 {
+            if sig.is_empty() {
+                rollup_host::INVALID
+            } else {
+                rollup_host::VALID
+            }
+        }
+    }
+
+    /// `execute` against the stand-in verifier.
+    fn execute(
+        deps: DepsMut,
+        env: Env,
+        info: MessageInfo,
+        msg: ExecuteMsg,
+    ) -> Result<Response, ContractError> {
+        execute_with(deps, env, info, msg, &Stand)
+    }
+
+    /// The verifier contract as the mock querier answers: rollups 1 and 2 live, 3 frozen.
+    fn mock_verifier(deps: &mut Deps) {
+        use cosmwasm_std::{ContractResult, SystemResult, WasmQuery};
+        deps.querier.update_wasm(|q| {
+            let WasmQuery::Smart { msg, .. } = q else {
+                panic!("unexpected {q:?}")
+            };
+            let VerifierQuery::Rollup { id } = from_json(msg).unwrap() else {
+                panic!("unexpected")
+            };
+            if id > 3 {
+                return SystemResult::Ok(ContractResult::Err(format!("no rollup {id}")));
+            }
+            let info = RollupInfo {
+                id,
+                operator: "op".into(),
+                ops_per_step: 3,
+                vk_digest: Hex32::default(),
+                state_root: Hex32::default(),
+                batch_index: 0,
+                registered_height: 1,
+                last_batch_height: 1,
+                bond: U128(0),
+                frozen_at: (id == 3).then_some(5),
+            };
+            SystemResult::Ok(ContractResult::Ok(to_json_binary(&info).unwrap()))
+        });
+    }
+
     fn setup() -> (Deps, Addr) {
         let mut deps = mock_dependencies();
+        mock_verifier(&mut deps);
         let verifier = deps.api.addr_make("verifier");
         let msg = InstantiateMsg {
             verifier: verifier.to_string(),
@@ -460,6 +600,7 @@ mod tests {
             to,
             pubkey_x,
             pubkey_y,
+            key_proof: Some(rollup_msgs::Base64(vec![1; 96])),
         }
     }
 
@@ -667,7 +808,11 @@ mod tests {
         };
         assert_eq!(owner(&deps, 3).owner, Some(alice.to_string()));
         assert_eq!(owner(&deps, 4).owner, Some(bob.to_string()));
-        assert_eq!(owner(&deps, 5).owner, None, "not included yet");
+        assert_eq!(
+            owner(&deps, 5).owner,
+            Some(bob.to_string()),
+            "set by its first deposit, included or not"
+        );
         // only while frozen, only from the verifier
         let exit = |index, amount| ExecuteMsg::PayExit {
             rollup: 1,
@@ -698,7 +843,7 @@ mod tests {
             message_info(&alice, &coins(5, "uxyz")),
             deposit_msg(3),
         );
-        assert_eq!(late.unwrap_err(), ContractError::Frozen(1));
+        assert_eq!(late.unwrap_err(), ContractError::NotLive(1));
         assert_eq!(
             settle_as(&mut deps, &verifier, vec![], vec![]).unwrap_err(),
             ContractError::Frozen(1)
@@ -800,5 +945,124 @@ mod tests {
         let b: RollupBalance =
             from_json(query(deps.as_ref(), env, QueryMsg::Rollup { rollup: 1 }).unwrap()).unwrap();
         assert!(b.overdue);
+    }
+
+    #[test]
+    fn an_account_key_is_set_once_with_a_proof_and_only_live_rollups_take_deposits() {
+        let (mut deps, _) = setup();
+        let (alice, mallory) = (deps.api.addr_make("alice"), deps.api.addr_make("mallory"));
+        let (x, y) = key();
+        let dep = |rollup, proof: Option<Vec<u8>>| ExecuteMsg::Deposit {
+            rollup,
+            to: 7,
+            pubkey_x: x,
+            pubkey_y: y,
+            key_proof: proof.map(rollup_msgs::Base64),
+        };
+        let run = |deps: &mut Deps, who: &Addr, msg| {
+            execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(who, &coins(5, "uxyz")),
+                msg,
+            )
+        };
+        // unknown and frozen rollups take nothing (a deposit before registration would be
+        // overdue at once)
+        assert_eq!(
+            run(&mut deps, &alice, dep(9, Some(vec![1]))).unwrap_err(),
+            ContractError::NotLive(9)
+        );
+        assert_eq!(
+            run(&mut deps, &alice, dep(3, Some(vec![1]))).unwrap_err(),
+            ContractError::NotLive(3)
+        );
+        // the first deposit needs the key's proof, and makes its depositor the owner
+        assert_eq!(
+            run(&mut deps, &alice, dep(1, None)).unwrap_err(),
+            ContractError::BadKeyProof
+        );
+        assert_eq!(
+            run(&mut deps, &alice, dep(1, Some(vec![]))).unwrap_err(),
+            ContractError::BadKeyProof
+        );
+        run(&mut deps, &alice, dep(1, Some(vec![1]))).unwrap();
+        // later deposits: the same key (no proof needed, and no new owner), never another
+        run(&mut deps, &mallory, dep(1, None)).unwrap();
+        let other = ExecuteMsg::Deposit {
+            rollup: 1,
+            to: 7,
+            pubkey_x: x,
+            pubkey_y: Hex32([9; 32]),
+            key_proof: Some(rollup_msgs::Base64(vec![1])),
+        };
+        assert_eq!(
+            run(&mut deps, &mallory, other).unwrap_err(),
+            ContractError::KeyMismatch {
+                rollup: 1,
+                index: 7
+            }
+        );
+        let o: OwnerResponse = from_json(
+            query(
+                deps.as_ref(),
+                mock_env(),
+                QueryMsg::Owner {
+                    rollup: 1,
+                    index: 7,
+                },
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!((o.owner, o.pubkey_x), (Some(alice.to_string()), Some(x)));
+    }
+
+    #[test]
+    fn a_deposit_waits_from_when_it_reached_the_front() {
+        let (mut deps, verifier) = setup();
+        let alice = deps.api.addr_make("alice");
+        for to in [3, 4] {
+            execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&alice, &coins(10, "uxyz")),
+                deposit_msg(to),
+            )
+            .unwrap();
+        }
+        // the first is included 8 blocks later: the second's wait starts then
+        let mut later = mock_env();
+        later.block.height += 8;
+        let operator = deps.api.addr_make("operator").to_string();
+        let msg = ExecuteMsg::Settle {
+            rollup: 1,
+            batch: 0,
+            deposits: vec![op(3, 10)],
+            payouts: vec![],
+            fees: U128(0),
+            operator,
+        };
+        execute(
+            deps.as_mut(),
+            later.clone(),
+            message_info(&verifier, &[]),
+            msg,
+        )
+        .unwrap();
+        let at = |deps: &Deps, dh: u64| -> bool {
+            let mut env = mock_env();
+            env.block.height += dh;
+            from_json::<RollupBalance>(
+                query(deps.as_ref(), env, QueryMsg::Rollup { rollup: 1 }).unwrap(),
+            )
+            .unwrap()
+            .overdue
+        };
+        assert!(
+            !at(&deps, 8 + 10),
+            "10 blocks at the front: not yet overdue"
+        );
+        assert!(at(&deps, 8 + 11));
     }
 }

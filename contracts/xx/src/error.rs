@@ -21,6 +21,14 @@ pub enum ContractError {
         batch: u64,
         position: usize,
     },
+    #[error("rollup {0} is not a live registered rollup: it takes no deposits")]
+    NotLive(u32),
+    #[error("account {index} of rollup {rollup} holds another key")]
+    KeyMismatch { rollup: u32, index: u32 },
+    #[error("the first deposit to an account needs key_proof: the key's signature over its possession message for this depositor")]
+    BadKeyProof,
+    #[error("inclusion_blocks must be at least {min}")]
+    DeadlineTooShort { min: u64 },
     #[error("rollup {0} is frozen: exits and refunds only")]
     Frozen(u32),
     #[error("rollup {0} is not frozen")]

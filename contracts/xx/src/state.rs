@@ -3,6 +3,7 @@
 use cosmwasm_std::{Addr, Uint128};
 use cw_storage_plus::{Item, Map};
 use rollup_msgs::xx::DepositOp;
+use rollup_msgs::Hex32;
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -24,6 +25,9 @@ pub struct Shard {
     pub frozen: bool,
     pub exited: Uint128,
     pub refunded: Uint128,
+    /// When the queue's front last moved (a deposit's wait is counted from the later of this
+    /// and when it was made, so one stuck deposit cannot make the rest overdue at once).
+    pub front_since: u64,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -37,7 +41,8 @@ pub const CONFIG: Item<Config> = Item::new("config");
 pub const SHARDS: Map<u32, Shard> = Map::new("shards");
 /// Queued deposits by (rollup, seq); removed when a batch includes them.
 pub const QUEUE: Map<(u32, u64), Queued> = Map::new("queue");
-/// Who owns each rollup account on the chain: the depositor whose included deposit first keyed
-/// it (keys are set only by deposits and never change, so this never needs updating). Exits pay
-/// the owner.
-pub const OWNERS: Map<(u32, u32), Addr> = Map::new("owners");
+/// Who owns each rollup account on the chain, and its key: set by the first deposit to it, whose
+/// depositor proved the key's possession for that account (keys are set only by deposits and
+/// never change, so neither ever needs updating). Exits pay the owner; every later deposit must
+/// carry the same key, so no deposit can be queued that a batch could not include for its key.
+pub const OWNERS: Map<(u32, u32), (Addr, Hex32, Hex32)> = Map::new("owners");

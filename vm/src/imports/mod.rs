@@ -48,6 +48,7 @@ pub const SUPPORTED_IMPORTS: &[&str] = &[
     "proof_hybrid_verify",
     "proof_zk_verify_batch",
     "proof_zk_verify_exit",
+    "proof_zk_verify_signature",
     "proof_zk_vk_digest",
 ];
 

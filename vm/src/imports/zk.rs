@@ -38,6 +38,17 @@ fn verify_exit(c: &mut Ctx<'_>, root: u32, proof: u32) -> VmResult<u32> {
     Ok(api.zk_verify_exit(&root, &proof) as u32)
 }
 
+fn verify_signature(c: &mut Ctx<'_>, pk: u32, msg: u32, sig: u32) -> VmResult<u32> {
+    host_call(c)?;
+    let pk = read(c, pk, 65)?;
+    let msg = read(c, msg, 65)?;
+    let sig = read(c, sig, 97)?;
+    let cost = c.data().schedule.zk_verify_signature;
+    charge(c, cost)?;
+    let api = c.data().backend.api.clone();
+    Ok(api.zk_verify_signature(&pk, &msg, &sig) as u32)
+}
+
 fn vk_digest(c: &mut Ctx<'_>, ops_per_step: u32, out: u32) -> VmResult<u32> {
     host_call(c)?;
     let cost = c.data().schedule.zk_vk_digest;
@@ -62,6 +73,12 @@ pub(super) fn register(l: &mut Linker<HostCtx>) {
         "env",
         "proof_zk_verify_exit",
         |mut c: Ctx<'_>, root: u32, proof: u32| trap(verify_exit(&mut c, root, proof)),
+    )
+    .unwrap();
+    l.func_wrap(
+        "env",
+        "proof_zk_verify_signature",
+        |mut c: Ctx<'_>, pk: u32, msg: u32, sig: u32| trap(verify_signature(&mut c, pk, msg, sig)),
     )
     .unwrap();
     l.func_wrap(

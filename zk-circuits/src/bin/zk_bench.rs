@@ -79,6 +79,18 @@ fn host_costs() -> Result<(), Box<dyn std::error::Error>> {
         proof_zk::verify_exit(&root, &p)?;
     }
     println!("exit proof decode + verify: {:.2?}", t.elapsed() / runs);
+    let (word, extra) = proof_zk::schnorr::key_possession_message(1, 4099, &[7; 20]);
+    let sig = users[1].sign(word, extra).to_bytes();
+    let pk = users[1].public_key();
+    let t = Instant::now();
+    for _ in 0..runs {
+        let s = proof_zk::Signature::from_bytes(&sig).ok_or("signature")?;
+        assert!(s.verify(&pk, word, extra));
+    }
+    println!(
+        "Schnorr signature decode + verify: {:.2?}",
+        t.elapsed() / runs
+    );
     Ok(())
 }
 

@@ -47,6 +47,11 @@ impl Api for ContractApi {
         }
     }
 
+    /// Cheap and priced by gas, so allowed everywhere (queries included).
+    fn zk_verify_signature(&self, pubkey: &[u8], msg: &[u8], sig: &[u8]) -> ZkVerdict {
+        zk::verify_signature(pubkey, msg, sig)
+    }
+
     fn zk_vk_digest(&self, ops_per_step: u32) -> Result<[u8; 32], ZkVerdict> {
         match &self.room {
             Some(room) => zk::vk_digest(room, ops_per_step),

@@ -22,4 +22,4 @@ mod room;
 mod verify;
 
 pub use room::VerifyRoom;
-pub use verify::{verify_batch, verify_exit, vk_digest};
+pub use verify::{verify_batch, verify_exit, verify_signature, vk_digest};

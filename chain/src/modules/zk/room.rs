@@ -3,6 +3,34 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
+use std::time::Instant;
+
+/// Simulations share one node-wide allowance of verification work, refilled with wall-clock time
+/// (half a core): simulating is free, so without it RPC callers could make a node verify proofs
+/// without end. Simulations are no consensus, so the clock is fine here.
+pub const SIMULATION_MICROS_PER_SEC: u64 = 500_000;
+/// The allowance never holds more than one proof of the largest circuit.
+const SIMULATION_BURST: u64 = 1_200_000;
+
+static SIMULATION_ALLOWANCE: Mutex<Option<(Instant, u64)>> = Mutex::new(None);
+
+/// Takes `weight` from the node's simulation allowance, if it holds that much.
+fn take_simulation_allowance(weight: u64) -> bool {
+    let mut a = SIMULATION_ALLOWANCE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let now = Instant::now();
+    let (last, level) = a.unwrap_or((now, SIMULATION_BURST));
+    let elapsed = u64::try_from(now.duration_since(last).as_micros()).unwrap_or(u64::MAX);
+    let refill = elapsed.saturating_mul(SIMULATION_MICROS_PER_SEC) / 1_000_000;
+    let level = level.saturating_add(refill).min(SIMULATION_BURST);
+    let (level, ok) = match level.checked_sub(weight) {
+        Some(l) => (l, true),
+        None => (level, false),
+    };
+    *a = Some((now, level));
+    ok
+}
 
 /// What a block (or one simulation) may still verify, in measured microseconds.
 #[derive(Debug)]
@@ -11,6 +39,10 @@ pub struct VerifyRoom {
     room: u64,
     /// The step sizes the chain supports in this block (`zk.step_sizes`).
     step_sizes: Vec<u32>,
+    /// A simulation's room: it also draws on the node's simulation allowance.
+    simulated: bool,
+    /// The node's simulation allowance was used up (a simulation only; not a result).
+    busy: AtomicBool,
     /// A verification was refused for lack of room since the last [`VerifyRoom::begin_tx`].
     refused: AtomicBool,
     /// This node could not load or derive a key since the last `begin_tx`: not the
@@ -25,6 +57,8 @@ pub enum NoRoom {
     BlockFull,
     /// Heavier than any block's room.
     TooCostly,
+    /// A simulation found the node's allowance for simulated verification used up.
+    NodeBusy,
 }
 
 impl VerifyRoom {
@@ -35,12 +69,26 @@ impl VerifyRoom {
         r
     }
 
+    /// A simulation's room: a block's, and the node's simulation allowance besides.
+    pub fn simulation(params: &super::params::ZkParams) -> Self {
+        let mut r = Self::of(params);
+        r.simulated = true;
+        r
+    }
+
+    /// Whether a simulation was refused for the node's allowance.
+    pub fn node_busy(&self) -> bool {
+        self.busy.load(Ordering::SeqCst)
+    }
+
     /// `micros` of room for the default step sizes.
     pub fn new(micros: u64) -> Self {
         VerifyRoom {
             left: AtomicU64::new(micros),
             room: micros,
             step_sizes: super::params::ZkParams::default().step_sizes,
+            simulated: false,
+            busy: AtomicBool::new(false),
             refused: AtomicBool::new(false),
             node_failure: Mutex::new(None),
         }
@@ -58,6 +106,7 @@ impl VerifyRoom {
     /// Starts a transaction: forgets what the previous one met.
     pub fn begin_tx(&self) {
         self.refused.store(false, Ordering::SeqCst);
+        self.busy.store(false, Ordering::SeqCst);
         *self.lock() = None;
     }
 
@@ -78,6 +127,10 @@ impl VerifyRoom {
         if weight > left {
             self.refused.store(true, Ordering::SeqCst);
             return Err(NoRoom::BlockFull);
+        }
+        if self.simulated && !take_simulation_allowance(weight) {
+            self.busy.store(true, Ordering::SeqCst);
+            return Err(NoRoom::NodeBusy);
         }
         self.left.store(left - weight, Ordering::SeqCst);
         Ok(())
@@ -121,5 +174,23 @@ mod tests {
         );
         assert_eq!(r.take(200), Ok(()));
         assert_eq!(r.left(), 0);
+    }
+
+    #[test]
+    fn simulations_draw_on_a_node_wide_allowance() {
+        let p = super::super::params::ZkParams::default();
+        // the allowance holds one largest proof: a burst of simulations exhausts it
+        let mut refused = false;
+        for _ in 0..4 {
+            let r = VerifyRoom::simulation(&p);
+            if r.take(1_200_000) == Err(NoRoom::NodeBusy) {
+                assert!(r.node_busy() && !r.refused());
+                refused = true;
+                break;
+            }
+        }
+        assert!(refused, "back-to-back simulations are limited");
+        // a block's room never draws on it
+        assert_eq!(VerifyRoom::of(&p).take(1_200_000), Ok(()));
     }
 }

@@ -34,7 +34,7 @@ pub fn verify_batch(room: &VerifyRoom, claim: &BatchClaim, data: &[u8], proof: &
     };
     match room.take(weight) {
         Ok(()) => {}
-        Err(NoRoom::BlockFull | NoRoom::TooCostly) => return ZkVerdict::NoRoom,
+        Err(NoRoom::BlockFull | NoRoom::TooCostly | NoRoom::NodeBusy) => return ZkVerdict::NoRoom,
     }
     let data_hash = batch.data_hash();
     match verifier.verify(
@@ -61,6 +61,28 @@ pub fn verify_exit(root: &[u8; 32], proof: &[u8]) -> ZkVerdict {
     match proof_zk::verify_exit(&root, &proof) {
         Ok(()) => ZkVerdict::Valid,
         Err(_) => ZkVerdict::Invalid,
+    }
+}
+
+/// Verifies a rollup account's Schnorr signature (cheap: paid in full by gas, no room).
+pub fn verify_signature(pubkey: &[u8], msg: &[u8], sig: &[u8]) -> ZkVerdict {
+    let f = |b: &[u8]| -> Option<proof_zk::F> { f_from_bytes(b.try_into().ok()?) };
+    let (Ok(pk), Ok(m), Some(sig)) = (
+        <&[u8; 64]>::try_from(pubkey),
+        <&[u8; 64]>::try_from(msg),
+        proof_zk::Signature::from_bytes(sig),
+    ) else {
+        return ZkVerdict::Malformed;
+    };
+    let (Some(x), Some(y), Some(word), Some(extra)) =
+        (f(&pk[..32]), f(&pk[32..]), f(&m[..32]), f(&m[32..]))
+    else {
+        return ZkVerdict::Malformed;
+    };
+    if sig.verify(&proof_zk::PublicKey { x, y }, word, extra) {
+        ZkVerdict::Valid
+    } else {
+        ZkVerdict::Invalid
     }
 }
 
@@ -104,6 +126,33 @@ mod tests {
         assert_eq!(
             verify_batch(&room, &claim16, &[], &[]),
             ZkVerdict::UnknownKey
+        );
+    }
+
+    #[test]
+    fn account_signatures_verify_only_for_their_key_and_message() {
+        let key = proof_zk::SecretKey::from_seed(&[5; 32]);
+        let pk = key.public_key();
+        let (w, e) = proof_zk::schnorr::key_possession_message(1, 2, &[3; 20]);
+        let sig = key.sign(w, e).to_bytes();
+        let b = |x: &proof_zk::F| proof_zk::f_to_bytes(x);
+        let pkb = [b(&pk.x), b(&pk.y)].concat();
+        let msg = [b(&w), b(&e)].concat();
+        assert_eq!(verify_signature(&pkb, &msg, &sig), ZkVerdict::Valid);
+        let other = proof_zk::schnorr::key_possession_message(1, 3, &[3; 20]);
+        let other = [b(&other.0), b(&other.1)].concat();
+        assert_eq!(verify_signature(&pkb, &other, &sig), ZkVerdict::Invalid);
+        assert_eq!(
+            verify_signature(&pkb[1..], &msg, &sig),
+            ZkVerdict::Malformed
+        );
+        assert_eq!(
+            verify_signature(&pkb, &msg, &sig[1..]),
+            ZkVerdict::Malformed
+        );
+        assert_eq!(
+            verify_signature(&[0xff; 64], &msg, &sig),
+            ZkVerdict::Malformed
         );
     }
 
