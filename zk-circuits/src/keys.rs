@@ -37,6 +37,34 @@ pub fn verify_cost_micros(ops_per_step: u32) -> Option<u64> {
     }
 }
 
+/// The verifier key digests of this circuit version for the step sizes chains use by default
+/// (`zk.step_sizes`), as derived on the benchmark machine. A node whose derivation or cache gives
+/// another digest (another nova-snark build, a corrupt cache) refuses the key instead of forking
+/// alone; step sizes without a pinned digest trust the derivation. Re-pin with `zk-bench --k K`
+/// when `CIRCUIT_VERSION` changes.
+pub fn pinned_digest(ops_per_step: u32) -> Option<[u8; 32]> {
+    let hex = match (CIRCUIT_VERSION, ops_per_step) {
+        ("v5", 2) => "22871bb181b32029955f5be2ed4be7f4d3160797232a984072c0ef37c7bbe6b2",
+        ("v5", 3) => "d44858106ebcafb53732fe7c9b03fc820cfafa8e47cb5baa1cb61b323015f8fb",
+        ("v5", 8) => "c6815fe2ad42423ec6394f6a28a593daef5bbc3a798d663c51c5370b2a9f74b7",
+        _ => return None,
+    };
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(hex, &mut out).ok()?;
+    Some(out)
+}
+
+fn check_pinned(ops_per_step: u32, v: &Verifier) -> Result<(), ZkError> {
+    match pinned_digest(ops_per_step) {
+        Some(p) if p != v.vk_digest() => Err(ZkError::Cache(format!(
+            "the verifier key for K = {ops_per_step} has digest {}, not the pinned {} (another nova-snark build, or a corrupt cache)",
+            hex::encode(v.vk_digest()),
+            hex::encode(p)
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Where the verifier key for `ops_per_step` is cached under `dir`.
 pub fn vk_cache_path(dir: &Path, ops_per_step: u32) -> PathBuf {
     dir.join(format!("proof-zk-{CIRCUIT_VERSION}-k{ops_per_step}.vk"))
@@ -53,7 +81,9 @@ pub fn load_or_derive(dir: &Path, ops_per_step: u32) -> Result<Verifier, ZkError
         if b.len() > 36 && &b[..4] == VK_MAGIC {
             let digest: [u8; 32] = b[4..36].try_into().expect("32 bytes");
             if let Ok(v) = Verifier::new(&b[36..], &digest) {
-                return Ok(v);
+                if check_pinned(ops_per_step, &v).is_ok() {
+                    return Ok(v);
+                }
             }
         }
     }
@@ -65,9 +95,11 @@ pub fn load_or_derive(dir: &Path, ops_per_step: u32) -> Result<Verifier, ZkError
     } else {
         ZkParams::generate(ops_per_step as usize)?
     };
+    let v = params.verifier();
+    check_pinned(ops_per_step, &v)?;
     // The cache only saves time: a node that cannot write it (a full disk) still verifies.
     let _ = write_vk_cache(dir, &path, params.vk_bytes());
-    Ok(params.verifier())
+    Ok(v)
 }
 
 fn write_vk_cache(dir: &Path, path: &Path, vk: &[u8]) -> std::io::Result<()> {
@@ -100,6 +132,14 @@ mod tests {
         }
         assert!(verify_cost_micros(3) < verify_cost_micros(4));
         assert!(verify_cost_micros(8) < verify_cost_micros(9));
+    }
+
+    #[test]
+    fn pinned_digests_are_distinct_and_only_for_supported_sizes() {
+        let pinned: Vec<_> = STEP_SIZES.filter_map(pinned_digest).collect();
+        assert_eq!(pinned.len(), 3);
+        assert!(pinned[0] != pinned[1] && pinned[1] != pinned[2]);
+        assert!(pinned_digest(0).is_none() && pinned_digest(17).is_none());
     }
 
     #[test]

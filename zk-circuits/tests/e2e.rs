@@ -34,6 +34,8 @@ fn prove_verify_and_reject_tampering() {
     // the cache round-trips to the same parameters
     let again = load();
     assert_eq!(again.vk_digest(), p.vk_digest());
+    // the key every node derives is the pinned one
+    assert_eq!(Some(p.vk_digest()), proof_zk::keys::pinned_digest(K as u32));
     assert_eq!(again.pp_digest(), p.pp_digest());
 
     let alice = SecretKey::from_seed(&[11; 32]);

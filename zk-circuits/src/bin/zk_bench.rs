@@ -179,7 +179,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     assert_eq!(da.data_hash(), bp.data_hash);
     println!("compressed proof: {} bytes", bp.proof.len());
-    println!("verifier key: {} bytes", params.vk_bytes().len());
+    println!(
+        "verifier key: {} bytes, digest {}",
+        params.vk_bytes().len(),
+        hex::encode(params.vk_digest())
+    );
 
     let t = Instant::now();
     let v = Verifier::new(params.vk_bytes(), &params.vk_digest())?;
