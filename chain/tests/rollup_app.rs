@@ -18,7 +18,6 @@ use rollup_msgs::xx::RollupBalance;
 use rollup_msgs::{Base64, Hex32};
 use serde_json::{json, Value};
 use sha2::Digest;
-use std::path::PathBuf;
 
 /// The step size of the test rollup (the zk crate's tests use the same, so CI derives its
 /// parameters once).
@@ -27,18 +26,12 @@ const GAS: u64 = 45_000_000;
 /// Blocks without a batch (or a deposit left out) before anyone may freeze a rollup.
 const LIVENESS: u64 = 5;
 
-fn zk_dir() -> PathBuf {
-    std::env::var_os("PROOF_ZK_PARAMS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("proof-zk-params"))
-}
-
 fn params() -> &'static ZkParams {
     static P: std::sync::OnceLock<ZkParams> = std::sync::OnceLock::new();
     P.get_or_init(|| {
         // The node's keys come from the same cache the prover fills.
-        proof_chain::modules::zk::keys::init(&zk_dir());
-        ZkParams::load_or_generate(&zk_dir(), K as usize).unwrap()
+        proof_chain::modules::zk::keys::init(&common::zk_dir());
+        ZkParams::load_or_generate(&common::zk_dir(), K as usize).unwrap()
     })
 }
 

@@ -28,12 +28,6 @@ const K: usize = 2;
 const LIVENESS: u64 = 6;
 const PASSWORD: &str = "rollup localnet test";
 
-fn zk_dir() -> PathBuf {
-    std::env::var_os("PROOF_ZK_PARAMS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("proof-zk-params"))
-}
-
 /// The `proof` binary of this build (the workspace build puts it beside the test binaries).
 fn proof_bin() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
@@ -112,9 +106,10 @@ async fn instantiate(net: &Localnet, key: &PrivateKey, code_id: u64, msg: Value)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rollup_on_two_validators_verifies_a_batch_and_every_user_exits_after_a_freeze() {
     // Proving parameters first (cached): the node derives the same verifier key.
-    let params = tokio::task::spawn_blocking(|| ZkParams::load_or_generate(&zk_dir(), K).unwrap())
-        .await
-        .unwrap();
+    let params =
+        tokio::task::spawn_blocking(|| ZkParams::load_or_generate(&common::zk_dir(), K).unwrap())
+            .await
+            .unwrap();
 
     // The operator's key lives in a keystore the CLI reads.
     let home = tempfile::tempdir().unwrap();
@@ -143,8 +138,8 @@ async fn a_rollup_on_two_validators_verifies_a_batch_and_every_user_exits_after_
     // A node derives a verifier key the first time a block needs it (seconds, once); hand these
     // nodes the one the test's cache already has, as an operator would pre-seed `data/zk`.
     let vk = tokio::task::spawn_blocking(|| {
-        proof_zk::keys::load_or_derive(&zk_dir(), K as u32).unwrap();
-        proof_zk::keys::vk_cache_path(&zk_dir(), K as u32)
+        proof_zk::keys::load_or_derive(&common::zk_dir(), K as u32).unwrap();
+        proof_zk::keys::vk_cache_path(&common::zk_dir(), K as u32)
     })
     .await
     .unwrap();

@@ -109,16 +109,6 @@ impl BatchClaim {
             new_root: a32(72),
         })
     }
-
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(Self::BYTES);
-        out.extend_from_slice(&self.vk_digest);
-        out.extend_from_slice(&self.ops_per_step.to_le_bytes());
-        out.extend_from_slice(&self.rollup.to_le_bytes());
-        out.extend_from_slice(&self.old_root);
-        out.extend_from_slice(&self.new_root);
-        out
-    }
 }
 
 /// What a chain's proof verifier answers; the import returns the code (see `CONTRACTS.md`).

@@ -437,21 +437,6 @@ impl Verifier {
         self.vk_digest
     }
 
-    /// Verify `proof` for `rollup`'s transition with the batch's published bytes `data`
-    /// ([`BatchData::encode`]): the data hash is computed here, so the data a chain pays out of
-    /// is the data the proof binds. Malformed data is refused before the proof is looked at.
-    pub fn verify_data(
-        &self,
-        rollup: RollupId,
-        old_root: &F,
-        new_root: &F,
-        data: &[u8],
-        proof: &[u8],
-    ) -> Result<Verified, ZkError> {
-        let data_hash = BatchData::decode(data)?.data_hash();
-        self.verify(rollup, old_root, new_root, &data_hash, proof)
-    }
-
     /// Verify `proof` for `rollup`'s transition `old_root -> new_root` with public data
     /// `data_hash`.
     pub fn verify(

@@ -361,3 +361,13 @@ impl App {
         Some(BaseAccount::decode(r.account.unwrap().value.as_slice()).unwrap())
     }
 }
+
+/// Where the tests cache Nova parameters and verifier keys (`$PROOF_ZK_PARAMS`, else the
+/// target's tmp dir, shared with `proof-zk`'s own tests so CI derives each once).
+pub fn zk_dir() -> std::path::PathBuf {
+    std::env::var_os("PROOF_ZK_PARAMS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("proof-zk-params")
+        })
+}

@@ -73,18 +73,24 @@ fn unpack(p: u64, mantissa_bits: u32) -> Option<u64> {
     10u64.checked_pow(e as u32)?.checked_mul(m)
 }
 
-/// Packs an amount exactly (`None` if it has more than 30 significant bits once trailing
-/// decimal zeros are removed): deposits must be amounts the rollup can represent.
-pub fn pack_amount(v: u64) -> Option<u64> {
+/// Packs `v` exactly as a decimal float with `mantissa_bits` (`None` if it has more significant
+/// bits once trailing decimal zeros are removed).
+fn pack(v: u64, mantissa_bits: u32) -> Option<u64> {
     let (mut m, mut e) = (v, 0u64);
-    while m >= 1 << AMOUNT_MANTISSA_BITS {
+    while m >= 1 << mantissa_bits {
         if m % 10 != 0 || e == 31 {
             return None;
         }
         m /= 10;
         e += 1;
     }
-    Some(m | e << AMOUNT_MANTISSA_BITS)
+    Some(m | e << mantissa_bits)
+}
+
+/// Packs an amount exactly (30 significant bits): deposits must be amounts the rollup can
+/// represent.
+pub fn pack_amount(v: u64) -> Option<u64> {
+    pack(v, AMOUNT_MANTISSA_BITS)
 }
 
 struct Reader<'a>(&'a [u8]);
@@ -176,17 +182,7 @@ pub fn encode_batch(
     transfers: &[(u32, u32, u64, u64)],
     withdrawals: &[WithdrawalOp],
 ) -> Option<Vec<u8>> {
-    let fee_pack = |f: u64| -> Option<u64> {
-        let (mut m, mut e) = (f, 0u64);
-        while m >= 1 << FEE_MANTISSA_BITS {
-            if m % 10 != 0 || e == 31 {
-                return None;
-            }
-            m /= 10;
-            e += 1;
-        }
-        Some(m | e << FEE_MANTISSA_BITS)
-    };
+    let fee_pack = |f: u64| pack(f, FEE_MANTISSA_BITS);
     let mut out = Vec::new();
     for n in [deposits.len(), transfers.len(), withdrawals.len()] {
         out.extend_from_slice(&(n as u32).to_le_bytes());

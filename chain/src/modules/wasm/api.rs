@@ -7,16 +7,19 @@ use proof_vm::{Api, BatchClaim, ZkVerdict};
 use std::sync::Arc;
 
 pub struct ContractApi {
-    addr: Bech32Api,
-    /// `None` outside a transaction (queries, governance execution): no proofs are verified
-    /// there, as nothing bounds their time.
+    addr: Arc<Bech32Api>,
+    /// `None` outside a transaction (queries, governance execution): no batch proofs are
+    /// verified there, as no room bounds their time.
     room: Option<Arc<VerifyRoom>>,
 }
 
 impl ContractApi {
     pub fn new(room: Option<Arc<VerifyRoom>>) -> Self {
+        static ADDR: std::sync::OnceLock<Arc<Bech32Api>> = std::sync::OnceLock::new();
         ContractApi {
-            addr: Bech32Api::new(proof_sdk::ACCOUNT_PREFIX),
+            addr: ADDR
+                .get_or_init(|| Arc::new(Bech32Api::new(proof_sdk::ACCOUNT_PREFIX)))
+                .clone(),
             room,
         }
     }
@@ -40,11 +43,9 @@ impl Api for ContractApi {
         }
     }
 
+    /// Cheap and priced by gas in full, so allowed everywhere (queries included).
     fn zk_verify_exit(&self, root: &[u8; 32], proof: &[u8]) -> ZkVerdict {
-        match &self.room {
-            Some(_) => zk::verify_exit(root, proof),
-            None => ZkVerdict::Unsupported,
-        }
+        zk::verify_exit(root, proof)
     }
 
     /// Cheap and priced by gas, so allowed everywhere (queries included).
@@ -57,5 +58,51 @@ impl Api for ContractApi {
             Some(room) => zk::vk_digest(room, ops_per_step),
             None => Err(ZkVerdict::Unsupported),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outside_a_block_contracts_get_the_cheap_checks_but_no_batch_verification() {
+        let api = crate::modules::wasm::chain_api();
+        let key = proof_zk::SecretKey::from_seed(&[4; 32]);
+        let pk = key.public_key();
+        let (w, e) = proof_zk::schnorr::key_possession_message(1, 2, &[3; 20]);
+        let b = |x: &proof_zk::F| proof_zk::f_to_bytes(x);
+        let sig = key.sign(w, e).to_bytes();
+        let verdict = api.zk_verify_signature(
+            &[b(&pk.x), b(&pk.y)].concat(),
+            &[b(&w), b(&e)].concat(),
+            &sig,
+        );
+        assert_eq!(verdict, ZkVerdict::Valid);
+        let tree = proof_zk::AccountTree::new();
+        let proof = proof_zk::exit_proof(&tree, 5).unwrap().to_bytes();
+        assert_eq!(
+            api.zk_verify_exit(&b(&tree.root()), &proof),
+            ZkVerdict::Valid
+        );
+        let claim = BatchClaim {
+            vk_digest: [0; 32],
+            ops_per_step: 2,
+            rollup: 1,
+            old_root: [0; 32],
+            new_root: [0; 32],
+        };
+        assert_eq!(
+            api.zk_verify_batch(&claim, &[], &[]),
+            ZkVerdict::Unsupported
+        );
+        assert_eq!(api.zk_vk_digest(2), Err(ZkVerdict::Unsupported));
+        assert!(api
+            .addr_validate(
+                &proof_sdk::Address::from_bytes(&[1; 20])
+                    .unwrap()
+                    .to_string()
+            )
+            .is_ok());
     }
 }

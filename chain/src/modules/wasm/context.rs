@@ -133,10 +133,11 @@ impl CompileBudget {
     }
 }
 
-/// The address API contracts get: bech32 with the chain's prefix (one instance per process).
+/// The API contracts get outside a block (queries, governance execution): addresses and the
+/// proof checks gas pays for in full, no batch verification (one instance per process).
 pub fn chain_api() -> Arc<dyn Api> {
     static API: std::sync::OnceLock<Arc<dyn Api>> = std::sync::OnceLock::new();
-    API.get_or_init(|| Arc::new(proof_vm::addr::Bech32Api::new(proof_sdk::ACCOUNT_PREFIX)))
+    API.get_or_init(|| Arc::new(super::ContractApi::new(None)))
         .clone()
 }
 

@@ -35,12 +35,6 @@ pub struct MsgRecordBatch {
 impl Name for MsgRecordBatch {
     const NAME: &'static str = "MsgRecordBatch";
     const PACKAGE: &'static str = "proof.zk.v1";
-    fn full_name() -> String {
-        "proof.zk.v1.MsgRecordBatch".into()
-    }
-    fn type_url() -> String {
-        "/proof.zk.v1.MsgRecordBatch".into()
-    }
 }
 
 #[derive(Clone, PartialEq, Message)]
@@ -49,12 +43,6 @@ pub struct MsgRecordBatchResponse {}
 impl Name for MsgRecordBatchResponse {
     const NAME: &'static str = "MsgRecordBatchResponse";
     const PACKAGE: &'static str = "proof.zk.v1";
-    fn full_name() -> String {
-        "proof.zk.v1.MsgRecordBatchResponse".into()
-    }
-    fn type_url() -> String {
-        "/proof.zk.v1.MsgRecordBatchResponse".into()
-    }
 }
 
 /// Gas a record pays on top of its storage: its share of the epoch's checkpoint (hashing it
