@@ -137,7 +137,7 @@ impl CompileBudget {
 /// proof checks gas pays for in full, no batch verification (one instance per process).
 pub fn chain_api() -> Arc<dyn Api> {
     static API: std::sync::OnceLock<Arc<dyn Api>> = std::sync::OnceLock::new();
-    API.get_or_init(|| Arc::new(super::ContractApi::new(None)))
+    API.get_or_init(|| Arc::new(super::api::ContractApi::new(None)))
         .clone()
 }
 
@@ -202,5 +202,51 @@ impl<'v> WasmCtx<'v> {
                 address: contract.to_string(),
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod api_tests {
+    use proof_vm::{BatchClaim, ZkVerdict};
+
+    #[test]
+    fn outside_a_block_contracts_get_the_cheap_checks_but_no_batch_verification() {
+        let api = super::chain_api();
+        let key = proof_zk::SecretKey::from_seed(&[4; 32]);
+        let pk = key.public_key();
+        let (w, e) = proof_zk::schnorr::key_possession_message(1, 2, &[3; 20]);
+        let b = |x: &proof_zk::F| proof_zk::f_to_bytes(x);
+        let sig = key.sign(w, e).to_bytes();
+        let verdict = api.zk_verify_signature(
+            &[b(&pk.x), b(&pk.y)].concat(),
+            &[b(&w), b(&e)].concat(),
+            &sig,
+        );
+        assert_eq!(verdict, ZkVerdict::Valid);
+        let tree = proof_zk::AccountTree::new();
+        let proof = proof_zk::exit_proof(&tree, 5).unwrap().to_bytes();
+        assert_eq!(
+            api.zk_verify_exit(&b(&tree.root()), &proof),
+            ZkVerdict::Valid
+        );
+        let claim = BatchClaim {
+            vk_digest: [0; 32],
+            ops_per_step: 2,
+            rollup: 1,
+            old_root: [0; 32],
+            new_root: [0; 32],
+        };
+        assert_eq!(
+            api.zk_verify_batch(&claim, &[], &[]),
+            ZkVerdict::Unsupported
+        );
+        assert_eq!(api.zk_vk_digest(2), Err(ZkVerdict::Unsupported));
+        assert!(api
+            .addr_validate(
+                &proof_sdk::Address::from_bytes(&[1; 20])
+                    .unwrap()
+                    .to_string()
+            )
+            .is_ok());
     }
 }
