@@ -3,6 +3,7 @@
 #
 #   localnet.sh start  [--validators N] [--dir DIR] [--chain-id ID] [--block-time-ms MS]
 #                      [--genesis-account ADDR=COINS]... [--release] [--no-build] [--no-setup]
+#                      [--rollup]                # + a rollup and its operator (two provers)
 #   localnet.sh stop   [--dir DIR]
 #   localnet.sh reset  [--dir DIR]           # stop + delete DIR
 #   localnet.sh status [--dir DIR]
@@ -53,6 +54,9 @@ LOG_NODE=""
 LOG_COMETBFT=0
 LOG_FOLLOW=""
 LOG_LINES=200
+ROLLUP="${PROOF_LOCALNET_ROLLUP:-0}"
+ROLLUP_API="127.0.0.1:7780"
+ROLLUP_OPS_PER_STEP=3
 
 need_arg() { [[ $# -ge 2 && -n "$2" ]] || die "$1 needs a value"; }
 
@@ -72,6 +76,7 @@ while [[ $# -gt 0 ]]; do
     --genesis-account) need_arg "$@"; GENESIS_ACCOUNTS+=("$2"); shift ;;
     --genesis-account=*) GENESIS_ACCOUNTS+=("${1#*=}") ;;
     --release) RELEASE=1 ;;
+    --rollup) ROLLUP=1 ;;
     --no-build) NO_BUILD=1 ;;
     --no-setup) NO_SETUP=1 ;;
     --cometbft) LOG_COMETBFT=1 ;;
@@ -107,6 +112,8 @@ PROFILE=debug
 TARGET_DIR="${CARGO_TARGET_DIR:-$REPO_ROOT/target}"
 PROOFD="${PROOFD:-$TARGET_DIR/$PROFILE/proofd}"
 PROOF="${PROOF:-$TARGET_DIR/$PROFILE/proof}"
+PROOF_ROLLUP="${PROOF_ROLLUP:-$TARGET_DIR/$PROFILE/proof-rollup}"
+ROLLUP_DIR="$DIR/rollup"
 
 # cometbft from `go install` lives in GOBIN / GOPATH/bin, which may not be on PATH.
 PATH="$HOME/go/bin:$PATH:/usr/local/go/bin"
@@ -241,6 +248,7 @@ build_binaries() {
     command -v cargo >/dev/null 2>&1 || PATH="$HOME/.cargo/bin:$PATH"
     command -v cargo >/dev/null 2>&1 || die "cargo not found (install Rust, or pass --no-build with prebuilt binaries)"
     local args=(build -p proof-chain -p proof-cli)
+    ((ROLLUP)) && args+=(-p proof-rollup)
     ((RELEASE)) && args+=(--release)
     log "==> cargo ${args[*]} (target dir $TARGET_DIR)"
     (cd "$REPO_ROOT" && CARGO_TARGET_DIR="$TARGET_DIR" cargo "${args[@]}") || die "cargo build failed"
@@ -461,6 +469,60 @@ deploy_system_contracts() {
   done
 }
 
+# ---------------------------------------------------------------------------------------------
+# rollup (--rollup): the faucet registers a rollup (once) and runs its operator
+
+contract_address() { jq -r --arg n "$1" '.contracts[] | select(.name == $n) | .address' "$DIR/contracts.json"; }
+operator_pid() {
+  local pid
+  pid="$(tr -dc '0-9' 2>/dev/null <"$ROLLUP_DIR/operator.pid" || true)"
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && printf '%s' "$pid"
+}
+
+start_rollup() {
+  [[ -x "$PROOF_ROLLUP" ]] || die "proof-rollup not found at $PROOF_ROLLUP (build it, or set PROOF_ROLLUP / CARGO_TARGET_DIR)"
+  local verifier xx id res
+  verifier="$(contract_address rollup-verifier)"
+  xx="$(contract_address xx)"
+  [[ "$verifier" == proof1* && "$xx" == proof1* ]] || die "the rollup system contracts are not deployed ($DIR/contracts.json)"
+  mkdir -p "$ROLLUP_DIR"
+  if [[ ! -f "$ROLLUP_DIR/rollup.json" ]]; then
+    log "==> registering a rollup (K = $ROLLUP_OPS_PER_STEP) operated by the faucet"
+    "$PROOF" tx rollup register --ops-per-step "$ROLLUP_OPS_PER_STEP" --from "$FAUCET_NAME" --keyring-dir "$KEYS_DIR" \
+      --node "$(rpc_url 0)" --chain-id "$CHAIN_ID" --verifier "$verifier" -o json </dev/null >/dev/null || die "registering the rollup failed"
+    res="$("$PROOF" query rollup list --node "$(rpc_url 0)" --verifier "$verifier" -o json)" || die "listing rollups failed"
+    id="$(jq -r --arg f "$(faucet_address)" '[.rollups[] | select(.operator == $f)] | last | .id' <<<"$res")"
+    [[ "$id" =~ ^[0-9]+$ ]] || die "no rollup of the faucet in $res"
+    jq -n --argjson id "$id" --arg v "$verifier" --arg x "$xx" --arg api "http://$ROLLUP_API" \
+      '{id: $id, verifier: $v, xx: $x, api: $api}' >"$ROLLUP_DIR/rollup.json"
+  fi
+  id="$(jq -r '.id' "$ROLLUP_DIR/rollup.json")"
+  if operator_pid >/dev/null; then
+    log "==> rollup $id: operator already running (pid $(operator_pid))"
+    return
+  fi
+  log "==> starting the operator of rollup $id (two provers; the first start derives the proving parameters)"
+  # setsid and 9>&- as for the nodes: it survives the terminal and does not hold DIR's lock.
+  setsid "$PROOF_ROLLUP" --node "$(rpc_url 0)" --verifier "$verifier" start --rollup "$id" --xx "$xx" \
+    --home "$ROLLUP_DIR" --from "$FAUCET_NAME" --keyring-dir "$KEYS_DIR" --params-dir "$DIR/zk-params" \
+    --listen "$ROLLUP_API" --provers 2 </dev/null >>"$ROLLUP_DIR/operator.log" 2>&1 9>&- &
+  echo $! >"$ROLLUP_DIR/operator.pid"
+  local deadline=$((SECONDS + 300))
+  until curl -fsS "http://$ROLLUP_API/v1/status" >/dev/null 2>&1; do
+    operator_pid >/dev/null || die "the operator exited: see $ROLLUP_DIR/operator.log"
+    ((SECONDS < deadline)) || die "the operator did not answer on $ROLLUP_API within 300 s: see $ROLLUP_DIR/operator.log"
+    sleep 1
+  done
+  log "    operator API http://$ROLLUP_API (log $ROLLUP_DIR/operator.log)"
+}
+
+stop_rollup() {
+  local pid
+  pid="$(operator_pid)" || return 0
+  log "stopping the rollup operator (pid $pid)"
+  terminate 10 "$pid"
+}
+
 print_summary() {
   local i faucet
   faucet="$(faucet_address)"
@@ -478,6 +540,9 @@ print_summary() {
     jq -r '.contracts[] | "  contract \(.name): \(.address) (code \(.code_id))"' "$DIR/contracts.json"
   fi
   log "  keys:    $KEYS_DIR  (password: \$PROOF_KEYRING_PASSWORD, default 'localnet')"
+  if [[ -f "$ROLLUP_DIR/rollup.json" ]]; then
+    jq -r '"  rollup \(.id): operator API \(.api)/v1/status (verifier \(.verifier), xx \(.xx))"' "$ROLLUP_DIR/rollup.json"
+  fi
   log ""
   log "Send a tx from the faucet (gas 200000, fee 5000uxyz covers a bank send):"
   log "  PROOF_KEYRING_PASSWORD=${PROOF_KEYRING_PASSWORD@Q} $PROOF tx bank send $FAUCET_NAME <proof1...> 1000000uxyz \\"
@@ -512,6 +577,7 @@ do_start() {
   for i in $(existing_nodes); do start_node "$i"; done
   wait_for_height
   deploy_system_contracts
+  ((ROLLUP)) && start_rollup
   print_summary
 }
 
@@ -520,6 +586,7 @@ do_start() {
 
 do_stop() {
   local i home pid pids=() homes=() any=0
+  stop_rollup
   if [[ ! -d "$NODES_DIR" ]]; then
     log "nothing to stop: no $NODES_DIR"
     return 0

@@ -28,7 +28,7 @@ export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 step "cargo build, linted by clippy (-D warnings)"
 cargo build --workspace --all-targets --quiet
 step "import circles"
-python3 scripts/import_circles.py chain/src cli/src sdk/src
+python3 scripts/import_circles.py chain/src cli/src sdk/src rollup/src
 step "contracts (wasm artifacts the proof-vm tests load, and the template's unit tests)"
 env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS bash contracts/build.sh
 (cd contracts && unset RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS && CARGO_TARGET_DIR="${CONTRACTS_TARGET_DIR:-$PWD/target}" cargo test --locked -p template -p rollup-msgs -p rollup-verifier -p xx --quiet)

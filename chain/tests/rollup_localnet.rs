@@ -10,15 +10,14 @@
 
 mod common;
 
-use common::localnet::{balance, header_app_hash, submit, submit_and_wait, Localnet, PosGenesis};
-use cosmos_sdk_proto::cosmwasm::wasm::v1::{
-    MsgExecuteContract, MsgInstantiateContract, MsgStoreCode,
-};
+use common::localnet::{balance, header_app_hash, submit_and_wait, Localnet, PosGenesis};
+use common::rollup::{deploy, hex_of, seed_verifier_key, sibling_bin};
+use cosmos_sdk_proto::cosmwasm::wasm::v1::MsgExecuteContract;
 use proof_sdk::keystore::Keystore;
-use proof_sdk::{msgs, Address, KeyType, PrivateKey};
-use proof_zk::{f_to_bytes, prove_batch, AccountTree, Op, RollupId, SecretKey, ZkParams};
+use proof_sdk::{msgs, KeyType, PrivateKey};
+use proof_zk::{prove_batch, AccountTree, Op, RollupId, SecretKey, ZkParams};
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -27,18 +26,6 @@ const CHAIN: &str = "proof-rollup";
 const K: usize = 2;
 const LIVENESS: u64 = 6;
 const PASSWORD: &str = "rollup localnet test";
-
-/// The `proof` binary of this build (the workspace build puts it beside the test binaries).
-fn proof_bin() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let bin = exe.parent().unwrap().parent().unwrap().join("proof");
-    assert!(
-        bin.exists(),
-        "{} missing: build the workspace first (cargo build --workspace)",
-        bin.display()
-    );
-    bin
-}
 
 struct Cli<'a> {
     /// The client home (keys in `home/keys`, the light client's trusted header beside them).
@@ -50,7 +37,7 @@ struct Cli<'a> {
 impl Cli<'_> {
     /// Runs `proof ... -o json`; returns whether it succeeded and its JSON (or stderr).
     fn run(&self, args: &[&str]) -> (bool, Value) {
-        let out = Command::new(proof_bin())
+        let out = Command::new(sibling_bin("proof"))
             .args(args)
             .args(["--node", &self.node, "--home"])
             .arg(self.home)
@@ -71,36 +58,6 @@ impl Cli<'_> {
         assert!(ok, "proof {args:?} failed: {v}");
         v
     }
-}
-
-fn artifact(name: &str) -> Vec<u8> {
-    std::fs::read(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join(format!("../contracts/artifacts/{name}.wasm")),
-    )
-    .expect("contract artifacts: run bash contracts/build.sh")
-}
-
-fn hex_of(x: &proof_zk::F) -> String {
-    hex::encode(f_to_bytes(x))
-}
-
-async fn instantiate(net: &Localnet, key: &PrivateKey, code_id: u64, msg: Value) -> Address {
-    let m = msgs::to_any(&MsgInstantiateContract {
-        sender: key.address().to_string(),
-        admin: key.address().to_string(),
-        code_id,
-        label: "system".into(),
-        msg: msg.to_string().into_bytes(),
-        funds: vec![],
-    });
-    let tx = net.sign(key, vec![m], 5_000_000).await;
-    let r = submit(net.rpc(0), &tx).await;
-    assert_eq!(r.code, 0, "{}", r.log);
-    r.event_attr("instantiate", "_contract_address")
-        .unwrap()
-        .parse()
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -135,55 +92,10 @@ async fn a_rollup_on_two_validators_verifies_a_batch_and_every_user_exits_after_
         Some(&pos),
     )
     .await;
-    // A node derives a verifier key the first time a block needs it (seconds, once); hand these
-    // nodes the one the test's cache already has, as an operator would pre-seed `data/zk`.
-    let vk = tokio::task::spawn_blocking(|| {
-        proof_zk::keys::load_or_derive(&common::zk_dir(), K as u32).unwrap();
-        proof_zk::keys::vk_cache_path(&common::zk_dir(), K as u32)
-    })
-    .await
-    .unwrap();
-    for i in 0..2 {
-        let dir = net.nodes_dir().join(format!("node{i}")).join("data/zk");
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::copy(&vk, dir.join(vk.file_name().unwrap())).unwrap();
-    }
+    seed_verifier_key(&net, K as u32).await;
     let rpc = net.rpc(0).clone();
 
-    // Deploy: xx offers itself to the verifier, which adopts it (same creator).
-    let mut ids = vec![];
-    for name in ["rollup_verifier", "xx"] {
-        let m = msgs::to_any(&MsgStoreCode {
-            sender: operator.address().to_string(),
-            wasm_byte_code: artifact(name),
-            instantiate_permission: None,
-        });
-        let tx = net.sign(&operator, vec![m], 30_000_000).await;
-        let r = submit(&rpc, &tx).await;
-        assert_eq!(r.code, 0, "{}", r.log);
-        ids.push(
-            r.event_attr("store_code", "code_id")
-                .unwrap()
-                .parse::<u64>()
-                .unwrap(),
-        );
-    }
-    let verifier = instantiate(
-        &net,
-        &operator,
-        ids[0],
-        json!({"governance": gov.to_string(),
-        "operator_bond": "1000000", "bond_denom": "uxyz", "liveness_blocks": LIVENESS}),
-    )
-    .await;
-    let xx = instantiate(
-        &net,
-        &operator,
-        ids[1],
-        json!({"verifier": verifier.to_string(),
-        "denom": "uxyz", "inclusion_blocks": 1000}),
-    )
-    .await;
+    let (verifier, xx) = deploy(&net, &operator, &gov, LIVENESS, 1000).await;
     let cli = Cli {
         home: home.path(),
         node: rpc.url().to_string(),

@@ -30,7 +30,7 @@ pub mod tree;
 pub use error::{OpError, ZkError};
 pub use exit::{exit_proof, verify_exit, ExitProof};
 pub use ops::{BatchData, Op, RollupId};
-pub use prover::{prove_batch, verify, BatchProof, Verified, ZkParams};
+pub use prover::{prove_batch, prove_steps_from_top, verify, BatchProof, Verified, ZkParams};
 pub use schnorr::{PublicKey, SecretKey, Signature};
 pub use tree::{Account, AccountTree};
 

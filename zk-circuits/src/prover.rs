@@ -19,9 +19,7 @@
 //!   `"PZKP" | SHA-256(payload) | payload`, payload = `bincode((pp, pk, vk))`; written to a
 //!   temporary file and renamed; a file whose hash does not match is regenerated.
 
-use crate::circuit::{
-    initial_z, initial_z_from_top, RollupStep, SlotWitness, Z_ACC, Z_COUNT, Z_FEES,
-};
+use crate::circuit::{initial_z_from_top, RollupStep, SlotWitness, Z_ACC, Z_COUNT, Z_FEES};
 use crate::error::{OpError, ZkError};
 use crate::ops::{BatchData, Op, PublicOp, RollupId, KIND_DEPOSIT, KIND_TRANSFER};
 use crate::tree::{root_of_top, AccountTree, TOP_NODES};
@@ -335,8 +333,22 @@ pub fn prove_steps(
     old: &AccountTree,
     steps: &[RollupStep],
 ) -> Result<(Vec<u8>, Vec<F>, ProveTimes), ZkError> {
+    prove_steps_from_top(params, rollup, old.top(), steps)
+}
+
+/// [`prove_steps`] from the old tree's top nodes alone: all a prover that did not build the
+/// steps (another thread, or another machine) needs besides them.
+pub fn prove_steps_from_top(
+    params: &ZkParams,
+    rollup: RollupId,
+    old_top: Vec<F>,
+    steps: &[RollupStep],
+) -> Result<(Vec<u8>, Vec<F>, ProveTimes), ZkError> {
     let first = steps.first().ok_or(ZkError::EmptyBatch)?;
-    let z0 = initial_z(old, rollup);
+    if old_top.len() != TOP_NODES {
+        return Err(ZkError::Encoding("old top: wrong number of nodes"));
+    }
+    let z0 = initial_z_from_top(old_top, rollup);
     let t0 = Instant::now();
     let mut rs = RecursiveSNARK::new(&params.pp, first, &z0)?;
     for s in steps {

@@ -26,6 +26,7 @@ use tendermint::v0_38::abci::{ConsensusRequest, ConsensusResponse};
 
 pub mod localnet;
 pub mod pos;
+pub mod rollup;
 pub mod wasm;
 
 pub const CHAIN: &str = "proof-test";

@@ -2,17 +2,8 @@
 
 use anyhow::{Context, Result};
 use clap::Args;
-use cosmos_sdk_proto::cosmwasm::wasm::v1::{
-    QuerySmartContractStateRequest, QuerySmartContractStateResponse,
-};
 use proof_sdk::rpc::RpcClient;
 use proof_sdk::Address;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
-
-use crate::rpc_util::grpc;
-
-const PATH_SMART: &str = "/cosmwasm.wasm.v1.Query/SmartContractState";
 
 /// The two system contracts (a localnet prints them, and keeps them in `DIR/contracts.json`).
 #[derive(Args, Clone)]
@@ -64,17 +55,4 @@ impl SystemContracts {
     }
 }
 
-/// A smart query of `contract`, typed both ways.
-pub async fn smart<Q: Serialize, R: DeserializeOwned>(
-    rpc: &RpcClient,
-    contract: &Address,
-    msg: &Q,
-) -> Result<R> {
-    let req = QuerySmartContractStateRequest {
-        address: contract.to_string(),
-        query_data: serde_json::to_vec(msg)?,
-    };
-    let (resp, _) = grpc::<_, QuerySmartContractStateResponse>(rpc, PATH_SMART, &req, None).await?;
-    serde_json::from_slice(&resp.data)
-        .with_context(|| format!("contract {contract} answered something unexpected"))
-}
+pub use proof_rollup::chain::smart;

@@ -1,0 +1,344 @@
+//! The HTTP JSON API (`rollup/openapi.yaml` describes it).
+//!
+//! A submission is parsed, its signature checked on the request's own task (keys never change,
+//! so this needs no sequencer), and only then queued; every refusal is answered with a code and
+//! a message, and nothing of a refused request is kept.
+
+use crate::error::Rejection;
+use crate::intake::Request;
+use crate::metrics::Metrics;
+use crate::sequencer::check_signature;
+use crate::status::Status;
+use crate::wire::{
+    AccountResponse, Amount, BatchStatusResponse, ErrorBody, ErrorDetail, ExitProofResponse,
+    StatusResponse, TransferBody, TxState, TxStatusResponse, WithdrawBody,
+};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine as _;
+use proof_zk::{f_to_bytes, Op};
+use serde::de::DeserializeOwned;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::oneshot;
+
+#[derive(Clone)]
+pub struct ApiState {
+    pub requests: std::sync::mpsc::Sender<Request>,
+    pub status: Arc<Status>,
+    pub metrics: Arc<Metrics>,
+    pub rollup: u32,
+    pub ops_per_step: u32,
+    pub receipt_key: String,
+    pub min_fee: u64,
+    pub provers: usize,
+    pub max_pending_batches: u64,
+}
+
+pub fn router(state: ApiState) -> Router {
+    Router::new()
+        .route("/v1/transfers", post(transfer))
+        .route("/v1/withdrawals", post(withdraw))
+        .route("/v1/accounts/{index}", get(account))
+        .route("/v1/accounts/{index}/exit-proof", get(exit_proof))
+        .route("/v1/txs/{hash}", get(tx_status))
+        .route("/v1/batches/{index}", get(batch_status))
+        .route("/v1/status", get(status))
+        .route("/metrics", get(metrics))
+        .fallback(|| async {
+            error(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no such endpoint".into(),
+            )
+        })
+        .with_state(state)
+}
+
+/// Serves the API on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: ApiState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+fn error(code: StatusCode, kind: &str, message: String) -> Response {
+    (
+        code,
+        Json(ErrorBody {
+            error: ErrorDetail {
+                code: kind.to_string(),
+                message,
+            },
+        }),
+    )
+        .into_response()
+}
+
+fn rejection(r: Rejection) -> Response {
+    let code = StatusCode::from_u16(r.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+    error(code, r.code(), r.to_string())
+}
+
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Rejection> {
+    serde_json::from_slice(body).map_err(|e| Rejection::Malformed(e.to_string()))
+}
+
+async fn transfer(State(s): State<ApiState>, body: Bytes) -> Response {
+    let received = Instant::now();
+    match parse::<TransferBody>(&body).and_then(|b| b.to_op()) {
+        Ok(op) => submit(s, op, received).await,
+        Err(r) => refused(&s, r),
+    }
+}
+
+async fn withdraw(State(s): State<ApiState>, body: Bytes) -> Response {
+    let received = Instant::now();
+    match parse::<WithdrawBody>(&body).and_then(|b| b.to_op()) {
+        Ok(op) => submit(s, op, received).await,
+        Err(r) => refused(&s, r),
+    }
+}
+
+fn refused(s: &ApiState, r: Rejection) -> Response {
+    s.metrics.submissions.with_label_values(&[r.code()]).inc();
+    rejection(r)
+}
+
+async fn submit(s: ApiState, op: Op, received: Instant) -> Response {
+    if let Some(why) = s.status.halted() {
+        return refused(&s, Rejection::Unavailable(why));
+    }
+    let waiting = s
+        .status
+        .open_batch
+        .load(Ordering::Acquire)
+        .saturating_sub(s.status.verified_batches());
+    if waiting > s.max_pending_batches {
+        return refused(
+            &s,
+            Rejection::Unavailable(format!(
+                "{waiting} batches wait for proofs or the chain; try again shortly"
+            )),
+        );
+    }
+    let checked = crate::wire::tx_hash(&op)
+        .and_then(|h| check_signature(&s.status, s.rollup, &op).map(|_| h));
+    let hash = match checked {
+        Ok(h) => h,
+        Err(r) => return refused(&s, r),
+    };
+    let (reply, answer) = oneshot::channel();
+    s.status.queue_depth.fetch_add(1, Ordering::Relaxed);
+    let req = Request::Submit {
+        op,
+        hash,
+        received,
+        reply,
+    };
+    if s.requests.send(req).is_err() {
+        return refused(&s, Rejection::Unavailable("the sequencer stopped".into()));
+    }
+    match answer.await {
+        Ok(Ok(receipt)) => Json(receipt).into_response(),
+        Ok(Err(r)) => rejection(r),
+        Err(_) => rejection(Rejection::Unavailable("the sequencer stopped".into())),
+    }
+}
+
+fn index_arg(raw: &str) -> Result<u32, Rejection> {
+    raw.parse()
+        .map_err(|_| Rejection::Malformed(format!("account index {raw:?}: expected a number")))
+}
+
+async fn account(State(s): State<ApiState>, Path(raw): Path<String>) -> Response {
+    let index = match index_arg(&raw) {
+        Ok(i) => i,
+        Err(r) => return rejection(r),
+    };
+    let (reply, answer) = oneshot::channel();
+    if s.requests.send(Request::Account { index, reply }).is_err() {
+        return rejection(Rejection::Unavailable("the sequencer stopped".into()));
+    }
+    let Ok(a) = answer.await else {
+        return rejection(Rejection::Unavailable("the sequencer stopped".into()));
+    };
+    let verified = s
+        .status
+        .verified
+        .lock()
+        .expect("verified tree lock")
+        .get(index);
+    Json(AccountResponse {
+        index,
+        balance: Amount(a.balance),
+        nonce: a.nonce,
+        pubkey: (!a.pubkey.is_empty()).then(|| {
+            format!(
+                "{}:{}",
+                hex::encode(f_to_bytes(&a.pubkey.x)),
+                hex::encode(f_to_bytes(&a.pubkey.y))
+            )
+        }),
+        verified_balance: Amount(verified.balance),
+    })
+    .into_response()
+}
+
+async fn exit_proof(State(s): State<ApiState>, Path(raw): Path<String>) -> Response {
+    let index = match index_arg(&raw) {
+        Ok(i) => i,
+        Err(r) => return rejection(r),
+    };
+    let tree = s.status.verified.lock().expect("verified tree lock");
+    match proof_zk::exit_proof(&tree, index) {
+        Ok(p) => Json(ExitProofResponse {
+            index,
+            root: hex::encode(f_to_bytes(&tree.root())),
+            verified_batches: s.status.verified_batches(),
+            proof: base64::engine::general_purpose::STANDARD.encode(p.to_bytes()),
+            balance: Amount(tree.get(index).balance),
+        })
+        .into_response(),
+        Err(e) => error(StatusCode::BAD_REQUEST, "malformed", e.to_string()),
+    }
+}
+
+fn batch_state(s: &Status, batch: u64) -> TxState {
+    s.batch(batch)
+        .and_then(|r| r.state)
+        .unwrap_or(TxState::SoftConfirmed)
+}
+
+async fn tx_status(State(s): State<ApiState>, Path(raw): Path<String>) -> Response {
+    let mut hash = [0u8; 32];
+    if hex::decode_to_slice(&raw, &mut hash).is_err() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "malformed",
+            "a transaction hash is 64 hex characters".into(),
+        );
+    }
+    let at = s.status.txs.read().expect("txs lock").get(&hash).copied();
+    let Some((batch, position)) = at else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "unknown_tx",
+            format!("this operator confirmed no transaction {raw}"),
+        );
+    };
+    let rec = s.status.batch(batch).unwrap_or_default();
+    Json(TxStatusResponse {
+        hash: raw.to_ascii_lowercase(),
+        batch,
+        position,
+        state: batch_state(&s.status, batch),
+        chain_tx: rec.chain_tx,
+        chain_height: rec.chain_height,
+    })
+    .into_response()
+}
+
+async fn batch_status(State(s): State<ApiState>, Path(raw): Path<String>) -> Response {
+    let Ok(index) = raw.parse::<u64>() else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "malformed",
+            format!("batch index {raw:?}: expected a number"),
+        );
+    };
+    let open = s.status.open_batch.load(Ordering::Acquire);
+    if index > open {
+        return error(
+            StatusCode::NOT_FOUND,
+            "unknown_batch",
+            format!("batch {index} is not open yet (batch {open} is)"),
+        );
+    }
+    let rec = s.status.batch(index).unwrap_or_default();
+    let ops = if index == open {
+        s.status.open_batch_ops.load(Ordering::Acquire) as u32
+    } else {
+        rec.ops
+    };
+    Json(BatchStatusResponse {
+        index,
+        state: batch_state(&s.status, index),
+        ops,
+        deposits: rec.deposits,
+        old_root: rec.old_root.map(hex::encode),
+        new_root: rec.new_root.map(hex::encode),
+        prove_millis: rec.prove_millis,
+        worker: rec.worker,
+        chain_tx: rec.chain_tx,
+        chain_height: rec.chain_height,
+    })
+    .into_response()
+}
+
+async fn status(State(s): State<ApiState>) -> Response {
+    let verified = s.status.verified_batches();
+    let proven_waiting = s
+        .status
+        .batches
+        .lock()
+        .expect("status lock")
+        .range(verified..)
+        .filter(|(_, r)| r.state == Some(TxState::Proven))
+        .count() as u64;
+    Json(StatusResponse {
+        rollup: s.rollup,
+        receipt_key: s.receipt_key.clone(),
+        ops_per_step: s.ops_per_step,
+        open_batch: s.status.open_batch.load(Ordering::Acquire),
+        open_batch_ops: s.status.open_batch_ops.load(Ordering::Acquire) as u32,
+        verified_batches: verified,
+        proven_waiting,
+        next_deposit_seq: s.status.next_deposit_seq.load(Ordering::Acquire),
+        min_fee: Amount(s.min_fee),
+        provers: s.provers,
+        halted: s.status.halted(),
+    })
+    .into_response()
+}
+
+async fn metrics(State(s): State<ApiState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        s.metrics.render(&s.status),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_openapi_description_names_every_route_and_error_code() {
+        let spec = include_str!("../openapi.yaml");
+        let src = include_str!("api.rs");
+        for line in src.lines().filter(|l| l.contains(".route(\"")) {
+            let path = line.split('"').nth(1).expect("a quoted path");
+            assert!(
+                spec.contains(&format!("  {path}:")),
+                "{path} missing from openapi.yaml"
+            );
+        }
+        let err = include_str!("error.rs");
+        for line in err.lines().filter(|l| l.contains("=> \"")) {
+            let code = line.split('"').nth(1).expect("a quoted code");
+            assert!(
+                spec.contains(code),
+                "error code {code} missing from openapi.yaml"
+            );
+        }
+    }
+}
