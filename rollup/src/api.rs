@@ -146,6 +146,7 @@ async fn submit(s: ApiState, op: Op, received: Instant) -> Response {
         reply,
     };
     if s.requests.send(req).is_err() {
+        s.status.queue_depth.fetch_sub(1, Ordering::Relaxed);
         return refused(&s, Rejection::Unavailable("the sequencer stopped".into()));
     }
     match answer.await {

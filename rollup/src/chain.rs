@@ -17,7 +17,7 @@ use proof_sdk::submit::{submit, GasLimit, SubmitError, SubmitOptions, Submitted}
 use proof_sdk::{msgs, Address, PrivateKey};
 use proof_zk::AccountTree;
 use rollup_msgs::verifier::{BatchInfo, ExecuteMsg, QueryMsg, RollupInfo};
-use rollup_msgs::xx::{PendingDeposit, PendingResponse, QueryMsg as XxQuery};
+use rollup_msgs::xx::{PendingDeposit, PendingResponse, QueryMsg as XxQuery, RollupBalance};
 use rollup_msgs::{Base64, Hex32};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -68,6 +68,18 @@ impl ChainClient {
             &QueryMsg::Batch {
                 rollup: self.rollup,
                 index,
+            },
+        )
+        .await
+    }
+
+    /// What `xx` holds and owes for the rollup, and its deposit sequence numbers.
+    pub async fn settlement(&self) -> Result<RollupBalance> {
+        smart(
+            &self.rpc,
+            &self.xx,
+            &XxQuery::Rollup {
+                rollup: self.rollup,
             },
         )
         .await

@@ -1,9 +1,11 @@
 //! Deposits and forced inclusion: the `xx` queue of the rollup, read from the chain and handed to
 //! the sequencer in queue order. `xx` lets anyone freeze the rollup once its front deposit waited
 //! past the inclusion deadline, so the operator takes each one into the open batch as soon as it
-//! sees it.
+//! sees it. A deposit no batch can include stops the queue until someone rejects it on the chain
+//! (`reject_deposit`); the watcher then sees it gone and tells the sequencer to skip it.
 
 use crate::chain::ChainClient;
+use crate::intake::Request;
 use crate::sequencer::Input;
 use crate::status::Status;
 use anyhow::{anyhow, Result};
@@ -37,21 +39,38 @@ pub fn deposit_op(d: &PendingDeposit) -> Result<Op> {
 pub async fn watch(
     chain: ChainClient,
     status: Arc<Status>,
-    to_sequencer: std::sync::mpsc::Sender<crate::intake::Request>,
+    to_sequencer: std::sync::mpsc::Sender<Request>,
     every: Duration,
 ) {
     loop {
         let next = status.next_deposit_seq.load(Ordering::Acquire);
-        match chain.pending_deposits(next.checked_sub(1), PAGE).await {
-            Ok(ds) => {
+        // The queue's length first, then its contents: a deposit below that length missing from
+        // the queue left it (only a rejection or a refund removes one the operator never took).
+        let listed = match chain.settlement().await {
+            Ok(b) => chain
+                .pending_deposits(next.checked_sub(1), PAGE)
+                .await
+                .map(|ds| (b.next_seq, ds)),
+            Err(e) => Err(e),
+        };
+        match listed {
+            Ok((queued_upto, ds)) => {
+                let first = ds
+                    .iter()
+                    .map(|d| d.seq)
+                    .find(|s| *s >= next)
+                    .unwrap_or(queued_upto);
+                for seq in next..first.min(queued_upto) {
+                    let input = Input::SkipDeposit { seq };
+                    if to_sequencer.send(Request::Input(input)).is_err() {
+                        return;
+                    }
+                }
                 for d in ds.iter().filter(|d| d.seq >= next) {
                     match deposit_op(d) {
                         Ok(op) => {
                             let input = Input::Deposit { seq: d.seq, op };
-                            if to_sequencer
-                                .send(crate::intake::Request::Input(input))
-                                .is_err()
-                            {
+                            if to_sequencer.send(Request::Input(input)).is_err() {
                                 return;
                             }
                         }

@@ -3,11 +3,12 @@
 //! loses a soft-confirmed transfer, and a restart replays the same order.
 //!
 //! ## Format
-//! A sequence of records `len u32 LE | check [8] | payload`, `check` = the first 8 bytes of
-//! SHA-256(payload), payload = bincode (legacy config) of an [`Entry`]. Appends are the only
-//! writes. A crash can leave a torn last record: opening truncates a bad record that reaches the
-//! end of the file (it was never acknowledged). A bad record with intact data after it is
-//! corruption of acknowledged entries, and opening refuses rather than drop them.
+//! A sequence of records `len u32 LE | len_check [4] | check [8] | payload`: `len_check` = the
+//! first 4 bytes of SHA-256("len" | len), `check` = the first 8 bytes of SHA-256(payload),
+//! payload = bincode (legacy config) of an [`Entry`]. Appends are the only writes. A crash can
+//! leave a torn last record, cut anywhere or followed by zeros (blocks the file grew by but never
+//! got): opening drops it (it was never acknowledged). A bad record with written data after it
+//! is corruption of acknowledged entries, and opening refuses rather than drop them.
 
 use proof_zk::Op;
 use serde::{Deserialize, Serialize};
@@ -25,6 +26,8 @@ pub enum Entry {
     Deposit { seq: u64, op: Op },
     /// The open batch `batch` closed; the next one opens.
     Cut { batch: u64 },
+    /// Deposit `seq` left the `xx` queue without a batch; the next one may go in.
+    DepositSkipped { seq: u64 },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,12 +51,18 @@ pub enum JournalError {
     },
 }
 
-const HEADER: usize = 12;
-/// No entry comes near this; a larger length is a torn or corrupt header.
+const HEADER: usize = 16;
+/// No entry comes near this.
 const MAX_RECORD: u32 = 1 << 20;
 
 fn cfg() -> impl bincode::config::Config {
     bincode::config::legacy()
+}
+
+/// The length's own check: a flipped length bit is caught before it decides where records end.
+fn len_check(len: u32) -> [u8; 4] {
+    let d = Sha256::digest([b"len".as_slice(), &len.to_le_bytes()].concat());
+    [d[0], d[1], d[2], d[3]]
 }
 
 fn check(payload: &[u8]) -> [u8; 8] {
@@ -66,7 +75,9 @@ fn check(payload: &[u8]) -> [u8; 8] {
 /// Appends one encoded record to `out`.
 pub fn encode_record(entry: &Entry, out: &mut Vec<u8>) {
     let payload = bincode::serde::encode_to_vec(entry, cfg()).expect("entries always encode");
-    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    let len = payload.len() as u32;
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&len_check(len));
     out.extend_from_slice(&check(&payload));
     out.extend_from_slice(&payload);
 }
@@ -171,32 +182,36 @@ impl Journal {
 }
 
 /// The entries of `bytes` and the length of its intact prefix; `Err((offset, what))` when a bad
-/// record is followed by more data than a torn write can leave.
+/// record is followed by something other than what a crash leaves after an unacknowledged write
+/// (the end of the file inside that record, or zeros: blocks the file grew by but never got).
 fn parse(bytes: &[u8]) -> Result<(Vec<Entry>, u64), (u64, &'static str)> {
     let mut entries = Vec::new();
     let mut at = 0usize;
     while at < bytes.len() {
         let rest = &bytes[at..];
-        let bad =
-            |what| -> Result<(Vec<Entry>, u64), (u64, &'static str)> { Err((at as u64, what)) };
+        let torn_or = |what, end: usize| {
+            let after = rest.get(end.min(rest.len())..).unwrap_or_default();
+            if end >= rest.len() || after.iter().all(|b| *b == 0) {
+                Ok(())
+            } else {
+                Err((at as u64, what))
+            }
+        };
         if rest.len() < HEADER {
-            // a torn header: the last write stopped here
-            break;
+            break; // a torn header: the last write stopped here
         }
         let len = u32::from_le_bytes(rest[..4].try_into().expect("4 bytes"));
-        if len > MAX_RECORD {
-            // a length no entry has: the header itself is torn (only possible at the tail)
-            if rest.len() <= HEADER + MAX_RECORD as usize {
-                break;
-            }
-            return bad("impossible record length");
+        if rest[4..8] != len_check(len) || len > MAX_RECORD {
+            // the header itself is bad: torn only if nothing written follows it
+            torn_or("bad record header", HEADER)?;
+            break;
         }
         let end = HEADER + len as usize;
         if rest.len() < end {
-            break;
+            break; // the header made it to disk, the payload not all of it
         }
         let payload = &rest[HEADER..end];
-        let intact = check(payload) == rest[4..HEADER];
+        let intact = check(payload) == rest[8..HEADER];
         let decoded = intact
             .then(|| {
                 bincode::serde::decode_from_slice::<Entry, _>(payload, cfg())
@@ -206,14 +221,16 @@ fn parse(bytes: &[u8]) -> Result<(Vec<Entry>, u64), (u64, &'static str)> {
             .flatten();
         match decoded {
             Some((e, _)) => entries.push(e),
-            // the very last record may be torn (its bytes were still being written)
-            None if end == rest.len() => break,
             None => {
-                return bad(if intact {
-                    "undecodable entry"
-                } else {
-                    "checksum mismatch"
-                })
+                torn_or(
+                    if intact {
+                        "undecodable entry"
+                    } else {
+                        "checksum mismatch"
+                    },
+                    end,
+                )?;
+                break;
             }
         }
         at += end;
@@ -303,7 +320,8 @@ mod tests {
         let (mut j, _) = Journal::open(&p).unwrap();
         write_all(&mut j, &entries());
         drop(j);
-        let mut b = std::fs::read(&p).unwrap();
+        let good = std::fs::read(&p).unwrap();
+        let mut b = good.clone();
         b[HEADER + 2] ^= 0x01; // inside the first record's payload
         std::fs::write(&p, &b).unwrap();
         let err = Journal::open(&p).err().expect("refused");
@@ -312,5 +330,39 @@ mod tests {
             "{err}"
         );
         assert_eq!(std::fs::read(&p).unwrap(), b, "nothing was truncated");
+        // a flipped length bit is caught by the length's check, not taken for a torn tail
+        let mut b = good.clone();
+        b[0] ^= 0x40;
+        std::fs::write(&p, &b).unwrap();
+        let err = Journal::open(&p).err().expect("refused");
+        assert!(
+            matches!(err, JournalError::Corrupt { offset: 0, .. }),
+            "{err}"
+        );
+        assert_eq!(std::fs::read(&p).unwrap(), b, "nothing was truncated");
+    }
+
+    #[test]
+    fn a_zero_filled_tail_after_a_crash_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("journal");
+        let (mut j, _) = Journal::open(&p).unwrap();
+        write_all(&mut j, &entries()[..2]);
+        drop(j);
+        let mut b = std::fs::read(&p).unwrap();
+        b.extend_from_slice(&[0u8; 4096]);
+        std::fs::write(&p, &b).unwrap();
+        let (j, back) = Journal::open(&p).unwrap();
+        assert_eq!(back, entries()[..2]);
+        assert_eq!(j.len(), b.len() as u64 - 4096);
+        // and a torn record followed by zeros too
+        drop(j);
+        let mut last = Vec::new();
+        encode_record(&Entry::Cut { batch: u64::MAX }, &mut last);
+        let mut b = std::fs::read(&p).unwrap();
+        b.extend_from_slice(&last[..last.len() - 3]);
+        b.extend_from_slice(&[0u8; 100]);
+        std::fs::write(&p, &b).unwrap();
+        assert_eq!(Journal::open(&p).unwrap().1, entries()[..2]);
     }
 }

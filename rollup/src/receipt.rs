@@ -49,11 +49,17 @@ impl ReceiptSigner {
 
     /// The key in `path` (32 raw bytes), created (mode 0600) if missing.
     pub fn load_or_create(path: &std::path::Path) -> std::io::Result<ReceiptSigner> {
-        if let Ok(b) = std::fs::read(path) {
-            let seed: [u8; 32] = b.as_slice().try_into().map_err(|_| {
-                std::io::Error::other(format!("{}: expected 32 bytes", path.display()))
-            })?;
-            return Ok(ReceiptSigner::new(SigningKey::from_bytes(&seed)));
+        // Only a missing key is made anew: any other failure to read it must not replace the key
+        // every receipt so far was signed with.
+        match std::fs::read(path) {
+            Ok(b) => {
+                let seed: [u8; 32] = b.as_slice().try_into().map_err(|_| {
+                    std::io::Error::other(format!("{}: expected 32 bytes", path.display()))
+                })?;
+                return Ok(ReceiptSigner::new(SigningKey::from_bytes(&seed)));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
         }
         let key = SigningKey::generate(&mut rand_core::OsRng);
         if let Some(dir) = path.parent() {

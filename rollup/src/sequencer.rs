@@ -62,6 +62,9 @@ pub enum Input {
     Submit { op: Op, hash: [u8; 32] },
     /// Deposit `seq` of the `xx` queue.
     Deposit { seq: u64, op: Op },
+    /// Deposit `seq` left the `xx` queue without a batch (rejected on the chain as one no batch
+    /// can include, or refunded): the next one may go in.
+    SkipDeposit { seq: u64 },
 }
 
 /// The answer to each [`Input::Submit`] of a group, in order (deposits get none).
@@ -95,10 +98,20 @@ pub struct Sequencer {
     batch: u64,
     open: Vec<Op>,
     withdrawers: BTreeSet<u32>,
+    /// Each account the open batch touched: its balance before the batch, and what the batch
+    /// credited it. The circuit credits deposits first, so a balance in the batch can reach
+    /// start + credits; that must fit in 64 bits.
+    batch_start: HashMap<u32, u64>,
+    batch_credits: HashMap<u32, u128>,
     opened_at: Option<Instant>,
     next_deposit_seq: u64,
     /// Why deposits stopped being taken (one that no batch can include), if they did.
     deposit_blocked: Option<String>,
+    /// Set when a failed write could not be undone by reading the journal back: the in-memory
+    /// state may hold what the journal does not, so nothing more is taken, cut or written.
+    poisoned: Option<String>,
+    #[cfg(test)]
+    fail_reload: bool,
 }
 
 /// Effects of a group, published once its entries are on disk.
@@ -131,9 +144,14 @@ impl Sequencer {
             batch: 0,
             open: Vec::new(),
             withdrawers: BTreeSet::new(),
+            batch_start: HashMap::new(),
+            batch_credits: HashMap::new(),
             opened_at: None,
             next_deposit_seq: 0,
             deposit_blocked: None,
+            poisoned: None,
+            #[cfg(test)]
+            fail_reload: false,
         };
         let mut fx = Effects::default();
         for (i, e) in entries.into_iter().enumerate() {
@@ -143,6 +161,10 @@ impl Sequencer {
                     hash.and_then(|h| s.apply_submit(op, h, &mut fx, false).map(|_| ()))
                 }
                 Entry::Deposit { seq, op } => s.apply_deposit(seq, op, &mut fx, false),
+                Entry::DepositSkipped { seq } => {
+                    s.skip_deposit(seq, &mut fx, false);
+                    Ok(())
+                }
                 Entry::Cut { batch } if batch == s.batch => {
                     s.cut(&mut fx, false);
                     Ok(())
@@ -188,6 +210,14 @@ impl Sequencer {
     /// Processes one group at time `now`: returns one answer per [`Input::Submit`] and the
     /// batches that closed.
     pub fn process(&mut self, inputs: Vec<Input>, now: Instant) -> (Vec<Answer>, Vec<ClosedBatch>) {
+        if let Some(why) = &self.poisoned {
+            let answers = inputs
+                .iter()
+                .filter(|i| matches!(i, Input::Submit { .. }))
+                .map(|_| Err(Rejection::Unavailable(why.clone())))
+                .collect();
+            return (answers, Vec::new());
+        }
         let mut fx = Effects::default();
         if self.deadline().is_some_and(|d| d <= now) {
             self.cut(&mut fx, true);
@@ -200,6 +230,7 @@ impl Sequencer {
                     let a = self.apply_submit(op, hash, &mut fx, true);
                     fx.answers.push(a);
                 }
+                Input::SkipDeposit { seq } => self.skip_deposit(seq, &mut fx, true),
                 Input::Deposit { seq, .. } if seq > self.next_deposit_seq => {
                     tracing::warn!(
                         seq,
@@ -225,9 +256,9 @@ impl Sequencer {
                 .map(|_| Err(Rejection::Unavailable(why.clone())))
                 .collect();
             if let Err(e) = self.reload() {
-                self.status.halt(format!(
-                    "the journal cannot be read back after a failed write: {e}"
-                ));
+                let why = format!("the journal cannot be read back after a failed write: {e}");
+                self.status.halt(why.clone());
+                self.poisoned = Some(why);
             }
             return (answers, Vec::new());
         }
@@ -248,6 +279,13 @@ impl Sequencer {
 
     /// Replaces this sequencer by one rebuilt from the journal (what is on disk is the truth).
     fn reload(&mut self) -> Result<(), JournalError> {
+        #[cfg(test)]
+        if self.fail_reload {
+            return Err(JournalError::Io {
+                path: self.journal_path.clone(),
+                source: std::io::Error::other("unreadable"),
+            });
+        }
         let (fresh, _) = Sequencer::open(
             self.cfg.clone(),
             self.journal_path.clone(),
@@ -310,8 +348,28 @@ impl Sequencer {
             ops: std::mem::take(&mut self.open),
         });
         self.withdrawers.clear();
+        self.batch_start.clear();
+        self.batch_credits.clear();
         self.opened_at = None;
         self.batch += 1;
+    }
+
+    /// Records `index`'s balance before the open batch touches it first.
+    fn note(&mut self, index: u32) {
+        let before = self.account(index).balance;
+        self.batch_start.entry(index).or_insert(before);
+    }
+
+    /// Whether crediting `amount` to `index` in the open batch keeps every balance the circuit's
+    /// layout can reach within 64 bits.
+    fn credit_fits(&self, index: u32, amount: u64) -> bool {
+        let start = self
+            .batch_start
+            .get(&index)
+            .copied()
+            .unwrap_or(self.account(index).balance);
+        let credited = self.batch_credits.get(&index).copied().unwrap_or(0);
+        u128::from(start) + credited + u128::from(amount) <= u128::from(u64::MAX)
     }
 
     /// Live only: on replay, the journaled cuts say where batches end (the size may have been
@@ -387,13 +445,21 @@ impl Sequencer {
         } else {
             None
         };
-        // accepted: place it, then apply
-        if journal && transfer && self.withdrawers.contains(&p.from) {
+        // accepted: place it (in the next batch if the circuit's layout of the open one could not
+        // take it), then apply
+        let reorder_breaks =
+            transfer && (self.withdrawers.contains(&p.from) || !self.credit_fits(p.to, amount));
+        if journal && reorder_breaks {
             self.cut(fx, journal);
+        }
+        self.note(p.from);
+        if transfer {
+            self.note(p.to);
         }
         self.accounts.insert(p.from, sender);
         if let Some(to) = credited {
             self.accounts.insert(p.to, to);
+            *self.batch_credits.entry(p.to).or_default() += u128::from(amount);
         } else {
             self.withdrawers.insert(p.from);
         }
@@ -402,6 +468,21 @@ impl Sequencer {
         fx.txs.push((hash, batch, position));
         self.cut_if_full(fx, journal);
         Ok(self.signer.sign(self.cfg.rollup, &hash, batch, position))
+    }
+
+    fn skip_deposit(&mut self, seq: u64, fx: &mut Effects, journal: bool) {
+        if seq != self.next_deposit_seq {
+            return; // not the one the queue waits on (seen twice, or not yet)
+        }
+        if journal {
+            encode_record(&Entry::DepositSkipped { seq }, &mut fx.records);
+        }
+        tracing::warn!(
+            seq,
+            "deposit left the queue without a batch; taking the next"
+        );
+        self.next_deposit_seq += 1;
+        self.deposit_blocked = None;
     }
 
     fn apply_deposit(
@@ -446,6 +527,11 @@ impl Sequencer {
             a.pubkey = pubkey;
             fx.keys.push((to, pubkey));
         }
+        if journal && !self.open.is_empty() && !self.credit_fits(to, amount) {
+            self.cut(fx, journal);
+        }
+        self.note(to);
+        *self.batch_credits.entry(to).or_default() += u128::from(amount);
         self.accounts.insert(to, a);
         self.next_deposit_seq += 1;
         self.push(op.clone(), Entry::Deposit { seq, op }, fx, journal);
@@ -679,6 +765,32 @@ mod tests {
     }
 
     #[test]
+    fn a_credit_the_circuit_would_apply_before_a_debit_goes_to_the_next_batch_if_it_could_overflow()
+    {
+        let f = Fixture::new();
+        let (mut s, _) = f.open(100);
+        let big = 18_000_000_000_000_000_000; // u64::MAX is ~18.45e18
+        let (_, closed) = run(
+            &mut s,
+            vec![
+                deposit(0, 1, big),
+                deposit(1, 2, 10),
+                withdraw(1, 1_000_000_000_000_000_000, 0),
+                // fits after the withdrawal, but the circuit credits deposits first
+                deposit(2, 1, 1_000_000_000_000_000_000),
+            ],
+        );
+        assert_eq!(closed.len(), 1, "the second deposit opened batch 1");
+        assert_eq!(closed[0].ops.len(), 3);
+        let flushed = s.flush().unwrap();
+        let mut b = Batcher::new(R, 2);
+        for c in closed.iter().chain(&flushed) {
+            b.build(c).unwrap();
+        }
+        assert_eq!(b.tree().get(1), s.account(1));
+    }
+
+    #[test]
     fn an_old_open_batch_closes_on_the_next_group() {
         let f = Fixture::new();
         let (mut s, _) = f.open(100);
@@ -690,6 +802,63 @@ mod tests {
         assert_eq!(
             s.process(vec![], due + Duration::from_secs(7200)).1.len(),
             0
+        );
+    }
+
+    #[test]
+    fn a_deposit_no_batch_can_include_blocks_the_queue_until_the_chain_drops_it() {
+        let f = Fixture::new();
+        let (mut s, _) = f.open(100);
+        run(&mut s, vec![deposit(0, 1, 18_000_000_000_000_000_000)]);
+        // would overflow account 1: deposits stop there
+        run(
+            &mut s,
+            vec![deposit(1, 1, 1_000_000_000_000_000_000), deposit(2, 2, 7)],
+        );
+        assert_eq!(s.next_deposit_seq(), 1);
+        assert_eq!(s.account(2).balance, 0);
+        // the chain rejected deposit 1 (xx refunded it): the queue moves on
+        run(
+            &mut s,
+            vec![Input::SkipDeposit { seq: 1 }, deposit(2, 2, 7)],
+        );
+        assert_eq!(s.next_deposit_seq(), 3);
+        assert_eq!(s.account(2).balance, 7);
+        drop(s);
+        let (s, _) = f.open(100);
+        assert_eq!(
+            (s.next_deposit_seq(), s.account(2).balance),
+            (3, 7),
+            "the skip is journaled"
+        );
+    }
+
+    #[test]
+    fn a_failed_write_that_cannot_be_undone_stops_the_sequencer_cold() {
+        let f = Fixture::new();
+        let (mut s, _) = f.open(100);
+        run(&mut s, vec![deposit(0, 1, 1000), deposit(1, 2, 10)]);
+        s.journal.fail_next = true;
+        s.fail_reload = true;
+        let (answers, _) = run(&mut s, vec![transfer(1, 2, 5, 1, 0)]);
+        assert_eq!(answers[0].as_ref().unwrap_err().code(), "unavailable");
+        assert!(f.status.halted().is_some());
+        // nothing more is taken, cut or written, though the disk works again
+        let len = std::fs::metadata(f.dir.path().join("journal"))
+            .unwrap()
+            .len();
+        let later = s
+            .deadline()
+            .map(|d| d + Duration::from_secs(1))
+            .unwrap_or_else(Instant::now);
+        let (answers, closed) = s.process(vec![transfer(1, 2, 5, 1, 1), deposit(2, 3, 1)], later);
+        assert_eq!(answers[0].as_ref().unwrap_err().code(), "unavailable");
+        assert!(closed.is_empty());
+        assert_eq!(
+            std::fs::metadata(f.dir.path().join("journal"))
+                .unwrap()
+                .len(),
+            len
         );
     }
 
