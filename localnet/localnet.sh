@@ -504,7 +504,7 @@ start_rollup() {
   log "==> starting the operator of rollup $id (two provers; the first start derives the proving parameters)"
   # setsid and 9>&- as for the nodes: it survives the terminal and does not hold DIR's lock.
   setsid "$PROOF_ROLLUP" --node "$(rpc_url 0)" --verifier "$verifier" start --rollup "$id" --xx "$xx" \
-    --home "$ROLLUP_DIR" --from "$FAUCET_NAME" --keyring-dir "$KEYS_DIR" --params-dir "$DIR/zk-params" \
+    --home "$ROLLUP_DIR" --from "$FAUCET_NAME" --keyring-dir "$KEYS_DIR" --params-dir "${PROOF_ZK_PARAMS:-$DIR/zk-params}" \
     --listen "$ROLLUP_API" --provers 2 </dev/null >>"$ROLLUP_DIR/operator.log" 2>&1 9>&- &
   echo $! >"$ROLLUP_DIR/operator.pid"
   local deadline=$((SECONDS + 300))

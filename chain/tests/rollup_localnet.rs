@@ -127,90 +127,42 @@ async fn a_rollup_on_two_validators_verifies_a_batch_and_every_user_exits_after_
     // The first deposit to an account proves its key (--seed signs the possession proof);
     // a later one only names it.
     let xx_flag = xx.to_string();
+    let id_arg = id.to_string();
+    // `proof tx rollup deposit ID AMOUNT --to TO KEY... [--xx XX] --from operator`
+    let deposit = |amount: &str, to: &str, key: &[&str], xx: Option<&str>| {
+        let mut args = vec!["tx", "rollup", "deposit", &id_arg, amount, "--to", to];
+        args.extend_from_slice(key);
+        if let Some(x) = xx {
+            args.extend(["--xx", x]);
+        }
+        args.extend(["--from", "operator"]);
+        cli.run(&args)
+    };
+    let pubkey_arg = |pk: &proof_zk::PublicKey| format!("{}:{}", hex_of(&pk.x), hex_of(&pk.y));
     for (to, seed, amount) in [(0u32, [21u8; 32], 1_999_000u64), (5, [22; 32], 40)] {
-        cli.ok(&[
-            "tx",
-            "rollup",
-            "deposit",
-            &id.to_string(),
+        let (ok, v) = deposit(
             &format!("{amount}uxyz"),
-            "--to",
             &to.to_string(),
-            "--seed",
-            &hex::encode(seed),
-            "--xx",
-            &xx_flag,
-            "--from",
-            "operator",
-        ]);
+            &["--seed", &hex::encode(seed)],
+            Some(&xx_flag),
+        );
+        assert!(ok, "deposit to {to} failed: {v}");
     }
-    let pk = alice.public_key();
-    cli.ok(&[
-        "tx",
-        "rollup",
-        "deposit",
-        &id.to_string(),
-        "1000uxyz",
-        "--to",
-        "0",
-        "--pubkey",
-        &format!("{}:{}", hex_of(&pk.x), hex_of(&pk.y)),
-        "--xx",
-        &xx_flag,
-        "--from",
-        "operator",
-    ]);
+    let alice_pk = pubkey_arg(&alice.public_key());
+    let (ok, v) = deposit("1000uxyz", "0", &["--pubkey", &alice_pk], Some(&xx_flag));
+    assert!(ok, "{v}");
     // bob's key for alice's account: refused by xx (keys never change)
-    let pk = bob.public_key();
-    let (ok, err) = cli.run(&[
-        "tx",
-        "rollup",
-        "deposit",
-        &id.to_string(),
-        "5uxyz",
-        "--to",
-        "0",
-        "--pubkey",
-        &format!("{}:{}", hex_of(&pk.x), hex_of(&pk.y)),
-        "--xx",
-        &xx_flag,
-        "--from",
-        "operator",
-    ]);
+    let bob_pk = pubkey_arg(&bob.public_key());
+    let (ok, err) = deposit("5uxyz", "0", &["--pubkey", &bob_pk], Some(&xx_flag));
     assert!(
         !ok && err.to_string().contains("holds another key"),
         "{err}"
     );
     // without --xx the CLI does not ask the node where to send money
-    let (ok, err) = cli.run(&[
-        "tx",
-        "rollup",
-        "deposit",
-        &id.to_string(),
-        "5uxyz",
-        "--to",
-        "0",
-        "--pubkey",
-        &format!("{}:{}", hex_of(&pk.x), hex_of(&pk.y)),
-        "--from",
-        "operator",
-    ]);
+    let (ok, err) = deposit("5uxyz", "0", &["--pubkey", &bob_pk], None);
     assert!(!ok && err.to_string().contains("--xx"), "{err}");
-    let (ok, err) = cli.run(&[
-        "tx",
-        "rollup",
-        "deposit",
-        &id.to_string(),
-        "5uxyz",
-        "--to",
-        "1",
-        "--pubkey",
-        &format!("{}:{}", "00".repeat(32), "00".repeat(32)),
-        "--xx",
-        &xx_flag,
-        "--from",
-        "operator",
-    ]);
+    let zero = format!("{}:{}", "00".repeat(32), "00".repeat(32));
+    let (ok, err) = deposit("5uxyz", "1", &["--pubkey", &zero], Some(&xx_flag));
     assert!(
         !ok && err.to_string().contains("not a point of Vesta"),
         "{err}"

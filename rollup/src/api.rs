@@ -322,6 +322,33 @@ async fn metrics(State(s): State<ApiState>) -> Response {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use proof_zk::{RollupId, SecretKey};
+
+    #[tokio::test]
+    async fn a_submission_the_stopped_sequencer_never_takes_leaves_no_queue_depth() {
+        let status = Arc::new(Status::default());
+        let sk = SecretKey::from_seed(&[1; 32]);
+        status.keys.write().unwrap().insert(1, sk.public_key());
+        let (requests, gone) = std::sync::mpsc::channel();
+        drop(gone);
+        let state = ApiState {
+            requests,
+            status: status.clone(),
+            metrics: Metrics::new(),
+            rollup: 1,
+            ops_per_step: 2,
+            receipt_key: String::new(),
+            min_fee: 1,
+            provers: 1,
+            max_pending_batches: 10,
+        };
+        let op = Op::transfer(&sk, RollupId(1), 1, 2, 5, 1, 0).unwrap();
+        let r = submit(state, op, Instant::now()).await;
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(status.queue_depth.load(Ordering::Relaxed), 0);
+    }
+
     #[test]
     fn the_openapi_description_names_every_route_and_error_code() {
         let spec = include_str!("../openapi.yaml");

@@ -139,6 +139,18 @@ mod tests {
         let mut moved = r.clone();
         moved.batch = 12;
         assert!(!moved.verify(s.public_hex()));
+        // a key that cannot be read (here: a symlink loop, which a rename would replace) is an
+        // error, never a new key
+        let blocked = dir.path().join("blocked");
+        std::os::unix::fs::symlink(&blocked, &blocked).unwrap();
+        assert!(ReceiptSigner::load_or_create(&blocked).is_err());
+        assert!(
+            std::fs::symlink_metadata(&blocked)
+                .unwrap()
+                .file_type()
+                .is_symlink(),
+            "nothing replaced it"
+        );
         let mut garbage = r;
         garbage.signature = "zz".into();
         assert!(!garbage.verify(s.public_hex()));

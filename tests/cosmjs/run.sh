@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# cosmjs compatibility test: fresh 1-validator localnet in a temp dir with the test mnemonic's
-# address funded in genesis, then `node --test tests/cosmjs/` (bank, then wasm with the template
+# cosmjs compatibility test: fresh 1-validator localnet (with its rollup operator) in a temp dir
+# with the test mnemonic's address funded in genesis, then `node --test tests/cosmjs/` (bank, then wasm with the template
 # contract, built by contracts/build.sh if missing). The localnet is always stopped.
 # Extra arguments go to localnet.sh start (e.g. --release, --no-build).
 # Env: PROOF_COSMJS_KEEP=1 keeps the temp dir (logs) after the run.
@@ -28,7 +28,12 @@ TMP="$(mktemp -d "${TMPDIR:-/tmp}/proof-cosmjs.XXXXXX")"
 # shellcheck disable=SC2317  # invoked by the EXIT trap
 cleanup() {
   local rc=$?
-  "$LOCALNET" stop --dir "$TMP" || true
+  # The stop must work (a child holding the localnet's lock once made it refuse) and leave no
+  # operator behind.
+  if ! "$LOCALNET" stop --dir "$TMP" || pgrep -f "proof-rollup.*--home $TMP/" >/dev/null; then
+    echo "run.sh: localnet.sh stop failed or left the rollup operator running" >&2
+    ((rc != 0)) || rc=1
+  fi
   if [[ "${PROOF_COSMJS_KEEP:-0}" == 1 || $rc -ne 0 ]]; then
     echo "run.sh: localnet dir kept for inspection: $TMP"
   else
@@ -41,8 +46,14 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 echo "run.sh: test account $ADDR, localnet dir $TMP"
+# --rollup: the localnet's rollup operator runs beside the node the cosmjs tests use (the
+# parameters come from the Rust tests' cache when it is there).
+if [[ -z "${PROOF_ZK_PARAMS:-}" && -d "${CARGO_TARGET_DIR:-$REPO_ROOT/target}/tmp/proof-zk-params" ]]; then
+  export PROOF_ZK_PARAMS="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/tmp/proof-zk-params"
+fi
 "$LOCALNET" start --dir "$TMP" --validators 1 --chain-id proof-localnet \
-  --genesis-account "$ADDR=1000000000uxyz" "$@"
+  --genesis-account "$ADDR=1000000000uxyz" --rollup "$@"
+curl -fsS http://127.0.0.1:7780/v1/status >/dev/null || { echo "run.sh: the rollup operator does not answer" >&2; exit 1; }
 
 export PROOF_RPC="http://127.0.0.1:26657"
 export PROOF_CHAIN_ID="proof-localnet"

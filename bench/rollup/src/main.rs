@@ -235,7 +235,7 @@ async fn ingest(accounts: u32, n: usize, clients: usize) -> Result<()> {
                 amount: proof_rollup::wire::Amount(*amount),
                 fee: proof_rollup::wire::Amount(*fee),
                 nonce: *nonce,
-                signature: hex_sig(sig),
+                signature: hex::encode(sig.to_bytes()),
             })
             .unwrap()
         })
@@ -288,10 +288,6 @@ async fn ingest(accounts: u32, n: usize, clients: usize) -> Result<()> {
         })
     );
     Ok(())
-}
-
-fn hex_sig(sig: &proof_zk::Signature) -> String {
-    sig.to_bytes().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// CPU seconds of this process so far (user + system, from /proc).
