@@ -4,6 +4,7 @@
 //! restarted: every receipt's place is the same, nothing confirmed is lost, no batch is posted
 //! twice; a withdrawal is paid on the chain once its batch is verified; `proof-rollup rebuild`
 //! from the chain alone gives the verified root, and the operator's exit proof verifies there.
+//! The wallet (`proof rollup ...`) then deposits, sends and withdraws with a keyring rollup key.
 //!
 //! Ports: node index 56; the operator's API on 127.0.0.1:7790.
 
@@ -171,6 +172,56 @@ impl Api {
     }
 }
 
+/// The `proof` CLI on the test's keyring.
+struct Wallet {
+    keys: std::path::PathBuf,
+    node: String,
+}
+
+impl Wallet {
+    fn run(&self, args: &[&str], stdin: Option<&str>) -> std::process::Output {
+        let mut cmd = Command::new(sibling_bin("proof"));
+        cmd.args(args).args(["-o", "json", "--node", &self.node]);
+        if args[0] == "rollup" {
+            cmd.arg("--operator").arg(format!("http://{API}"));
+        }
+        let mut child = cmd
+            .arg("--keyring-dir")
+            .arg(&self.keys)
+            .env("PROOF_KEYRING_PASSWORD", PASSWORD)
+            .env("PROOF_KEYRING_INSECURE_FAST_KDF", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        let mut input = child.stdin.take().unwrap();
+        if let Some(s) = stdin {
+            writeln!(input, "{s}").unwrap();
+        }
+        drop(input);
+        child.wait_with_output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str], stdin: Option<&str>) -> serde_json::Value {
+        let out = self.run(args, stdin);
+        assert!(
+            out.status.success(),
+            "proof {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// Runs a command that must fail; returns its stderr.
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args, None);
+        assert!(!out.status.success(), "proof {args:?} succeeded");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+}
+
 fn sk(i: u32) -> SecretKey {
     SecretKey::from_seed(&[40 + i as u8; 32])
 }
@@ -193,7 +244,19 @@ async fn an_operator_confirms_proves_and_posts_in_order_across_a_sigkill() {
     ks.import_mnemonic("operator", KeyType::Secp256k1, &phrase, 0, PASSWORD)
         .unwrap();
     let operator = ks.signing_key("operator", PASSWORD).unwrap();
-    let depositor = PrivateKey::generate(KeyType::Ed25519);
+    // The depositor's key is in the keyring too: the wallet phase deposits with the CLI.
+    let depositor_phrase = bip39::Mnemonic::from_entropy(&[10u8; 32])
+        .unwrap()
+        .to_string();
+    ks.import_mnemonic(
+        "depositor",
+        KeyType::Ed25519,
+        &depositor_phrase,
+        0,
+        PASSWORD,
+    )
+    .unwrap();
+    let depositor = ks.signing_key("depositor", PASSWORD).unwrap();
     let gov = PrivateKey::generate(KeyType::Ed25519).address();
     let recipient = PrivateKey::generate(KeyType::Ed25519).address();
     let net = Localnet::start(
@@ -434,6 +497,142 @@ async fn an_operator_confirms_proves_and_posts_in_order_across_a_sigkill() {
     assert_eq!(total, u64::from(USERS) * DEPOSIT - withdrawn - sent_fees);
 
     phase("balances checked");
+    // The wallet: a rollup key from a mnemonic, a deposit with it, a transfer followed to
+    // verified over the events websocket, a withdrawal, and the wallet's own refusals.
+    let wallet = Wallet {
+        keys: keys.clone(),
+        node: node.clone(),
+    };
+    let carol = wallet.ok(
+        &["rollup", "keys", "add", "carol", "--recover"],
+        Some(&phrase),
+    );
+    let listed = wallet.ok(&["rollup", "keys", "list"], None);
+    assert_eq!(listed[0]["pubkey"], carol["pubkey"]);
+    let account = USERS.to_string();
+    wallet.ok(
+        &[
+            "tx",
+            "rollup",
+            "deposit",
+            &id.to_string(),
+            "50000uxyz",
+            "--to",
+            &account,
+            "--key",
+            "carol",
+            "--xx",
+            &xx.to_string(),
+            "--verifier",
+            &verifier.to_string(),
+            "--from",
+            "depositor",
+        ],
+        None,
+    );
+    api.wait_until(&op, "the operator to take carol's deposit", 120, |s| {
+        s.next_deposit_seq == u64::from(USERS) + 1
+    })
+    .await;
+    // A withdrawal returned at its soft confirmation, then a transfer followed to verified
+    // (its batch is the next one: posting in order verifies the withdrawal's first).
+    let before = balance(&rpc, &depositor.address(), None).await;
+    let w = wallet.ok(
+        &[
+            "rollup",
+            "withdraw",
+            "carol",
+            "500",
+            "--account",
+            &account,
+            "--recipient",
+            "depositor",
+            "--fee",
+            "2",
+            "--wait",
+            "soft",
+        ],
+        None,
+    );
+    assert_eq!(w["status"]["state"], "soft_confirmed");
+    let sent = wallet.ok(
+        &[
+            "rollup",
+            "send",
+            "carol",
+            "1000",
+            "--account",
+            &account,
+            "--to",
+            "1",
+            "--fee",
+            "2",
+        ],
+        None,
+    );
+    assert_eq!(sent["status"]["state"], "verified", "{sent}");
+    assert!(sent["status"]["chain_height"].as_u64().is_some());
+    assert_eq!(sent["stages"][0]["state"], "soft_confirmed");
+    assert_eq!(sent["receipt"]["operator_key"], receipt_key.as_str());
+    let hash = w["receipt"]["hash"].as_str().unwrap();
+    let done = wallet.ok(&["rollup", "status", hash, "--wait", "verified"], None);
+    assert_eq!(done["status"]["state"], "verified");
+    assert_eq!(
+        done["stages"].as_array().map(Vec::len),
+        Some(1),
+        "already verified: nothing to follow"
+    );
+    assert_eq!(
+        balance(&rpc, &depositor.address(), None).await,
+        before + 500,
+        "the wallet's withdrawal is paid on the chain"
+    );
+    let bal = wallet.ok(&["rollup", "balance", "--account", &account], None);
+    assert_eq!(bal["balance"], (50_000 - 502 - 1_002).to_string());
+    assert_eq!(bal["verified_balance"], bal["balance"]);
+    assert_eq!(bal["pubkey"], carol["pubkey"]);
+    let err = wallet.fails(&[
+        "rollup",
+        "send",
+        "carol",
+        "10",
+        "--account",
+        "1",
+        "--to",
+        "2",
+    ]);
+    assert!(err.contains("not rollup key \"carol\""), "{err}");
+    let err = wallet.fails(&[
+        "rollup",
+        "send",
+        "carol",
+        "999999999",
+        "--account",
+        &account,
+        "--to",
+        "1",
+    ]);
+    assert!(err.contains("insufficient_balance"), "{err}");
+    let err = wallet.fails(&[
+        "rollup",
+        "send",
+        "carol",
+        "10",
+        "--account",
+        &account,
+        "--to",
+        "1",
+        "--rollup-id",
+        &(id + 1).to_string(),
+    ]);
+    assert!(err.contains("not rollup"), "{err}");
+    let err = wallet.fails(&["rollup", "status", &"ab".repeat(32)]);
+    assert!(err.contains("unknown_tx"), "{err}");
+    let info: RollupInfo = proof_rollup::chain::smart(&rpc, &verifier, &QueryMsg::Rollup { id })
+        .await
+        .unwrap();
+    phase("wallet");
+
     // The chain alone rebuilds the same root; the operator's exit proof verifies against it.
     let out = Command::new(sibling_bin("proof-rollup"))
         .args([

@@ -84,6 +84,8 @@ enum Command {
         #[command(subcommand)]
         cmd: tx::TxCmd,
     },
+    /// The L3 wallet: rollup keys, transfers and withdrawals through a rollup's operator
+    Rollup(rollup::RollupArgs),
 }
 
 /// What every command needs from the global flags.
@@ -152,6 +154,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Keys { cmd } => keys::run(&ctx, cmd),
         Command::Query { cmd } => query::run(&ctx, cmd).await,
         Command::Tx { cmd } => tx::run(&ctx, cmd).await,
+        Command::Rollup(args) => rollup::wallet(&ctx, args).await,
     }
 }
 

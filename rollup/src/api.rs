@@ -4,17 +4,17 @@
 //! so this needs no sequencer), and only then queued; every refusal is answered with a code and
 //! a message, and nothing of a refused request is kept.
 
+use crate::answers::{batch_response, error, parse_tx_hash, rejection, tx_response, unknown_tx};
 use crate::error::Rejection;
 use crate::intake::Request;
 use crate::metrics::Metrics;
 use crate::sequencer::check_signature;
 use crate::status::Status;
 use crate::wire::{
-    AccountResponse, Amount, BatchStatusResponse, ErrorBody, ErrorDetail, ExitProofResponse,
-    StatusResponse, TransferBody, TxState, TxStatusResponse, WithdrawBody,
+    AccountResponse, Amount, ExitProofResponse, StatusResponse, TransferBody, TxState, WithdrawBody,
 };
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{FromRef, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -40,6 +40,13 @@ pub struct ApiState {
     pub max_pending_batches: u64,
 }
 
+/// What the events websocket needs of the state: the operator's progress only.
+impl FromRef<ApiState> for Arc<Status> {
+    fn from_ref(s: &ApiState) -> Arc<Status> {
+        s.status.clone()
+    }
+}
+
 pub fn router(state: ApiState) -> Router {
     Router::new()
         .route("/v1/transfers", post(transfer))
@@ -49,6 +56,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/txs/{hash}", get(tx_status))
         .route("/v1/batches/{index}", get(batch_status))
         .route("/v1/status", get(status))
+        .route("/v1/events", get(crate::events::subscribe))
         .route("/metrics", get(metrics))
         .fallback(|| async {
             error(
@@ -69,24 +77,6 @@ pub async fn serve(
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await
-}
-
-fn error(code: StatusCode, kind: &str, message: String) -> Response {
-    (
-        code,
-        Json(ErrorBody {
-            error: ErrorDetail {
-                code: kind.to_string(),
-                message,
-            },
-        }),
-    )
-        .into_response()
-}
-
-fn rejection(r: Rejection) -> Response {
-    let code = StatusCode::from_u16(r.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-    error(code, r.code(), r.to_string())
 }
 
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Rejection> {
@@ -214,39 +204,15 @@ async fn exit_proof(State(s): State<ApiState>, Path(raw): Path<String>) -> Respo
     }
 }
 
-fn batch_state(s: &Status, batch: u64) -> TxState {
-    s.batch(batch)
-        .and_then(|r| r.state)
-        .unwrap_or(TxState::SoftConfirmed)
-}
-
 async fn tx_status(State(s): State<ApiState>, Path(raw): Path<String>) -> Response {
-    let mut hash = [0u8; 32];
-    if hex::decode_to_slice(&raw, &mut hash).is_err() {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "malformed",
-            "a transaction hash is 64 hex characters".into(),
-        );
-    }
-    let at = s.status.txs.read().expect("txs lock").get(&hash).copied();
-    let Some((batch, position)) = at else {
-        return error(
-            StatusCode::NOT_FOUND,
-            "unknown_tx",
-            format!("this operator confirmed no transaction {raw}"),
-        );
+    let hash = match parse_tx_hash(&raw) {
+        Ok(h) => h,
+        Err(r) => return rejection(r),
     };
-    let rec = s.status.batch(batch).unwrap_or_default();
-    Json(TxStatusResponse {
-        hash: raw.to_ascii_lowercase(),
-        batch,
-        position,
-        state: batch_state(&s.status, batch),
-        chain_tx: rec.chain_tx,
-        chain_height: rec.chain_height,
-    })
-    .into_response()
+    match tx_response(&s.status, &hash) {
+        Some(t) => Json(t).into_response(),
+        None => unknown_tx(&raw),
+    }
 }
 
 async fn batch_status(State(s): State<ApiState>, Path(raw): Path<String>) -> Response {
@@ -257,33 +223,17 @@ async fn batch_status(State(s): State<ApiState>, Path(raw): Path<String>) -> Res
             format!("batch index {raw:?}: expected a number"),
         );
     };
-    let open = s.status.open_batch.load(Ordering::Acquire);
-    if index > open {
-        return error(
+    match batch_response(&s.status, index) {
+        Some(b) => Json(b).into_response(),
+        None => error(
             StatusCode::NOT_FOUND,
             "unknown_batch",
-            format!("batch {index} is not open yet (batch {open} is)"),
-        );
+            format!(
+                "batch {index} is not open yet (batch {} is)",
+                s.status.open_batch.load(Ordering::Acquire)
+            ),
+        ),
     }
-    let rec = s.status.batch(index).unwrap_or_default();
-    let ops = if index == open {
-        s.status.open_batch_ops.load(Ordering::Acquire) as u32
-    } else {
-        rec.ops
-    };
-    Json(BatchStatusResponse {
-        index,
-        state: batch_state(&s.status, index),
-        ops,
-        deposits: rec.deposits,
-        old_root: rec.old_root.map(hex::encode),
-        new_root: rec.new_root.map(hex::encode),
-        prove_millis: rec.prove_millis,
-        worker: rec.worker,
-        chain_tx: rec.chain_tx,
-        chain_height: rec.chain_height,
-    })
-    .into_response()
 }
 
 async fn status(State(s): State<ApiState>) -> Response {
@@ -325,16 +275,10 @@ mod tests {
     use super::*;
     use proof_zk::{RollupId, SecretKey};
 
-    #[tokio::test]
-    async fn a_submission_the_stopped_sequencer_never_takes_leaves_no_queue_depth() {
-        let status = Arc::new(Status::default());
-        let sk = SecretKey::from_seed(&[1; 32]);
-        status.keys.write().unwrap().insert(1, sk.public_key());
-        let (requests, gone) = std::sync::mpsc::channel();
-        drop(gone);
-        let state = ApiState {
+    fn state_with(status: Arc<Status>, requests: std::sync::mpsc::Sender<Request>) -> ApiState {
+        ApiState {
             requests,
-            status: status.clone(),
+            status,
             metrics: Metrics::new(),
             rollup: 1,
             ops_per_step: 2,
@@ -342,7 +286,17 @@ mod tests {
             min_fee: 1,
             provers: 1,
             max_pending_batches: 10,
-        };
+        }
+    }
+
+    #[tokio::test]
+    async fn a_submission_the_stopped_sequencer_never_takes_leaves_no_queue_depth() {
+        let status = Arc::new(Status::default());
+        let sk = SecretKey::from_seed(&[1; 32]);
+        status.keys.write().unwrap().insert(1, sk.public_key());
+        let (requests, gone) = std::sync::mpsc::channel();
+        drop(gone);
+        let state = state_with(status.clone(), requests);
         let op = Op::transfer(&sk, RollupId(1), 1, 2, 5, 1, 0).unwrap();
         let r = submit(state, op, Instant::now()).await;
         assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
@@ -368,5 +322,49 @@ mod tests {
                 "error code {code} missing from openapi.yaml"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn a_wallet_follows_its_transaction_to_verified_over_the_socket() {
+        let status = Arc::new(Status::default());
+        status.txs.write().unwrap().insert([7u8; 32], (2, 5));
+        status.open_batch.store(3, Ordering::Release);
+        let (requests, _keep) = std::sync::mpsc::channel();
+        let state = state_with(status.clone(), requests);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(serve(listener, state, std::future::pending()));
+        let client = crate::client::OperatorClient::new(&format!("http://{addr}"));
+        let unknown = client.watch_tx(&hex::encode([8u8; 32])).await;
+        assert_eq!(
+            unknown
+                .err()
+                .and_then(|e| e.code().map(String::from))
+                .as_deref(),
+            Some("unknown_tx")
+        );
+        let mut watch = client.watch_tx(&hex::encode([7u8; 32])).await.unwrap();
+        let first = watch.next().await.unwrap().unwrap();
+        assert_eq!(first.state, TxState::SoftConfirmed);
+        status.set_batch(1, |r| r.state = Some(TxState::Verified)); // another batch: silent
+        status.set_batch(2, |r| r.state = Some(TxState::InBatch));
+        assert_eq!(watch.next().await.unwrap().unwrap().state, TxState::InBatch);
+        status.set_batch(2, |r| r.state = Some(TxState::Proven));
+        assert_eq!(watch.next().await.unwrap().unwrap().state, TxState::Proven);
+        // Two changes before the subscriber reads: it reports the state it reads, once final.
+        status.set_batch(2, |r| r.state = Some(TxState::InBatch));
+        status.set_batch(2, |r| {
+            r.state = Some(TxState::Verified);
+            r.chain_height = Some(40);
+        });
+        let last = watch.next().await.unwrap().unwrap();
+        assert_eq!(
+            (last.state, last.chain_height),
+            (TxState::Verified, Some(40))
+        );
+        assert!(
+            watch.next().await.unwrap().is_none(),
+            "the server closes after verified"
+        );
     }
 }

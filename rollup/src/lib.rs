@@ -10,10 +10,13 @@
 //! order. [`chain`] reads the verifier and `xx` contracts, and rebuilds a rollup's state from the
 //! data posted on the chain alone. [`operator`] wires the parts together.
 
+pub mod answers;
 pub mod api;
 pub mod chain;
+pub mod client;
 pub mod deposits;
 pub mod error;
+pub mod events;
 pub mod intake;
 pub mod journal;
 pub mod metrics;

@@ -21,6 +21,16 @@ pub struct BatchRecord {
     pub chain_height: Option<u64>,
 }
 
+/// Batch indices whose state changed, for the API's websocket subscribers. A lagging
+/// subscriber loses events, never blocks the operator: it reads the state again.
+pub struct BatchEvents(pub tokio::sync::broadcast::Sender<u64>);
+
+impl Default for BatchEvents {
+    fn default() -> Self {
+        BatchEvents(tokio::sync::broadcast::channel(1024).0)
+    }
+}
+
 /// Shared progress of the sequencer, pipeline and poster.
 #[derive(Default)]
 pub struct Status {
@@ -40,6 +50,7 @@ pub struct Status {
     /// Why the operator takes no operations (a journal it cannot write, a divergence from the
     /// chain), if it does not.
     pub halted: Mutex<Option<String>>,
+    pub events: BatchEvents,
 }
 
 impl Status {
@@ -57,12 +68,17 @@ impl Status {
     }
 
     pub fn set_batch(&self, index: u64, f: impl FnOnce(&mut BatchRecord)) {
-        f(self
-            .batches
-            .lock()
-            .expect("status lock")
-            .entry(index)
-            .or_default());
+        let changed = {
+            let mut batches = self.batches.lock().expect("status lock");
+            let r = batches.entry(index).or_default();
+            let before = r.state;
+            f(r);
+            r.state != before
+        };
+        if changed {
+            // No subscriber is no error.
+            let _ = self.events.0.send(index);
+        }
     }
 
     pub fn batch(&self, index: u64) -> Option<BatchRecord> {

@@ -272,3 +272,16 @@ pub struct ErrorDetail {
     pub code: String,
     pub message: String,
 }
+
+/// A message of the `GET /v1/events` websocket (JSON text frames, tagged by `event`).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// A batch changed state (the subscription without `tx`).
+    Batch(BatchStatusResponse),
+    /// The subscribed transaction's status: once at the start, then on each change of its batch;
+    /// the server closes the socket after `verified`.
+    Tx(TxStatusResponse),
+    /// The subscriber fell behind and `missed` batch events were dropped (read the state again).
+    Lagged { missed: u64 },
+}

@@ -331,7 +331,7 @@ pub enum PrivateKey {
 /// with a per-type label, since neither SLIP-10 nor BIP-32 defines ML-DSA.
 pub const SECP256K1_HD_PATH: &str = "m/44'/118'/0'/0/0";
 
-fn hkdf32(seed: &[u8], label: &str) -> Zeroizing<[u8; 32]> {
+pub(crate) fn hkdf32(seed: &[u8], label: &str) -> Zeroizing<[u8; 32]> {
     let hk = hkdf::Hkdf::<Sha256>::new(Some(b"proof-chain key derivation"), seed);
     let mut out = Zeroizing::new([0u8; 32]);
     hk.expand(label.as_bytes(), out.as_mut())

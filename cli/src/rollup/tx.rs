@@ -36,10 +36,11 @@ pub enum RollupTx {
         tx: TxFlags,
     },
     /// Deposit into account INDEX of a rollup. The first deposit to an account sets its key and
-    /// makes you its owner on the chain (its exits are paid to you): it needs --seed, the rollup
-    /// key's seed, to sign the proof that you hold the key. Later deposits need only --pubkey.
+    /// makes you its owner on the chain (its exits are paid to you): it needs the rollup key
+    /// (--key, or its raw --seed) to sign the proof that you hold it. Later deposits need only
+    /// --pubkey.
     /// Needs --xx (or PROOF_XX): funds go only to a settlement contract you name.
-    #[command(group(clap::ArgGroup::new("key").required(true).args(["seed", "pubkey"])))]
+    #[command(group(clap::ArgGroup::new("account_key").required(true).args(["key", "seed", "pubkey"])))]
     Deposit {
         rollup: u32,
         /// What to deposit, e.g. 1000000uxyz (the rollup's denom)
@@ -47,7 +48,11 @@ pub enum RollupTx {
         /// Account index in the rollup's tree (0 to 2^24 - 1)
         #[arg(long)]
         to: u32,
-        /// The rollup key's 32-byte seed (64 hex digits): sets the account's key, with its proof
+        /// The rollup key (`proof rollup keys add`) the account is for: sets the account's key,
+        /// with its proof, on the first deposit
+        #[arg(long)]
+        key: Option<String>,
+        /// The rollup key's raw 32-byte seed (64 hex digits), instead of --key
         #[arg(long)]
         seed: Option<String>,
         /// The account's public key `X:Y` (two 64-hex-digit little-endian field elements), for
@@ -154,6 +159,20 @@ async fn send_with_exit_proof(
     .await
 }
 
+/// Exits account `index` of frozen rollup `rollup` (paid to the account's owner on the chain).
+pub(super) async fn exit(
+    ctx: &Ctx,
+    spec: &TxSpec,
+    verifier: &Address,
+    rollup: u32,
+    index: u32,
+) -> Result<()> {
+    send_with_exit_proof(ctx, spec, verifier, rollup, index, |proof| {
+        VerifierMsg::Exit { rollup, proof }
+    })
+    .await
+}
+
 pub async fn run(ctx: &Ctx, args: RollupTxArgs) -> Result<()> {
     let rpc = ctx.rpc()?;
     let c = &args.contracts;
@@ -184,6 +203,7 @@ pub async fn run(ctx: &Ctx, args: RollupTxArgs) -> Result<()> {
             rollup,
             amount,
             to,
+            key,
             seed,
             pubkey,
             tx,
@@ -191,12 +211,18 @@ pub async fn run(ctx: &Ctx, args: RollupTxArgs) -> Result<()> {
             let spec = TxSpec::from_flags(ctx, &tx)?;
             // The node is not asked where to send money: a lying node could name its own.
             let xx = c.xx_given()?;
-            let ((pubkey_x, pubkey_y), key_proof) = match (seed, pubkey) {
-                (Some(seed), _) => {
+            let sk = match (key, seed) {
+                (Some(name), _) => Some(super::keys::secret_key(ctx, &name)?.1),
+                (None, Some(seed)) => {
                     let mut b = [0u8; 32];
                     hex::decode_to_slice(seed.trim(), &mut b)
                         .context("--seed must be 64 hex digits")?;
-                    let sk = proof_zk::SecretKey::from_seed(&b);
+                    Some(proof_zk::SecretKey::from_seed(&b))
+                }
+                (None, None) => None,
+            };
+            let ((pubkey_x, pubkey_y), key_proof) = match (sk, pubkey) {
+                (Some(sk), _) => {
                     let pk = sk.public_key();
                     let (word, extra) =
                         proof_zk::schnorr::key_possession_message(rollup, to, spec.from.as_bytes());
@@ -206,7 +232,7 @@ pub async fn run(ctx: &Ctx, args: RollupTxArgs) -> Result<()> {
                     ((x, y), Some(Base64(sig)))
                 }
                 (None, Some(pk)) => (parse_pubkey(&pk)?, None),
-                (None, None) => bail!("give --seed (first deposit) or --pubkey"),
+                (None, None) => bail!("give --key (first deposit) or --pubkey"),
             };
             let funds = parse_amount(&amount, "amount")?;
             let msg = XxMsg::Deposit {
@@ -234,10 +260,7 @@ pub async fn run(ctx: &Ctx, args: RollupTxArgs) -> Result<()> {
         RollupTx::Exit { rollup, index, tx } => {
             let spec = TxSpec::from_flags(ctx, &tx)?;
             let verifier = c.verifier()?;
-            send_with_exit_proof(ctx, &spec, &verifier, rollup, index, |proof| {
-                VerifierMsg::Exit { rollup, proof }
-            })
-            .await
+            exit(ctx, &spec, &verifier, rollup, index).await
         }
         RollupTx::RejectDeposit { rollup, tx } => {
             let spec = TxSpec::from_flags(ctx, &tx)?;

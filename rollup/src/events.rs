@@ -1,0 +1,163 @@
+//! `GET /v1/events`: a websocket of batch state changes, or of one transaction's progress
+//! (`?tx=HASH`) from soft-confirmed to verified, so wallets need not poll.
+//!
+//! The parts of the operator announce only a batch index ([`crate::status::BatchEvents`]); each
+//! subscriber reads the state itself, so a slow subscriber costs the operator nothing and, when
+//! it lags, loses events rather than state.
+
+use crate::answers::{batch_response, error, parse_tx_hash, rejection, tx_response, unknown_tx};
+use crate::status::Status;
+use crate::wire::{Event, TxState};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use std::sync::Arc;
+use tokio::sync::broadcast::error::RecvError;
+
+/// Open subscriptions beyond this are refused (each holds a task and a channel receiver).
+pub const MAX_SUBSCRIBERS: usize = 4096;
+
+#[derive(Deserialize)]
+pub struct EventsQuery {
+    pub tx: Option<String>,
+}
+
+pub async fn subscribe(
+    State(s): State<Arc<Status>>,
+    Query(q): Query<EventsQuery>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if s.events.0.receiver_count() >= MAX_SUBSCRIBERS {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            format!("{MAX_SUBSCRIBERS} subscriptions are open; try again shortly"),
+        );
+    }
+    let tx = match q.tx.as_deref().map(parse_tx_hash).transpose() {
+        Ok(t) => t,
+        Err(r) => return rejection(r),
+    };
+    if let Some(hash) = &tx {
+        if tx_response(&s, hash).is_none() {
+            return unknown_tx(&hex::encode(hash));
+        }
+    }
+    // Subscribed before the upgrade, so no change between the answer and the stream is missed.
+    let rx = s.events.0.subscribe();
+    ws.on_upgrade(move |socket| stream(s, tx, rx, socket))
+        .into_response()
+}
+
+/// The next event for the subscriber, or `None` when the stream is done.
+fn next_event(
+    s: &Status,
+    tx: Option<&[u8; 32]>,
+    got: Result<u64, RecvError>,
+) -> Option<Option<Event>> {
+    match (tx, got) {
+        (_, Err(RecvError::Closed)) => None,
+        (None, Ok(index)) => Some(batch_response(s, index).map(Event::Batch)),
+        (None, Err(RecvError::Lagged(missed))) => Some(Some(Event::Lagged { missed })),
+        (Some(hash), Ok(index)) => {
+            let t = tx_response(s, hash)?;
+            Some((t.batch == index).then_some(Event::Tx(t)))
+        }
+        // Behind: whatever happened, the transaction's state now says it.
+        (Some(hash), Err(RecvError::Lagged(_))) => Some(tx_response(s, hash).map(Event::Tx)),
+    }
+}
+
+async fn send(socket: &mut WebSocket, ev: &Event) -> bool {
+    let text = serde_json::to_string(ev).expect("events serialize");
+    socket.send(Message::Text(text.into())).await.is_ok()
+}
+
+fn is_final(ev: &Event) -> bool {
+    matches!(ev, Event::Tx(t) if t.state == TxState::Verified)
+}
+
+async fn stream(
+    s: Arc<Status>,
+    tx: Option<[u8; 32]>,
+    mut rx: tokio::sync::broadcast::Receiver<u64>,
+    mut socket: WebSocket,
+) {
+    if let Some(t) = tx.as_ref().and_then(|h| tx_response(&s, h)) {
+        let ev = Event::Tx(t);
+        if !send(&mut socket, &ev).await || is_final(&ev) {
+            let _ = socket.send(Message::Close(None)).await;
+            return;
+        }
+    }
+    loop {
+        tokio::select! {
+            got = rx.recv() => {
+                let Some(ev) = next_event(&s, tx.as_ref(), got) else { break };
+                let Some(ev) = ev else { continue };
+                if !send(&mut socket, &ev).await || is_final(&ev) {
+                    break;
+                }
+            }
+            // Reading answers pings and notices a client that left.
+            msg = socket.recv() => match msg {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+    let _ = socket.send(Message::Close(None)).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::TxState;
+
+    fn status_with_tx() -> (Status, [u8; 32]) {
+        let s = Status::default();
+        let hash = [7u8; 32];
+        s.txs.write().unwrap().insert(hash, (2, 5));
+        s.open_batch.store(3, std::sync::atomic::Ordering::Release);
+        (s, hash)
+    }
+
+    #[test]
+    fn a_tx_subscriber_hears_only_its_batch_and_a_lagging_one_reads_the_state_again() {
+        let (s, hash) = status_with_tx();
+        s.set_batch(2, |r| r.state = Some(TxState::Proven));
+        assert_eq!(next_event(&s, Some(&hash), Ok(1)), Some(None));
+        let Some(Some(Event::Tx(t))) = next_event(&s, Some(&hash), Ok(2)) else {
+            panic!("its own batch's change is an event")
+        };
+        assert_eq!((t.batch, t.position, t.state), (2, 5, TxState::Proven));
+        let Some(Some(Event::Tx(t))) = next_event(&s, Some(&hash), Err(RecvError::Lagged(9)))
+        else {
+            panic!("a lag re-reads the state")
+        };
+        assert_eq!(t.state, TxState::Proven);
+        assert_eq!(next_event(&s, Some(&hash), Err(RecvError::Closed)), None);
+    }
+
+    #[test]
+    fn every_batch_change_is_announced_once() {
+        let (s, _) = status_with_tx();
+        let mut rx = s.events.0.subscribe();
+        s.set_batch(1, |r| r.state = Some(TxState::InBatch));
+        s.set_batch(1, |r| r.ops = 4); // not a change of state
+        s.set_batch(1, |r| r.state = Some(TxState::Proven));
+        assert_eq!(rx.try_recv(), Ok(1));
+        assert_eq!(rx.try_recv(), Ok(1));
+        assert!(rx.try_recv().is_err());
+        let Some(Some(Event::Batch(b))) = next_event(&s, None, Ok(1)) else {
+            panic!("a batch event")
+        };
+        assert_eq!((b.index, b.state), (1, TxState::Proven));
+        assert_eq!(
+            next_event(&s, None, Err(RecvError::Lagged(3))),
+            Some(Some(Event::Lagged { missed: 3 }))
+        );
+    }
+}
