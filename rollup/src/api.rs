@@ -8,7 +8,7 @@ use crate::answers::{batch_response, error, parse_tx_hash, rejection, tx_respons
 use crate::error::Rejection;
 use crate::intake::Request;
 use crate::metrics::Metrics;
-use crate::sequencer::check_signature;
+use crate::sigcheck::SigChecker;
 use crate::status::Status;
 use crate::wire::{
     AccountResponse, Amount, ExitProofResponse, StatusResponse, TransferBody, TxState, WithdrawBody,
@@ -38,6 +38,7 @@ pub struct ApiState {
     pub min_fee: u64,
     pub provers: usize,
     pub max_pending_batches: u64,
+    pub sigs: SigChecker,
 }
 
 /// What the events websocket needs of the state: the operator's progress only.
@@ -121,12 +122,13 @@ async fn submit(s: ApiState, op: Op, received: Instant) -> Response {
             )),
         );
     }
-    let checked = crate::wire::tx_hash(&op)
-        .and_then(|h| check_signature(&s.status, s.rollup, &op).map(|_| h));
-    let hash = match checked {
+    let hash = match crate::wire::tx_hash(&op) {
         Ok(h) => h,
         Err(r) => return refused(&s, r),
     };
+    if let Err(r) = s.sigs.check(&s.status, s.rollup, &op).await {
+        return refused(&s, r);
+    }
     let (reply, answer) = oneshot::channel();
     s.status.queue_depth.fetch_add(1, Ordering::Relaxed);
     let req = Request::Submit {
@@ -258,6 +260,7 @@ async fn status(State(s): State<ApiState>) -> Response {
         min_fee: Amount(s.min_fee),
         provers: s.provers,
         halted: s.status.halted(),
+        post_error: s.status.post_error.lock().expect("status lock").clone(),
     })
     .into_response()
 }
@@ -286,6 +289,7 @@ mod tests {
             min_fee: 1,
             provers: 1,
             max_pending_batches: 10,
+            sigs: SigChecker::start(1),
         }
     }
 

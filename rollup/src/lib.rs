@@ -25,6 +25,7 @@ pub mod pipeline;
 pub mod poster;
 pub mod receipt;
 pub mod sequencer;
+pub mod sigcheck;
 pub mod status;
 pub mod wire;
 

@@ -205,6 +205,10 @@ pub async fn run(cfg: OperatorConfig) -> Result<()> {
         min_fee: cfg.min_fee,
         provers: cfg.provers.max(1),
         max_pending_batches: cfg.max_pending_batches,
+        // One checking thread per core: idle they cost nothing, under load they are the API.
+        sigs: crate::sigcheck::SigChecker::start(
+            std::thread::available_parallelism().map_or(2, |n| n.get()),
+        ),
     };
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await

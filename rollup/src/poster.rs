@@ -4,7 +4,9 @@
 //! twice: a batch the chain verified already (posted before a restart, or an earlier attempt
 //! that was committed after it timed out) is taken as verified, once its recorded root matches.
 //! A chain root other than the batch's old root means this operator and the chain disagree:
-//! it halts rather than post anything. Failed attempts are retried with a growing pause.
+//! it halts rather than post anything. Failed attempts are retried with a growing pause; a
+//! transaction that ran out of gas is retried with a larger gas margin (the simulation it was
+//! sized by ran against an earlier state). Why the last attempt failed is in `/v1/status`.
 
 use crate::chain::ChainClient;
 use crate::metrics::Metrics;
@@ -38,6 +40,44 @@ enum Attempt {
     /// Never retried: the operator halts.
     Fatal(String),
     Retry(String),
+    /// Committed but out of gas: retried with a larger gas margin.
+    OutOfGas(String),
+}
+
+/// The SDK's (and this chain's) code for a transaction that ran out of gas.
+const CODE_OUT_OF_GAS: u32 = 11;
+/// The gas margin over the simulation grows by half on each out-of-gas attempt, up to this.
+const MAX_GAS_ADJUSTMENT: f64 = 5.0;
+
+fn raise(adjustment: f64) -> f64 {
+    (adjustment * 1.5).min(MAX_GAS_ADJUSTMENT)
+}
+
+/// How a submission of batch `index` ended.
+fn judge(index: u64, sent: Result<Submitted, SubmitError>) -> Attempt {
+    match sent {
+        Ok(Submitted::Committed { result, .. }) if result.code == 0 => Attempt::Verified {
+            tx: Some(result.hash.clone()),
+            height: result.height,
+        },
+        Ok(Submitted::Committed { result, .. }) if result.code == CODE_OUT_OF_GAS => {
+            Attempt::OutOfGas(format!(
+                "batch {index} ran out of gas ({} used): {}",
+                result.gas_used, result.log
+            ))
+        }
+        Ok(Submitted::Committed { result, .. }) => Attempt::Retry(format!(
+            "the chain refused batch {index} (code {}): {}",
+            result.code, result.log
+        )),
+        Ok(Submitted::Mempool { hash, .. }) => {
+            Attempt::Retry(format!("transaction {hash} not yet committed"))
+        }
+        Err(SubmitError::NotCommitted { hash, .. }) => {
+            Attempt::Retry(format!("transaction {hash} was not committed in time"))
+        }
+        Err(e) => Attempt::Retry(e.to_string()),
+    }
 }
 
 impl Poster {
@@ -59,9 +99,13 @@ impl Poster {
     /// Posts `p` until the chain verified it; `false` if the operator halted instead.
     async fn post(&self, p: Proven) -> bool {
         let mut pause = Duration::from_millis(500);
+        let mut adjustment = self.gas_adjustment;
+        let mut attempts = 0u32;
         loop {
-            match self.attempt(&p).await {
+            attempts += 1;
+            let why = match self.attempt(&p, adjustment).await {
                 Attempt::Verified { tx, height } => {
+                    *self.status.post_error.lock().expect("status lock") = None;
                     self.verified(&p, tx, height);
                     return true;
                 }
@@ -69,17 +113,22 @@ impl Poster {
                     self.status.halt(why);
                     return false;
                 }
-                Attempt::Retry(why) => {
-                    self.metrics.post_failures.inc();
-                    tracing::warn!(batch = p.index, %why, retry_in = ?pause, "posting failed");
-                    tokio::time::sleep(pause).await;
-                    pause = (pause * 2).min(Duration::from_secs(30));
+                Attempt::OutOfGas(why) => {
+                    adjustment = raise(adjustment);
+                    format!("{why}; next attempt with gas adjustment {adjustment:.2}")
                 }
-            }
+                Attempt::Retry(why) => why,
+            };
+            self.metrics.post_failures.inc();
+            tracing::warn!(batch = p.index, attempts, %why, retry_in = ?pause, "posting failed");
+            *self.status.post_error.lock().expect("status lock") =
+                Some(format!("batch {}, attempt {attempts}: {why}", p.index));
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(30));
         }
     }
 
-    async fn attempt(&self, p: &Proven) -> Attempt {
+    async fn attempt(&self, p: &Proven, adjustment: f64) -> Attempt {
         let info = match self.chain.rollup_info().await {
             Ok(i) => i,
             Err(e) => return Attempt::Retry(format!("reading the rollup: {e:#}")),
@@ -116,33 +165,11 @@ impl Poster {
                 info.id, p.index
             ));
         }
-        match self
+        let sent = self
             .chain
-            .submit_batch(
-                &self.key,
-                p.new_root,
-                &p.data,
-                &p.proof,
-                self.gas_adjustment,
-            )
-            .await
-        {
-            Ok(Submitted::Committed { result, .. }) if result.code == 0 => Attempt::Verified {
-                tx: Some(result.hash.clone()),
-                height: result.height,
-            },
-            Ok(Submitted::Committed { result, .. }) => Attempt::Retry(format!(
-                "the chain refused batch {} (code {}): {}",
-                p.index, result.code, result.log
-            )),
-            Ok(Submitted::Mempool { hash, .. }) => {
-                Attempt::Retry(format!("transaction {hash} not yet committed"))
-            }
-            Err(SubmitError::NotCommitted { hash, .. }) => {
-                Attempt::Retry(format!("transaction {hash} was not committed in time"))
-            }
-            Err(e) => Attempt::Retry(e.to_string()),
-        }
+            .submit_batch(&self.key, p.new_root, &p.data, &p.proof, adjustment)
+            .await;
+        judge(p.index, sent)
     }
 
     fn verified(&self, p: &Proven, tx: Option<String>, height: u64) {
@@ -164,5 +191,47 @@ impl Poster {
         self.metrics.fees_verified.inc_by(p.fees as u64);
         self.metrics.batch_ops.observe(p.ops as f64);
         tracing::info!(batch = p.index, height, tx = ?tx, ops = p.ops, "batch verified on the chain");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proof_sdk::rpc::TxResult;
+
+    fn committed(code: u32) -> Result<Submitted, SubmitError> {
+        Ok(Submitted::Committed {
+            result: TxResult {
+                hash: "AB".into(),
+                height: 9,
+                code,
+                log: "why".into(),
+                gas_wanted: 100,
+                gas_used: 70,
+                raw: serde_json::Value::Null,
+            },
+            gas: 100,
+        })
+    }
+
+    #[test]
+    fn out_of_gas_is_retried_with_a_growing_margin_and_other_refusals_as_they_are() {
+        assert!(matches!(
+            judge(3, committed(0)),
+            Attempt::Verified { height: 9, .. }
+        ));
+        assert!(matches!(
+            judge(3, committed(CODE_OUT_OF_GAS)),
+            Attempt::OutOfGas(_)
+        ));
+        assert!(matches!(judge(3, committed(5)), Attempt::Retry(_)));
+        let mut a = 1.3;
+        let mut seen = vec![];
+        for _ in 0..6 {
+            a = raise(a);
+            seen.push(a);
+        }
+        assert!(seen.windows(2).all(|w| w[1] >= w[0]));
+        assert_eq!(seen.last(), Some(&MAX_GAS_ADJUSTMENT));
     }
 }

@@ -21,7 +21,7 @@ use crate::journal::{encode_record, Entry, Journal, JournalError};
 use crate::receipt::{Receipt, ReceiptSigner};
 use crate::status::Status;
 use proof_zk::tree::{Account, CAPACITY};
-use proof_zk::{Op, PublicKey, RollupId};
+use proof_zk::{Op, PublicKey};
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -58,7 +58,7 @@ impl ClosedBatch {
 
 /// What a group hands the sequencer.
 pub enum Input {
-    /// A transfer or withdrawal whose signature the caller checked ([`check_signature`]).
+    /// A transfer or withdrawal whose signature the caller checked ([`crate::sigcheck`]).
     Submit { op: Op, hash: [u8; 32] },
     /// Deposit `seq` of the `xx` queue.
     Deposit { seq: u64, op: Op },
@@ -69,22 +69,6 @@ pub enum Input {
 
 /// The answer to each [`Input::Submit`] of a group, in order (deposits get none).
 pub type Answer = Result<Receipt, Rejection>;
-
-/// Checks a transfer's or withdrawal's signature under the sender's key. Keys never change once
-/// set, so this runs on the caller's thread, outside the sequencer.
-pub fn check_signature(status: &Status, rollup: u32, op: &Op) -> Result<(), Rejection> {
-    let p = op.public().map_err(Rejection::NotRepresentable)?;
-    let (sig, nonce) = op
-        .signature()
-        .ok_or_else(|| Rejection::Malformed("deposits come from the chain only".into()))?;
-    let key = status
-        .key(p.from)
-        .ok_or(Rejection::UnknownAccount(p.from))?;
-    if !sig.verify(&key, p.sig_word(RollupId(rollup), nonce), p.extra[0]) {
-        return Err(Rejection::BadSignature(p.from));
-    }
-    Ok(())
-}
 
 pub struct Sequencer {
     cfg: SeqConfig,
@@ -544,7 +528,7 @@ impl Sequencer {
 mod tests {
     use super::*;
     use crate::pipeline::Batcher;
-    use proof_zk::{SecretKey, F};
+    use proof_zk::{RollupId, SecretKey, F};
 
     const R: u32 = 4;
 
@@ -671,13 +655,15 @@ mod tests {
         // a forged signature is caught before the sequencer
         let forged = Op::transfer(&key(2), RollupId(R), 1, 2, 10, 1, 0).unwrap();
         assert_eq!(
-            check_signature(&f.status, R, &forged).unwrap_err().code(),
+            crate::sigcheck::check_now(&f.status, R, &forged)
+                .unwrap_err()
+                .code(),
             "bad_signature"
         );
         let other_rollup = Op::transfer(&key(1), RollupId(R + 1), 1, 2, 10, 1, 0).unwrap();
-        assert!(check_signature(&f.status, R, &other_rollup).is_err());
+        assert!(crate::sigcheck::check_now(&f.status, R, &other_rollup).is_err());
         let good = Op::transfer(&key(1), RollupId(R), 1, 2, 10, 1, 0).unwrap();
-        check_signature(&f.status, R, &good).unwrap();
+        crate::sigcheck::check_now(&f.status, R, &good).unwrap();
     }
 
     #[test]

@@ -50,6 +50,8 @@ pub struct Status {
     /// Why the operator takes no operations (a journal it cannot write, a divergence from the
     /// chain), if it does not.
     pub halted: Mutex<Option<String>>,
+    /// Why the last attempt to post the next batch failed, while it is being retried.
+    pub post_error: Mutex<Option<String>>,
     pub events: BatchEvents,
 }
 

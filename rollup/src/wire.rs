@@ -259,6 +259,9 @@ pub struct StatusResponse {
     pub provers: usize,
     /// Why the operator takes no operations now, if it does not.
     pub halted: Option<String>,
+    /// Why posting the next batch failed, while the operator retries it.
+    #[serde(default)]
+    pub post_error: Option<String>,
 }
 
 /// The API's error body: `{"error": {"code": "...", "message": "..."}}`.

@@ -25,6 +25,7 @@ pub mod ops;
 pub mod prover;
 pub mod replay;
 pub mod schnorr;
+pub mod schnorr_batch;
 pub mod tree;
 
 pub use error::{OpError, ZkError};

@@ -1,0 +1,180 @@
+//! Batch verification of Schnorr signatures (see `schnorr.rs` for the scheme).
+//!
+//! `n` signatures are checked with one multi-scalar multiplication: with weights `z_i` drawn at
+//! random by the verifier, `(Σ z_i s_i)·G − Σ z_i·R_i − Σ (z_i c_i)·P_i = 0`. Vesta has prime
+//! order (cofactor 1), so if any single equation `s_i·G = R_i + c_i·P_i` fails, the sum vanishes
+//! only when the `z_i` hit one value modulo the group order: probability at most `2^-128` for
+//! 128-bit weights. The weights must be unpredictable to whoever made the signatures, so they
+//! come from the caller's random source; this is an operator's shortcut, never consensus (the
+//! circuit checks every signature on its own).
+//!
+//! A failed batch says only that some signature is bad: [`find_invalid`] splits it in halves to
+//! name which, so an honest request is never refused for a neighbour's bad signature.
+
+use crate::schnorr::{challenge_hash, challenge_ok, challenge_scalar, PublicKey, Signature};
+use crate::{Fr, F};
+use ff::{Field, PrimeField};
+use halo2curves::group::Group;
+use halo2curves::pasta::VestaAffine;
+use halo2curves::CurveAffine;
+use rand_core::RngCore;
+
+/// One signature to check: the key, the signature, and the message `(word, extra)`.
+#[derive(Clone, Copy, Debug)]
+pub struct BatchItem {
+    pub pk: PublicKey,
+    pub sig: Signature,
+    pub word: F,
+    pub extra: F,
+}
+
+fn affine(x: F, y: F) -> Option<VestaAffine> {
+    VestaAffine::from_xy(x, y).into()
+}
+
+/// Whether every signature of `items` verifies (an empty batch does). Agrees with
+/// [`Signature::verify`] on each item except with probability `2^-128` per call.
+pub fn verify_batch(items: &[BatchItem], rng: &mut impl RngCore) -> bool {
+    if items.len() == 1 {
+        let i = &items[0];
+        return i.sig.verify(&i.pk, i.word, i.extra);
+    }
+    let mut coeffs = Vec::with_capacity(2 * items.len() + 1);
+    let mut bases = Vec::with_capacity(2 * items.len() + 1);
+    let mut s_sum = Fr::ZERO;
+    for i in items {
+        let (Some(p), Some(r)) = (affine(i.pk.x, i.pk.y), affine(i.sig.rx, i.sig.ry)) else {
+            return false;
+        };
+        let e = challenge_hash(i.sig.rx, &i.pk, i.word, i.extra);
+        if !challenge_ok(&e) {
+            return false;
+        }
+        let mut w = [0u8; 16];
+        rng.fill_bytes(&mut w);
+        // A zero weight would drop the item from the check.
+        let z = Fr::from_u128(u128::from_le_bytes(w).max(1));
+        s_sum += z * i.sig.s;
+        coeffs.push(-z);
+        bases.push(r);
+        coeffs.push(-(z * challenge_scalar(&e)));
+        bases.push(p);
+    }
+    coeffs.push(s_sum);
+    bases.push(VestaAffine::generator());
+    bool::from(halo2curves::msm::msm_best(&coeffs, &bases).is_identity())
+}
+
+/// The indices of the items whose signature does not verify, in order (empty when all do).
+pub fn find_invalid(items: &[BatchItem], rng: &mut impl RngCore) -> Vec<usize> {
+    let mut bad = Vec::new();
+    split(items, 0, rng, &mut bad);
+    bad
+}
+
+fn split(items: &[BatchItem], offset: usize, rng: &mut impl RngCore, bad: &mut Vec<usize>) {
+    if items.is_empty() || verify_batch(items, rng) {
+        return;
+    }
+    if items.len() == 1 {
+        bad.push(offset);
+        return;
+    }
+    let mid = items.len() / 2;
+    split(&items[..mid], offset, rng, bad);
+    split(&items[mid..], offset + mid, rng, bad);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schnorr::SecretKey;
+
+    /// A deterministic stand-in for the OS's random source.
+    struct Counter(u64);
+
+    impl RngCore for Counter {
+        fn next_u32(&mut self) -> u32 {
+            self.next_u64() as u32
+        }
+        fn next_u64(&mut self) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            self.0
+        }
+        fn fill_bytes(&mut self, dest: &mut [u8]) {
+            for c in dest.chunks_mut(8) {
+                let v = self.next_u64().to_le_bytes();
+                c.copy_from_slice(&v[..c.len()]);
+            }
+        }
+        fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+            self.fill_bytes(dest);
+            Ok(())
+        }
+    }
+
+    fn items(n: u64) -> Vec<BatchItem> {
+        (0..n)
+            .map(|i| {
+                let sk = SecretKey::from_seed(&[i as u8 + 1; 32]);
+                let (word, extra) = (F::from(100 + i), F::from(7 * i));
+                BatchItem {
+                    pk: sk.public_key(),
+                    sig: sk.sign(word, extra),
+                    word,
+                    extra,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_batch_passes_exactly_when_every_signature_does() {
+        let mut rng = Counter(1);
+        let good = items(9);
+        assert!(verify_batch(&good, &mut rng));
+        assert!(verify_batch(&[], &mut rng));
+        assert!(find_invalid(&good, &mut rng).is_empty());
+
+        let mut bad = good.clone();
+        bad[2].sig.s += Fr::ONE; // a wrong response
+        bad[6].word += F::ONE; // a signature over another message
+        bad[8].pk = bad[0].pk; // under another key
+        assert!(!verify_batch(&bad, &mut rng));
+        assert_eq!(find_invalid(&bad, &mut rng), [2, 6, 8]);
+        for (i, it) in bad.iter().enumerate() {
+            assert_eq!(
+                it.sig.verify(&it.pk, it.word, it.extra),
+                ![2, 6, 8].contains(&i),
+                "the batch answer agrees with one-by-one verification"
+            );
+        }
+    }
+
+    #[test]
+    fn points_off_the_curve_fail_the_batch_not_the_verifier() {
+        let mut rng = Counter(2);
+        let mut b = items(3);
+        b[1].sig.ry += F::ONE; // R is no longer a Vesta point
+        assert!(!verify_batch(&b, &mut rng));
+        assert_eq!(find_invalid(&b, &mut rng), [1]);
+        let mut c = items(3);
+        c[0].pk = PublicKey::EMPTY;
+        assert_eq!(find_invalid(&c, &mut rng), [0]);
+    }
+
+    #[test]
+    fn two_bad_signatures_cannot_cancel_out() {
+        // s_a + d and s_b - d: the unweighted sum of the equations still holds, the weighted
+        // one does not.
+        let mut rng = Counter(3);
+        let mut b = items(4);
+        b[0].sig.s += Fr::from(5u64);
+        b[1].sig.s -= Fr::from(5u64);
+        assert!(!verify_batch(&b, &mut rng));
+        assert_eq!(find_invalid(&b, &mut rng), [0, 1]);
+    }
+}
