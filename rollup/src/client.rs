@@ -219,10 +219,18 @@ pub struct TxWatch {
 }
 
 impl TxWatch {
-    /// The next status, or `None` once the operator closed the stream (after `verified`).
+    /// The next status, or `None` once the operator closed the stream (after `verified`). The
+    /// operator pings every 20 s, so a minute of silence is a dead connection: an error.
     pub async fn next(&mut self) -> Result<Option<TxStatusResponse>, ClientError> {
         loop {
-            let msg = match self.ws.next().await {
+            let read = tokio::time::timeout(Duration::from_secs(60), self.ws.next()).await;
+            let Ok(read) = read else {
+                return Err(ClientError::Events {
+                    url: self.url.clone(),
+                    reason: "nothing heard for 60 s".into(),
+                });
+            };
+            let msg = match read {
                 None => return Ok(None),
                 Some(m) => m.map_err(|e| ClientError::Events {
                     url: self.url.clone(),

@@ -3,7 +3,8 @@
 //!
 //! The parts of the operator announce only a batch index ([`crate::status::BatchEvents`]); each
 //! subscriber reads the state itself, so a slow subscriber costs the operator nothing and, when
-//! it lags, loses events rather than state.
+//! it lags, loses events rather than state. Subscribers are pinged; one that stops answering is
+//! dropped, so the [`MAX_SUBSCRIBERS`] slots are never held by dead connections.
 
 use crate::answers::{batch_response, error, parse_tx_hash, rejection, tx_response, unknown_tx};
 use crate::status::Status;
@@ -14,6 +15,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 
 /// Open subscriptions beyond this are refused (each holds a task and a channel receiver).
@@ -70,9 +72,22 @@ fn next_event(
     }
 }
 
+/// A ping this often; a subscriber silent (no pong, nothing) for [`IDLE`] is dropped, and a send
+/// that does not finish in [`SEND_TIMEOUT`] drops it too: a slot is never held by a dead peer.
+const PING_EVERY: Duration = Duration::from_secs(20);
+const IDLE: Duration = Duration::from_secs(60);
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+async fn send_msg(socket: &mut WebSocket, msg: Message) -> bool {
+    matches!(
+        tokio::time::timeout(SEND_TIMEOUT, socket.send(msg)).await,
+        Ok(Ok(()))
+    )
+}
+
 async fn send(socket: &mut WebSocket, ev: &Event) -> bool {
     let text = serde_json::to_string(ev).expect("events serialize");
-    socket.send(Message::Text(text.into())).await.is_ok()
+    send_msg(socket, Message::Text(text.into())).await
 }
 
 fn is_final(ev: &Event) -> bool {
@@ -88,10 +103,12 @@ async fn stream(
     if let Some(t) = tx.as_ref().and_then(|h| tx_response(&s, h)) {
         let ev = Event::Tx(t);
         if !send(&mut socket, &ev).await || is_final(&ev) {
-            let _ = socket.send(Message::Close(None)).await;
+            let _ = send_msg(&mut socket, Message::Close(None)).await;
             return;
         }
     }
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
+    let mut heard = tokio::time::Instant::now();
     loop {
         tokio::select! {
             got = rx.recv() => {
@@ -101,14 +118,19 @@ async fn stream(
                     break;
                 }
             }
+            _ = ping.tick() => {
+                if heard.elapsed() > IDLE || !send_msg(&mut socket, Message::Ping(axum::body::Bytes::new())).await {
+                    return;
+                }
+            }
             // Reading answers pings and notices a client that left.
             msg = socket.recv() => match msg {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
-                Some(Ok(_)) => {}
+                Some(Ok(_)) => heard = tokio::time::Instant::now(),
             },
         }
     }
-    let _ = socket.send(Message::Close(None)).await;
+    let _ = send_msg(&mut socket, Message::Close(None)).await;
 }
 
 #[cfg(test)]

@@ -49,8 +49,9 @@ const CODE_OUT_OF_GAS: u32 = 11;
 /// The gas margin over the simulation grows by half on each out-of-gas attempt, up to this.
 const MAX_GAS_ADJUSTMENT: f64 = 5.0;
 
+/// The next gas margin: never lower than the one just tried.
 fn raise(adjustment: f64) -> f64 {
-    (adjustment * 1.5).min(MAX_GAS_ADJUSTMENT)
+    (adjustment * 1.5).min(MAX_GAS_ADJUSTMENT).max(adjustment)
 }
 
 /// How a submission of batch `index` ended.
@@ -233,5 +234,6 @@ mod tests {
         }
         assert!(seen.windows(2).all(|w| w[1] >= w[0]));
         assert_eq!(seen.last(), Some(&MAX_GAS_ADJUSTMENT));
+        assert_eq!(raise(7.0), 7.0, "a configured margin above the cap is kept");
     }
 }

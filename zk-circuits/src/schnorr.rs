@@ -188,14 +188,20 @@ impl Signature {
         Some(Signature { rx, ry, s })
     }
 
-    /// Native verification (the same equation as the circuit).
+    /// Native verification (the same equation, and the same points, as the circuit). `R` and
+    /// the key must satisfy the curve equation: `(0, 0)`, which halo2curves reads as the point
+    /// at infinity, is refused, as the circuit refuses it (an operator that accepted it would
+    /// confirm a transfer no batch can prove).
     pub fn verify(&self, pk: &PublicKey, word: F, extra: F) -> bool {
-        let Some(pkp) = pk.to_point() else {
-            return false;
-        };
         let r = PublicKey {
             x: self.rx,
             y: self.ry,
+        };
+        if !pk.is_on_curve() || !r.is_on_curve() {
+            return false;
+        }
+        let Some(pkp) = pk.to_point() else {
+            return false;
         };
         let Some(rp) = r.to_point() else { return false };
         let e = challenge_hash(self.rx, pk, word, extra);
@@ -242,6 +248,19 @@ mod tests {
         // bytes round-trip strictly
         assert_eq!(Signature::from_bytes(&sig.to_bytes()), Some(sig));
         assert_eq!(Signature::from_bytes(&sig.to_bytes()[1..]), None);
+        // R at infinity, with s = c·sk, satisfies s·G = R + c·pk but is no curve point: refused.
+        let e = challenge_hash(F::ZERO, &pk, F::from(42u64), F::from(9u64));
+        let at_infinity = Signature {
+            rx: F::ZERO,
+            ry: F::ZERO,
+            s: challenge_scalar(&e) * sk.0,
+        };
+        assert!(
+            Vesta::generator() * at_infinity.s == pk.to_point().unwrap() * challenge_scalar(&e),
+            "the forged equation holds"
+        );
+        assert!(!at_infinity.verify(&pk, F::from(42u64), F::from(9u64)));
+        assert!(!sig.verify(&PublicKey::EMPTY, F::from(42u64), F::from(9u64)));
         let mut over = sig.to_bytes();
         over[..32].fill(0xff);
         assert_eq!(Signature::from_bytes(&over), None);

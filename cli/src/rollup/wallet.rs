@@ -23,6 +23,9 @@ use crate::submit::{TxFlags, TxSpec};
 use crate::util::{parse_duration, resolve_address};
 use crate::Ctx;
 
+/// What a wallet pays at most when the operator names the fee (in the rollup's smallest unit).
+const DEFAULT_MAX_FEE: u64 = 10_000;
+
 #[derive(Args)]
 pub struct RollupArgs {
     /// The rollup operator's API
@@ -94,9 +97,12 @@ pub enum RollupCmd {
         /// The receiving account's index
         #[arg(long)]
         to: u32,
-        /// The operator's fee [default: its minimum]
+        /// The operator's fee [default: its minimum, if at most --max-fee]
         #[arg(long)]
         fee: Option<u64>,
+        /// The highest fee to pay when --fee is not given (the operator names its minimum)
+        #[arg(long, default_value_t = DEFAULT_MAX_FEE)]
+        max_fee: u64,
         #[command(flatten)]
         follow: Follow,
     },
@@ -111,6 +117,8 @@ pub enum RollupCmd {
         recipient: String,
         #[arg(long)]
         fee: Option<u64>,
+        #[arg(long, default_value_t = DEFAULT_MAX_FEE)]
+        max_fee: u64,
         #[command(flatten)]
         follow: Follow,
     },
@@ -151,11 +159,12 @@ pub async fn run(ctx: &Ctx, args: RollupArgs) -> Result<()> {
             account,
             to,
             fee,
+            max_fee,
             follow,
         } => {
             let (_, sk) = secret_key(ctx, &key)?;
-            let (status, acct) = sender(&client, args.rollup_id, &key, account, &sk).await?;
-            let fee = fee.unwrap_or(status.min_fee.0);
+            let (status, acct) = sender(ctx, &client, args.rollup_id, &key, account, &sk).await?;
+            let fee = choose_fee(fee, max_fee, &status)?;
             let body =
                 TransferBody::sign(&sk, status.rollup, account, to, amount, fee, acct.nonce)?;
             let hash = tx_hash(&body.to_op()?)?;
@@ -172,12 +181,13 @@ pub async fn run(ctx: &Ctx, args: RollupArgs) -> Result<()> {
             account,
             recipient,
             fee,
+            max_fee,
             follow,
         } => {
             let recipient = resolve_address(&ctx.keystore(), &recipient)?;
             let (_, sk) = secret_key(ctx, &key)?;
-            let (status, acct) = sender(&client, args.rollup_id, &key, account, &sk).await?;
-            let fee = fee.unwrap_or(status.min_fee.0);
+            let (status, acct) = sender(ctx, &client, args.rollup_id, &key, account, &sk).await?;
+            let fee = choose_fee(fee, max_fee, &status)?;
             let body = WithdrawBody::sign(
                 &sk,
                 status.rollup,
@@ -236,8 +246,22 @@ pub async fn run(ctx: &Ctx, args: RollupArgs) -> Result<()> {
     }
 }
 
+/// `--fee`, else the operator's minimum if it is at most `max_fee`: the operator's word alone
+/// never sets what the wallet signs away.
+fn choose_fee(fee: Option<u64>, max_fee: u64, status: &StatusResponse) -> Result<u64> {
+    match fee {
+        Some(f) => Ok(f),
+        None if status.min_fee.0 <= max_fee => Ok(status.min_fee.0),
+        None => bail!(
+            "the operator asks a fee of {}, above --max-fee {max_fee}: pass --fee or --max-fee to pay it",
+            status.min_fee.0
+        ),
+    }
+}
+
 /// The operator's status and the sending account, checked to hold `sk`'s key.
 async fn sender(
+    ctx: &Ctx,
     client: &OperatorClient,
     rollup: Option<u32>,
     key: &str,
@@ -248,6 +272,15 @@ async fn sender(
         .status()
         .await
         .with_context(|| format!("cannot reach the operator at {}", client.base()))?;
+    if rollup.is_none() {
+        warn(
+            ctx,
+            &format!(
+                "signing for rollup {}, as the operator says; pass --rollup-id (or PROOF_ROLLUP) to be sure",
+                status.rollup
+            ),
+        );
+    }
     if let Some(r) = rollup.filter(|r| *r != status.rollup) {
         bail!(
             "the operator at {} serves rollup {}, not rollup {r} (--rollup-id)",
@@ -362,8 +395,8 @@ async fn follow(
                 );
             }
             Ok(Ok(())) => backoff = Duration::from_millis(200),
-            // A refusal is an answer, not an outage.
-            Ok(Err(e)) if e.code().is_some() => {
+            // A refusal is an answer, not an outage (`unavailable` asks to come back later).
+            Ok(Err(e)) if e.code().is_some_and(|c| c != "unavailable") => {
                 finish(bar);
                 return Err(e.into());
             }
