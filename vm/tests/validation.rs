@@ -42,7 +42,7 @@ fn rejected(wat: &str) -> String {
 
 #[test]
 fn real_contracts_pass() {
-    for name in ["tester", "hostile", "token"] {
+    for name in ["tester", "hostile", "token", "amm", "xx", "rollup_verifier"] {
         let report = analyze(&artifact(name), &WasmLimits::default()).expect(name);
         assert!(report.exports.contains("instantiate"), "{name}");
         assert!(
@@ -182,7 +182,7 @@ fn function_limits() {
 
 #[test]
 fn instrumented_artifacts_stay_valid() {
-    for name in ["tester", "hostile", "token"] {
+    for name in ["tester", "hostile", "token", "amm"] {
         let wasm = artifact(name);
         let out = proof_vm::instrument::instrument(&wasm).unwrap();
         let mut v = wasmparser::Validator::new_with_features(proof_vm::validate::features());
