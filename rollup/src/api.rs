@@ -6,6 +6,7 @@
 
 use crate::answers::{batch_response, error, parse_tx_hash, rejection, tx_response, unknown_tx};
 use crate::error::Rejection;
+use crate::events::{EventsState, Keepalive};
 use crate::intake::Request;
 use crate::metrics::Metrics;
 use crate::sigcheck::SigChecker;
@@ -39,12 +40,16 @@ pub struct ApiState {
     pub provers: usize,
     pub max_pending_batches: u64,
     pub sigs: SigChecker,
+    pub keepalive: Keepalive,
 }
 
-/// What the events websocket needs of the state: the operator's progress only.
-impl FromRef<ApiState> for Arc<Status> {
-    fn from_ref(s: &ApiState) -> Arc<Status> {
-        s.status.clone()
+/// What the events websocket needs of the state: the operator's progress and its keepalive.
+impl FromRef<ApiState> for EventsState {
+    fn from_ref(s: &ApiState) -> EventsState {
+        EventsState {
+            status: s.status.clone(),
+            keepalive: s.keepalive,
+        }
     }
 }
 
@@ -290,6 +295,7 @@ mod tests {
             provers: 1,
             max_pending_batches: 10,
             sigs: SigChecker::start(1),
+            keepalive: Keepalive::default(),
         }
     }
 
@@ -370,5 +376,46 @@ mod tests {
             watch.next().await.unwrap().is_none(),
             "the server closes after verified"
         );
+    }
+
+    #[tokio::test]
+    async fn a_subscriber_that_never_answers_is_pinged_then_dropped() {
+        let status = Arc::new(Status::default());
+        status.txs.write().unwrap().insert([7u8; 32], (0, 0));
+        let (requests, _keep) = std::sync::mpsc::channel();
+        let ms = std::time::Duration::from_millis;
+        let state = ApiState {
+            keepalive: Keepalive {
+                ping_every: ms(100),
+                idle: ms(350),
+                send_timeout: ms(1_000),
+            },
+            ..state_with(status.clone(), requests)
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(serve(listener, state, std::future::pending()));
+        let url = format!("ws://{addr}/v1/events?tx={}", hex::encode([7u8; 32]));
+        let (mut ws, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+        // Not reading means not answering pings: after the idle limit the server lets go.
+        tokio::time::sleep(ms(800)).await;
+        let mut pings = 0;
+        let ended = tokio::time::timeout(ms(10_000), async {
+            use futures::StreamExt;
+            while let Some(m) = ws.next().await {
+                match m {
+                    Ok(tokio_tungstenite::tungstenite::Message::Ping(_)) => pings += 1,
+                    Ok(_) => {}
+                    Err(_) => break,
+                }
+            }
+        })
+        .await;
+        assert!(
+            ended.is_ok(),
+            "the server never dropped the silent subscriber"
+        );
+        assert!(pings >= 2, "pinged {pings} times before giving up");
+        assert_eq!(status.events.0.receiver_count(), 0, "its slot is free");
     }
 }

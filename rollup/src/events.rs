@@ -27,7 +27,10 @@ pub struct EventsQuery {
 }
 
 pub async fn subscribe(
-    State(s): State<Arc<Status>>,
+    State(EventsState {
+        status: s,
+        keepalive,
+    }): State<EventsState>,
     Query(q): Query<EventsQuery>,
     ws: WebSocketUpgrade,
 ) -> Response {
@@ -49,7 +52,7 @@ pub async fn subscribe(
     }
     // Subscribed before the upgrade, so no change between the answer and the stream is missed.
     let rx = s.events.0.subscribe();
-    ws.on_upgrade(move |socket| stream(s, tx, rx, socket))
+    ws.on_upgrade(move |socket| stream(s, keepalive, tx, rx, socket))
         .into_response()
 }
 
@@ -72,22 +75,43 @@ fn next_event(
     }
 }
 
-/// A ping this often; a subscriber silent (no pong, nothing) for [`IDLE`] is dropped, and a send
-/// that does not finish in [`SEND_TIMEOUT`] drops it too: a slot is never held by a dead peer.
-const PING_EVERY: Duration = Duration::from_secs(20);
-const IDLE: Duration = Duration::from_secs(60);
-const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// A ping every `ping_every`; a subscriber silent (no pong, nothing) for `idle` is dropped, and
+/// a send that does not finish in `send_timeout` drops it too: a slot is never held by a dead
+/// peer.
+#[derive(Clone, Copy, Debug)]
+pub struct Keepalive {
+    pub ping_every: Duration,
+    pub idle: Duration,
+    pub send_timeout: Duration,
+}
 
-async fn send_msg(socket: &mut WebSocket, msg: Message) -> bool {
+impl Default for Keepalive {
+    fn default() -> Self {
+        Keepalive {
+            ping_every: Duration::from_secs(20),
+            idle: Duration::from_secs(60),
+            send_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// What the events websocket needs of the API's state.
+#[derive(Clone)]
+pub struct EventsState {
+    pub status: Arc<Status>,
+    pub keepalive: Keepalive,
+}
+
+async fn send_msg(socket: &mut WebSocket, k: &Keepalive, msg: Message) -> bool {
     matches!(
-        tokio::time::timeout(SEND_TIMEOUT, socket.send(msg)).await,
+        tokio::time::timeout(k.send_timeout, socket.send(msg)).await,
         Ok(Ok(()))
     )
 }
 
-async fn send(socket: &mut WebSocket, ev: &Event) -> bool {
+async fn send(socket: &mut WebSocket, k: &Keepalive, ev: &Event) -> bool {
     let text = serde_json::to_string(ev).expect("events serialize");
-    send_msg(socket, Message::Text(text.into())).await
+    send_msg(socket, k, Message::Text(text.into())).await
 }
 
 fn is_final(ev: &Event) -> bool {
@@ -96,30 +120,34 @@ fn is_final(ev: &Event) -> bool {
 
 async fn stream(
     s: Arc<Status>,
+    k: Keepalive,
     tx: Option<[u8; 32]>,
     mut rx: tokio::sync::broadcast::Receiver<u64>,
     mut socket: WebSocket,
 ) {
     if let Some(t) = tx.as_ref().and_then(|h| tx_response(&s, h)) {
         let ev = Event::Tx(t);
-        if !send(&mut socket, &ev).await || is_final(&ev) {
-            let _ = send_msg(&mut socket, Message::Close(None)).await;
+        if !send(&mut socket, &k, &ev).await || is_final(&ev) {
+            let _ = send_msg(&mut socket, &k, Message::Close(None)).await;
             return;
         }
     }
-    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
+    let mut ping =
+        tokio::time::interval_at(tokio::time::Instant::now() + k.ping_every, k.ping_every);
     let mut heard = tokio::time::Instant::now();
     loop {
         tokio::select! {
             got = rx.recv() => {
                 let Some(ev) = next_event(&s, tx.as_ref(), got) else { break };
                 let Some(ev) = ev else { continue };
-                if !send(&mut socket, &ev).await || is_final(&ev) {
+                if !send(&mut socket, &k, &ev).await || is_final(&ev) {
                     break;
                 }
             }
             _ = ping.tick() => {
-                if heard.elapsed() > IDLE || !send_msg(&mut socket, Message::Ping(axum::body::Bytes::new())).await {
+                if heard.elapsed() > k.idle
+                    || !send_msg(&mut socket, &k, Message::Ping(axum::body::Bytes::new())).await
+                {
                     return;
                 }
             }
@@ -130,7 +158,7 @@ async fn stream(
             },
         }
     }
-    let _ = send_msg(&mut socket, Message::Close(None)).await;
+    let _ = send_msg(&mut socket, &k, Message::Close(None)).await;
 }
 
 #[cfg(test)]

@@ -206,6 +206,7 @@ pub async fn run(cfg: OperatorConfig) -> Result<()> {
         provers: cfg.provers.max(1),
         max_pending_batches: cfg.max_pending_batches,
         // One checking thread per core: idle they cost nothing, under load they are the API.
+        keepalive: crate::events::Keepalive::default(),
         sigs: crate::sigcheck::SigChecker::start(
             std::thread::available_parallelism().map_or(2, |n| n.get()),
         ),

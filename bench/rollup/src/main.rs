@@ -229,6 +229,7 @@ async fn ingest(accounts: u32, n: usize, clients: usize) -> Result<()> {
         provers: 0,
         max_pending_batches: u64::MAX,
         sigs: SigChecker::start(cores),
+        keepalive: proof_rollup::events::Keepalive::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;

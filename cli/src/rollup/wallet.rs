@@ -395,8 +395,7 @@ async fn follow(
                 );
             }
             Ok(Ok(())) => backoff = Duration::from_millis(200),
-            // A refusal is an answer, not an outage (`unavailable` asks to come back later).
-            Ok(Err(e)) if e.code().is_some_and(|c| c != "unavailable") => {
+            Ok(Err(e)) if ends_follow(&e) => {
                 finish(bar);
                 return Err(e.into());
             }
@@ -409,6 +408,12 @@ async fn follow(
     }
     finish(bar);
     Ok((last, stages))
+}
+
+/// Whether an error ends following: a refusal is an answer, not an outage, except
+/// `unavailable`, which asks to come back later (the operator is busy or restarting).
+fn ends_follow(e: &proof_rollup::client::ClientError) -> bool {
+    e.code().is_some_and(|c| c != "unavailable")
 }
 
 fn spin_text(s: &TxStatusResponse) -> String {
@@ -457,4 +462,58 @@ fn print_followed(ctx: &Ctx, receipt: Option<&Receipt>, last: &TxStatusResponse,
         rows.push(("seen", seen));
         fields(&rows)
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proof_rollup::client::ClientError;
+    use proof_rollup::wire::Amount;
+
+    fn status(min_fee: u64) -> StatusResponse {
+        StatusResponse {
+            rollup: 1,
+            receipt_key: String::new(),
+            ops_per_step: 2,
+            open_batch: 0,
+            open_batch_ops: 0,
+            verified_batches: 0,
+            proven_waiting: 0,
+            next_deposit_seq: 0,
+            min_fee: Amount(min_fee),
+            provers: 1,
+            halted: None,
+            post_error: None,
+        }
+    }
+
+    #[test]
+    fn the_operator_never_sets_a_fee_above_the_wallets_cap() {
+        assert_eq!(choose_fee(None, 10, &status(7)).unwrap(), 7);
+        let err = choose_fee(None, 10, &status(11)).unwrap_err().to_string();
+        assert!(err.contains("above --max-fee 10"), "{err}");
+        assert_eq!(
+            choose_fee(Some(50), 10, &status(11)).unwrap(),
+            50,
+            "--fee is the user's own word"
+        );
+    }
+
+    #[test]
+    fn only_a_definite_refusal_ends_a_follow() {
+        let refused = |code: &str| ClientError::Refused {
+            status: 400,
+            code: code.into(),
+            message: String::new(),
+        };
+        assert!(ends_follow(&refused("unknown_tx")));
+        assert!(
+            !ends_follow(&refused("unavailable")),
+            "busy: come back later"
+        );
+        assert!(!ends_follow(&ClientError::Events {
+            url: String::new(),
+            reason: "reset".into()
+        }));
+    }
 }
