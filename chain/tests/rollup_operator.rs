@@ -12,14 +12,14 @@ mod common;
 
 use common::localnet::{balance, Localnet};
 use common::rollup::{deploy, seed_verifier_key, sibling_bin};
-use cosmos_sdk_proto::cosmwasm::wasm::v1::MsgExecuteContract;
+use common::wasm::execute_msg;
 use proof_rollup::receipt::Receipt;
 use proof_rollup::wire::{
     AccountResponse, BatchStatusResponse, ErrorBody, ExitProofResponse, StatusResponse,
     TransferBody, TxState, TxStatusResponse, WithdrawBody,
 };
 use proof_sdk::keystore::Keystore;
-use proof_sdk::{msgs, Coin, KeyType, PrivateKey};
+use proof_sdk::{Coin, KeyType, PrivateKey};
 use proof_zk::{f_to_bytes, SecretKey, ZkParams};
 use rollup_msgs::verifier::{QueryMsg, RollupInfo, RollupsResponse};
 use rollup_msgs::{Base64, Hex32};
@@ -275,22 +275,11 @@ async fn an_operator_confirms_proves_and_posts_in_order_across_a_sigkill() {
     let (verifier, xx) = deploy(&net, &operator, &gov, 1000, 1000).await;
 
     // The operator registers its rollup with the bond.
-    let exec = |sender: &PrivateKey,
-                contract: &proof_sdk::Address,
-                msg: serde_json::Value,
-                funds: Vec<Coin>| {
-        msgs::to_any(&MsgExecuteContract {
-            sender: sender.address().to_string(),
-            contract: contract.to_string(),
-            msg: msg.to_string().into_bytes(),
-            funds: funds.iter().map(Coin::to_proto).collect(),
-        })
-    };
-    let reg = exec(
-        &operator,
+    let reg = execute_msg(
+        &operator.address(),
         &verifier,
         json!({"register": {"ops_per_step": K}}),
-        vec![Coin::new(1_000_000, "uxyz")],
+        &[Coin::new(1_000_000, "uxyz")],
     );
     net.send_ok(&operator, vec![reg], 5_000_000).await;
     let list: RollupsResponse = proof_rollup::chain::smart(
@@ -312,13 +301,13 @@ async fn an_operator_confirms_proves_and_posts_in_order_across_a_sigkill() {
             let (word, extra) =
                 proof_zk::schnorr::key_possession_message(id, i, depositor.address().as_bytes());
             let proof = Base64(sk(i).sign(word, extra).to_bytes().to_vec());
-            exec(
-                &depositor,
+            execute_msg(
+                &depositor.address(),
                 &xx,
                 json!({"deposit": {"rollup": id, "to": i,
                     "pubkey_x": Hex32(f_to_bytes(&pk.x)), "pubkey_y": Hex32(f_to_bytes(&pk.y)),
                     "key_proof": proof}}),
-                vec![Coin::new(u128::from(DEPOSIT), "uxyz")],
+                &[Coin::new(u128::from(DEPOSIT), "uxyz")],
             )
         })
         .collect();

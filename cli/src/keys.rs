@@ -6,7 +6,6 @@ use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use proof_sdk::keystore::{self, KeyFile, Keystore, KeystoreError};
 use proof_sdk::{KeyType, PrivateKey};
-use rand_core::RngCore;
 use serde_json::{json, Value};
 use zeroize::Zeroizing;
 
@@ -88,14 +87,6 @@ fn ensure_free(ks: &Keystore, name: &str) -> Result<()> {
     }
 }
 
-fn new_mnemonic() -> Result<Zeroizing<String>> {
-    // 32 bytes of entropy give the 24-word phrase the keystore also uses.
-    let mut entropy = Zeroizing::new([0u8; 32]);
-    rand_core::OsRng.fill_bytes(entropy.as_mut());
-    let m = bip39::Mnemonic::from_entropy(entropy.as_ref()).context("cannot build a mnemonic")?;
-    Ok(Zeroizing::new(m.to_string()))
-}
-
 /// Derives the key a mnemonic stands for, exactly as the keystore does when signing.
 fn derive(phrase: &str, kind: KeyType, index: u32) -> Result<PrivateKey> {
     let m = bip39::Mnemonic::parse_normalized(phrase)
@@ -123,7 +114,7 @@ fn add(
             .map_err(|e| anyhow::anyhow!("invalid mnemonic: {e}"))?;
         line
     } else {
-        new_mnemonic()?
+        keystore::new_mnemonic()?
     };
     let pw = password::choose(ctx, &format!("key {name:?}"))?;
     if fast_kdf_requested() {

@@ -8,7 +8,7 @@ use zeroize::Zeroizing;
 
 use crate::Ctx;
 
-pub const PASSWORD_ENV: &str = "PROOF_KEYRING_PASSWORD";
+pub use proof_sdk::keystore::PASSWORD_ENV;
 
 enum Source {
     Env(Zeroizing<String>),
@@ -27,13 +27,8 @@ fn source(ctx: &Ctx) -> Result<Source> {
 }
 
 fn read_password_file(path: &Path) -> Result<Zeroizing<String>> {
-    let content = Zeroizing::new(
-        std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read --password-file {}", path.display()))?,
-    );
-    // Only the first line counts, so a trailing newline added by an editor is not part of the password.
-    let line = content.lines().next().unwrap_or("");
-    Ok(Zeroizing::new(line.trim_end_matches('\r').to_string()))
+    proof_sdk::keystore::read_password_file(path)
+        .with_context(|| format!("cannot read --password-file {}", path.display()))
 }
 
 fn prompt(text: &str) -> Result<Zeroizing<String>> {

@@ -27,12 +27,6 @@ pub(crate) fn rejection(r: Rejection) -> Response {
     error(code, r.code(), r.to_string())
 }
 
-fn batch_state(s: &Status, batch: u64) -> TxState {
-    s.batch(batch)
-        .and_then(|r| r.state)
-        .unwrap_or(TxState::SoftConfirmed)
-}
-
 /// The transaction's status, if this operator confirmed it.
 pub(crate) fn tx_response(s: &Status, hash: &[u8; 32]) -> Option<TxStatusResponse> {
     let (batch, position) = s.txs.read().expect("txs lock").get(hash).copied()?;
@@ -41,7 +35,7 @@ pub(crate) fn tx_response(s: &Status, hash: &[u8; 32]) -> Option<TxStatusRespons
         hash: hex::encode(hash),
         batch,
         position,
-        state: batch_state(s, batch),
+        state: rec.state.unwrap_or(TxState::SoftConfirmed),
         chain_tx: rec.chain_tx,
         chain_height: rec.chain_height,
     })
@@ -76,7 +70,7 @@ pub(crate) fn batch_response(s: &Status, index: u64) -> Option<BatchStatusRespon
     };
     Some(BatchStatusResponse {
         index,
-        state: batch_state(s, index),
+        state: rec.state.unwrap_or(TxState::SoftConfirmed),
         ops,
         deposits: rec.deposits,
         old_root: rec.old_root.map(hex::encode),

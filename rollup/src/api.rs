@@ -180,13 +180,7 @@ async fn account(State(s): State<ApiState>, Path(raw): Path<String>) -> Response
         index,
         balance: Amount(a.balance),
         nonce: a.nonce,
-        pubkey: (!a.pubkey.is_empty()).then(|| {
-            format!(
-                "{}:{}",
-                hex::encode(f_to_bytes(&a.pubkey.x)),
-                hex::encode(f_to_bytes(&a.pubkey.y))
-            )
-        }),
+        pubkey: (!a.pubkey.is_empty()).then(|| crate::wire::pubkey_hex(&a.pubkey)),
         verified_balance: Amount(verified.balance),
     })
     .into_response()

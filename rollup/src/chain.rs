@@ -27,6 +27,17 @@ use std::time::Duration;
 const PATH_SMART: &str = "/cosmwasm.wasm.v1.Query/SmartContractState";
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
+/// The settlement (`xx`) contract the verifier names.
+pub async fn settlement_of(rpc: &RpcClient, verifier: &Address) -> Result<Address> {
+    let c: rollup_msgs::verifier::ConfigResponse =
+        smart(rpc, verifier, &QueryMsg::Config {}).await?;
+    let x = c
+        .settlement
+        .context("the verifier has no settlement contract yet")?;
+    x.parse()
+        .map_err(|e| anyhow::anyhow!("the verifier's settlement address {x:?}: {e}"))
+}
+
 /// A smart query of `contract`, typed both ways.
 pub async fn smart<Q: Serialize, R: DeserializeOwned>(
     rpc: &RpcClient,

@@ -8,7 +8,7 @@
 use crate::receipt::Receipt;
 use crate::wire::{
     AccountResponse, BatchStatusResponse, ErrorBody, Event, ExitProofResponse, StatusResponse,
-    TransferBody, TxStatusResponse, WithdrawBody,
+    TxStatusResponse,
 };
 use futures::StreamExt;
 use serde::de::DeserializeOwned;
@@ -89,12 +89,8 @@ impl OperatorClient {
             if let Ok(v) = serde_json::from_slice(&body) {
                 return Ok(v);
             }
-        } else if let Ok(e) = serde_json::from_slice::<ErrorBody>(&body) {
-            return Err(ClientError::Refused {
-                status,
-                code: e.error.code,
-                message: e.error.message,
-            });
+        } else if let Some(refused) = refusal(status, &body) {
+            return Err(refused);
         }
         Err(ClientError::Unexpected {
             url,
@@ -139,25 +135,16 @@ impl OperatorClient {
         self.get(&format!("/v1/batches/{index}")).await
     }
 
-    /// Submits a transfer; the receipt must name `hash` and verify under `receipt_key`.
-    pub async fn transfer(
+    /// Submits a signed transfer (`/v1/transfers`) or withdrawal (`/v1/withdrawals`); the
+    /// receipt must name `hash` and verify under `receipt_key`.
+    pub async fn submit<B: Serialize>(
         &self,
-        body: &TransferBody,
+        path: &str,
+        body: &B,
         hash: &[u8; 32],
         receipt_key: &str,
     ) -> Result<Receipt, ClientError> {
-        let r: Receipt = self.post("/v1/transfers", body).await?;
-        check_receipt(r, hash, receipt_key)
-    }
-
-    /// Submits a withdrawal; the receipt is checked as for [`OperatorClient::transfer`].
-    pub async fn withdraw(
-        &self,
-        body: &WithdrawBody,
-        hash: &[u8; 32],
-        receipt_key: &str,
-    ) -> Result<Receipt, ClientError> {
-        let r: Receipt = self.post("/v1/withdrawals", body).await?;
+        let r: Receipt = self.post(path, body).await?;
         check_receipt(r, hash, receipt_key)
     }
 
@@ -179,19 +166,24 @@ impl OperatorClient {
             // API's error body: ask again over HTTP for it.
             Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
                 let body = resp.body().as_deref().unwrap_or_default();
-                return Err(match serde_json::from_slice::<ErrorBody>(body) {
-                    Ok(e) => ClientError::Refused {
-                        status: resp.status().as_u16(),
-                        code: e.error.code,
-                        message: e.error.message,
-                    },
-                    Err(_) => events(format!("the upgrade was refused: {}", resp.status())),
-                });
+                return Err(refusal(resp.status().as_u16(), body).unwrap_or_else(|| {
+                    events(format!("the upgrade was refused: {}", resp.status()))
+                }));
             }
             Err(e) => return Err(events(e.to_string())),
         };
         Ok(TxWatch { ws, url })
     }
+}
+
+/// The API's error body as a refusal, if that is what `body` is.
+fn refusal(status: u16, body: &[u8]) -> Option<ClientError> {
+    let e = serde_json::from_slice::<ErrorBody>(body).ok()?;
+    Some(ClientError::Refused {
+        status,
+        code: e.error.code,
+        message: e.error.message,
+    })
 }
 
 fn check_receipt(r: Receipt, hash: &[u8; 32], receipt_key: &str) -> Result<Receipt, ClientError> {

@@ -56,22 +56,21 @@ pub async fn subscribe(
         .into_response()
 }
 
-/// The next event for the subscriber, or `None` when the stream is done.
+/// The next event for the subscriber, or `None` when the stream is done. A transaction
+/// subscriber names its hash and batch (a confirmed transaction never changes batch), so other
+/// batches' announcements cost it nothing.
 fn next_event(
     s: &Status,
-    tx: Option<&[u8; 32]>,
+    tx: Option<(&[u8; 32], u64)>,
     got: Result<u64, RecvError>,
 ) -> Option<Option<Event>> {
     match (tx, got) {
         (_, Err(RecvError::Closed)) => None,
         (None, Ok(index)) => Some(batch_response(s, index).map(Event::Batch)),
         (None, Err(RecvError::Lagged(missed))) => Some(Some(Event::Lagged { missed })),
-        (Some(hash), Ok(index)) => {
-            let t = tx_response(s, hash)?;
-            Some((t.batch == index).then_some(Event::Tx(t)))
-        }
-        // Behind: whatever happened, the transaction's state now says it.
-        (Some(hash), Err(RecvError::Lagged(_))) => Some(tx_response(s, hash).map(Event::Tx)),
+        (Some((_, batch)), Ok(index)) if index != batch => Some(None),
+        // Its batch moved, or the subscriber fell behind: the state now says what happened.
+        (Some((hash, _)), _) => Some(Some(Event::Tx(tx_response(s, hash)?))),
     }
 }
 
@@ -125,7 +124,9 @@ async fn stream(
     mut rx: tokio::sync::broadcast::Receiver<u64>,
     mut socket: WebSocket,
 ) {
+    let mut watched = None;
     if let Some(t) = tx.as_ref().and_then(|h| tx_response(&s, h)) {
+        watched = tx.map(|h| (h, t.batch));
         let ev = Event::Tx(t);
         if !send(&mut socket, &k, &ev).await || is_final(&ev) {
             let _ = send_msg(&mut socket, &k, Message::Close(None)).await;
@@ -138,7 +139,7 @@ async fn stream(
     loop {
         tokio::select! {
             got = rx.recv() => {
-                let Some(ev) = next_event(&s, tx.as_ref(), got) else { break };
+                let Some(ev) = next_event(&s, watched.as_ref().map(|(h, b)| (h, *b)), got) else { break };
                 let Some(ev) = ev else { continue };
                 if !send(&mut socket, &k, &ev).await || is_final(&ev) {
                     break;
@@ -178,17 +179,20 @@ mod tests {
     fn a_tx_subscriber_hears_only_its_batch_and_a_lagging_one_reads_the_state_again() {
         let (s, hash) = status_with_tx();
         s.set_batch(2, |r| r.state = Some(TxState::Proven));
-        assert_eq!(next_event(&s, Some(&hash), Ok(1)), Some(None));
-        let Some(Some(Event::Tx(t))) = next_event(&s, Some(&hash), Ok(2)) else {
+        assert_eq!(next_event(&s, Some((&hash, 2)), Ok(1)), Some(None));
+        let Some(Some(Event::Tx(t))) = next_event(&s, Some((&hash, 2)), Ok(2)) else {
             panic!("its own batch's change is an event")
         };
         assert_eq!((t.batch, t.position, t.state), (2, 5, TxState::Proven));
-        let Some(Some(Event::Tx(t))) = next_event(&s, Some(&hash), Err(RecvError::Lagged(9)))
+        let Some(Some(Event::Tx(t))) = next_event(&s, Some((&hash, 2)), Err(RecvError::Lagged(9)))
         else {
             panic!("a lag re-reads the state")
         };
         assert_eq!(t.state, TxState::Proven);
-        assert_eq!(next_event(&s, Some(&hash), Err(RecvError::Closed)), None);
+        assert_eq!(
+            next_event(&s, Some((&hash, 2)), Err(RecvError::Closed)),
+            None
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! ```
 
 use crate::api::{self, ApiState};
-use crate::chain::{smart, ChainClient};
+use crate::chain::ChainClient;
 use crate::intake::run_sequencer;
 use crate::metrics::Metrics;
 use crate::pipeline::{run_batcher, spawn_workers, Batcher};
@@ -54,18 +54,7 @@ pub async fn run(cfg: OperatorConfig) -> Result<()> {
     let rpc = RpcClient::new(&cfg.node)?;
     let xx = match &cfg.xx {
         Some(x) => x.clone(),
-        None => {
-            let c: rollup_msgs::verifier::ConfigResponse = smart(
-                &rpc,
-                &cfg.verifier,
-                &rollup_msgs::verifier::QueryMsg::Config {},
-            )
-            .await?;
-            c.settlement
-                .context("the verifier has no settlement contract yet")?
-                .parse()
-                .map_err(|e| anyhow::anyhow!("the verifier's settlement address: {e}"))?
-        }
+        None => crate::chain::settlement_of(&rpc, &cfg.verifier).await?,
     };
     let chain = ChainClient {
         rpc,

@@ -87,7 +87,7 @@ impl Batcher {
     pub fn skip(&mut self, b: &ClosedBatch) -> Result<(), ZkError> {
         self.expect(b)?;
         let data = BatchData::from_ops(&b.circuit_order())?;
-        proof_zk::replay::apply_batch(&mut self.tree, &data.encode())?;
+        proof_zk::replay::apply_data(&mut self.tree, &data)?;
         self.next += 1;
         Ok(())
     }

@@ -61,6 +61,16 @@ fn signature(hex_sig: &str) -> Result<Signature, Rejection> {
     })
 }
 
+/// An account key as the API writes it: `X:Y`, its coordinates as 64-hex-digit little-endian
+/// field elements (what `proof tx rollup deposit --pubkey` takes).
+pub fn pubkey_hex(pk: &proof_zk::PublicKey) -> String {
+    format!(
+        "{}:{}",
+        hex::encode(f_to_bytes(&pk.x)),
+        hex::encode(f_to_bytes(&pk.y))
+    )
+}
+
 /// The field element naming a chain address as a withdrawal's recipient.
 pub fn recipient_field(addr: &Address) -> Result<F, Rejection> {
     rollup_msgs::data::recipient_field(addr.as_bytes())

@@ -66,14 +66,29 @@ pub fn apply_public(tree: &mut AccountTree, op: &PublicOp) -> Result<(), ZkError
     Ok(())
 }
 
-/// Applies a batch's published bytes to `tree` (all or nothing).
+/// Applies a batch's published bytes to `tree` (all or nothing). What a failing batch changed
+/// is put back from an undo log of the accounts it touched: the cost is the batch's, never the
+/// tree's (no copy of the whole state per batch).
 pub fn apply_batch(tree: &mut AccountTree, data: &[u8]) -> Result<(), ZkError> {
-    let batch = BatchData::decode(data)?;
-    let mut work = tree.clone();
+    apply_data(tree, &BatchData::decode(data)?)
+}
+
+/// [`apply_batch`] on an already decoded batch.
+pub fn apply_data(tree: &mut AccountTree, batch: &BatchData) -> Result<(), ZkError> {
+    let mut undo: Vec<(u32, crate::tree::Account)> = Vec::with_capacity(2 * batch.ops.len());
     for op in &batch.ops {
-        apply_public(&mut work, op)?;
+        for i in [op.from, op.to] {
+            if i < CAPACITY {
+                undo.push((i, tree.get(i)));
+            }
+        }
+        if let Err(e) = apply_public(tree, op) {
+            for (i, a) in undo.into_iter().rev() {
+                tree.set(i, a);
+            }
+            return Err(e);
+        }
     }
-    *tree = work;
     Ok(())
 }
 
@@ -141,5 +156,24 @@ mod tests {
                 .unwrap();
         assert!(apply_batch(&mut t, &overdraw.encode()).is_err());
         assert_eq!(t.root(), before);
+        // ... also when operations before the bad one applied (they are undone)
+        let (a1, a9) = (t.get(1), t.get(9));
+        let partly = crate::ops::BatchData::from_ops(&[
+            Op::Deposit {
+                to: 4,
+                pubkey: b.public_key(),
+                amount: 3,
+            },
+            Op::transfer(&a, r, 1, 9, 10, 1, 1).unwrap(),
+            Op::transfer(&b, r, 9, 1, 10_000, 0, 1).unwrap(),
+        ])
+        .unwrap();
+        assert!(apply_batch(&mut t, &partly.encode()).is_err());
+        assert_eq!(t.root(), before);
+        assert_eq!(
+            (t.get(1), t.get(9), t.get(4)),
+            (a1, a9, crate::tree::Account::EMPTY)
+        );
+        assert_eq!(t.len(), 2, "the new account is gone again");
     }
 }

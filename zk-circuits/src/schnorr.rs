@@ -57,9 +57,18 @@ impl PublicKey {
         self.y.square() == self.x.square() * self.x + F::from(5u64)
     }
 
+    /// The curve point, if the coordinates satisfy the curve equation. halo2curves' `from_xy`
+    /// alone would read `(0, 0)` as the point at infinity, which the circuit refuses (it checks
+    /// `y^2 = x^3 + 5`): every native check goes through here so it refuses it too.
+    pub(crate) fn to_affine(self) -> Option<VestaAffine> {
+        if !self.is_on_curve() {
+            return None;
+        }
+        VestaAffine::from_xy(self.x, self.y).into()
+    }
+
     pub(crate) fn to_point(self) -> Option<Vesta> {
-        let a: Option<VestaAffine> = VestaAffine::from_xy(self.x, self.y).into();
-        a.map(|a| a.into())
+        self.to_affine().map(|a| a.into())
     }
 
     pub(crate) fn from_point(p: &Vesta) -> PublicKey {
@@ -188,18 +197,14 @@ impl Signature {
         Some(Signature { rx, ry, s })
     }
 
-    /// Native verification (the same equation, and the same points, as the circuit). `R` and
-    /// the key must satisfy the curve equation: `(0, 0)`, which halo2curves reads as the point
-    /// at infinity, is refused, as the circuit refuses it (an operator that accepted it would
-    /// confirm a transfer no batch can prove).
+    /// Native verification (the same equation, and the same points, as the circuit): `R` and
+    /// the key must be curve points ([`PublicKey::to_affine`]; an operator that took `(0, 0)`
+    /// would confirm a transfer no batch can prove).
     pub fn verify(&self, pk: &PublicKey, word: F, extra: F) -> bool {
         let r = PublicKey {
             x: self.rx,
             y: self.ry,
         };
-        if !pk.is_on_curve() || !r.is_on_curve() {
-            return false;
-        }
         let Some(pkp) = pk.to_point() else {
             return false;
         };

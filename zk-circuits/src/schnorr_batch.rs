@@ -18,7 +18,6 @@ use crate::{Fr, F};
 use ff::{Field, PrimeField};
 use halo2curves::group::Group;
 use halo2curves::pasta::VestaAffine;
-use halo2curves::CurveAffine;
 use rand_core::RngCore;
 
 /// One signature to check: the key, the signature, and the message `(word, extra)`.
@@ -28,10 +27,6 @@ pub struct BatchItem {
     pub sig: Signature,
     pub word: F,
     pub extra: F,
-}
-
-fn affine(x: F, y: F) -> Option<VestaAffine> {
-    VestaAffine::from_xy(x, y).into()
 }
 
 /// Whether every signature of `items` verifies (an empty batch does). Agrees with
@@ -45,16 +40,13 @@ pub fn verify_batch(items: &[BatchItem], rng: &mut impl RngCore) -> bool {
     let mut bases = Vec::with_capacity(2 * items.len() + 1);
     let mut s_sum = Fr::ZERO;
     for i in items {
-        // As in single verification: both must satisfy the curve equation, which excludes the
-        // point at infinity ((0, 0) to halo2curves), also no base the MSM may take.
+        // As in single verification: curve points only, so never the point at infinity (also no
+        // base the MSM may take).
         let r = PublicKey {
             x: i.sig.rx,
             y: i.sig.ry,
         };
-        if !i.pk.is_on_curve() || !r.is_on_curve() {
-            return false;
-        }
-        let (Some(p), Some(r)) = (affine(i.pk.x, i.pk.y), affine(r.x, r.y)) else {
+        let (Some(p), Some(r)) = (i.pk.to_affine(), r.to_affine()) else {
             return false;
         };
         let e = challenge_hash(i.sig.rx, &i.pk, i.word, i.extra);

@@ -41,17 +41,7 @@ impl SystemContracts {
                 .parse()
                 .map_err(|e| anyhow::anyhow!("invalid --xx address {x:?}: {e}"));
         }
-        let cfg: rollup_msgs::verifier::ConfigResponse = smart(
-            rpc,
-            &self.verifier()?,
-            &rollup_msgs::verifier::QueryMsg::Config {},
-        )
-        .await?;
-        let x = cfg
-            .settlement
-            .context("the verifier has no settlement contract yet")?;
-        x.parse()
-            .map_err(|e| anyhow::anyhow!("the verifier's settlement address {x:?}: {e}"))
+        proof_rollup::chain::settlement_of(rpc, &self.verifier()?).await
     }
 }
 

@@ -5,7 +5,7 @@
 use anyhow::{bail, Result};
 use clap::Subcommand;
 use proof_sdk::keystore::{KeystoreError, RollupKeyFile, RollupKeyring};
-use proof_zk::{f_to_bytes, PublicKey, SecretKey};
+use proof_zk::SecretKey;
 use serde_json::{json, Value};
 use zeroize::Zeroizing;
 
@@ -22,7 +22,7 @@ pub enum RollupKeysCmd {
         #[arg(long)]
         recover: bool,
         /// Key index used in derivation (one mnemonic, many rollup keys)
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = 0, requires = "recover")]
         index: u32,
     },
     /// List the rollup keys
@@ -39,27 +39,19 @@ pub enum RollupKeysCmd {
     },
 }
 
-/// `X:Y`: the key's coordinates as 64-hex-digit little-endian field elements, as the operator's
-/// API writes an account's key.
-pub fn pubkey_hex(pk: &PublicKey) -> String {
-    format!(
-        "{}:{}",
-        hex::encode(f_to_bytes(&pk.x)),
-        hex::encode(f_to_bytes(&pk.y))
-    )
-}
+pub use proof_rollup::wire::pubkey_hex;
 
 fn pubkey_of_seed(seed: &[u8; 32]) -> String {
     pubkey_hex(&SecretKey::from_seed(seed).public_key())
 }
 
 /// Unlocks rollup key `name` (asks for its password).
-pub fn secret_key(ctx: &Ctx, name: &str) -> Result<(RollupKeyFile, SecretKey)> {
+pub fn secret_key(ctx: &Ctx, name: &str) -> Result<SecretKey> {
     let ring = ctx.keystore().rollup();
     let file = ring.get(name)?;
     let pw = password::unlock(ctx, &format!("rollup key {name:?}"))?;
-    let seed = ring.seed(name, &pw)?;
-    Ok((file, SecretKey::from_seed(&seed)))
+    let seed = ring.seed_of(&file, &pw)?;
+    Ok(SecretKey::from_seed(&seed))
 }
 
 fn key_json(f: &RollupKeyFile) -> Value {
@@ -131,6 +123,9 @@ fn add(ctx: &Ctx, ring: &RollupKeyring, name: &str, recover: bool, index: u32) -
         if line.is_empty() {
             bail!("no mnemonic on stdin; with --recover pass the phrase on one line, e.g. `proof rollup keys add {name} --recover < phrase.txt`");
         }
+        // Checked before any password is asked for (and never echoed).
+        bip39::Mnemonic::parse_normalized(&line)
+            .map_err(|e| anyhow::anyhow!("invalid mnemonic: {e}"))?;
         Some(line)
     } else {
         None
@@ -144,11 +139,10 @@ fn add(ctx: &Ctx, ring: &RollupKeyring, name: &str, recover: bool, index: u32) -
             ring.import_mnemonic(name, &p, index, &pw, pubkey_of_seed)?,
             None,
         ),
-        None if index == 0 => {
+        None => {
             let (f, p) = ring.create(name, &pw, pubkey_of_seed)?;
             (f, Some(p))
         }
-        None => bail!("--index is for recovering a key (--recover); a new mnemonic starts at 0"),
     };
     let mut doc = key_json(&file);
     if let Some(p) = &created {

@@ -208,7 +208,7 @@ pub async fn run(ctx: &Ctx, args: RollupQueryArgs) -> Result<()> {
                 "root": hex::encode(info.state_root.0),
                 "balance": account.balance.to_string(),
                 "nonce": account.nonce,
-                "pubkey": format!("{}:{}", hex::encode(proof_zk::f_to_bytes(&account.pubkey.x)), hex::encode(proof_zk::f_to_bytes(&account.pubkey.y))),
+                "pubkey": proof_rollup::wire::pubkey_hex(&account.pubkey),
                 "proof": rollup_msgs::Base64(proof.clone()),
             });
             ctx.output.emit(&doc, || {

@@ -212,7 +212,7 @@ pub async fn run(ctx: &Ctx, args: RollupTxArgs) -> Result<()> {
             // The node is not asked where to send money: a lying node could name its own.
             let xx = c.xx_given()?;
             let sk = match (key, seed) {
-                (Some(name), _) => Some(super::keys::secret_key(ctx, &name)?.1),
+                (Some(name), _) => Some(super::keys::secret_key(ctx, &name)?),
                 (None, Some(seed)) => {
                     let mut b = [0u8; 32];
                     hex::decode_to_slice(seed.trim(), &mut b)

@@ -11,7 +11,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use proof_rollup::client::OperatorClient;
 use proof_rollup::receipt::Receipt;
 use proof_rollup::wire::{
-    tx_hash, AccountResponse, StatusResponse, TransferBody, TxState, TxStatusResponse, WithdrawBody,
+    tx_hash, StatusResponse, TransferBody, TxState, TxStatusResponse, WithdrawBody,
 };
 use serde_json::{json, Value};
 
@@ -78,6 +78,17 @@ pub struct Follow {
     wait_timeout: Duration,
 }
 
+/// Who signs and what fee they pay.
+#[derive(Args)]
+pub struct Pay {
+    /// The operator's fee [default: its minimum, if at most --max-fee]
+    #[arg(long)]
+    fee: Option<u64>,
+    /// The highest fee to pay when --fee is not given (the operator names its minimum)
+    #[arg(long, default_value_t = DEFAULT_MAX_FEE)]
+    max_fee: u64,
+}
+
 #[derive(Subcommand)]
 pub enum RollupCmd {
     /// Rollup account keys (Schnorr over Vesta, from a BIP-39 mnemonic)
@@ -97,12 +108,8 @@ pub enum RollupCmd {
         /// The receiving account's index
         #[arg(long)]
         to: u32,
-        /// The operator's fee [default: its minimum, if at most --max-fee]
-        #[arg(long)]
-        fee: Option<u64>,
-        /// The highest fee to pay when --fee is not given (the operator names its minimum)
-        #[arg(long, default_value_t = DEFAULT_MAX_FEE)]
-        max_fee: u64,
+        #[command(flatten)]
+        pay: Pay,
         #[command(flatten)]
         follow: Follow,
     },
@@ -115,10 +122,8 @@ pub enum RollupCmd {
         /// Chain address (proof1...) or the name of a chain key
         #[arg(long)]
         recipient: String,
-        #[arg(long)]
-        fee: Option<u64>,
-        #[arg(long, default_value_t = DEFAULT_MAX_FEE)]
-        max_fee: u64,
+        #[command(flatten)]
+        pay: Pay,
         #[command(flatten)]
         follow: Follow,
     },
@@ -158,19 +163,15 @@ pub async fn run(ctx: &Ctx, args: RollupArgs) -> Result<()> {
             amount,
             account,
             to,
-            fee,
-            max_fee,
+            pay,
             follow,
         } => {
-            let (_, sk) = secret_key(ctx, &key)?;
-            let (status, acct) = sender(ctx, &client, args.rollup_id, &key, account, &sk).await?;
-            let fee = choose_fee(fee, max_fee, &status)?;
-            let body =
-                TransferBody::sign(&sk, status.rollup, account, to, amount, fee, acct.nonce)?;
+            let s = Signer::ready(ctx, &client, args.rollup_id, &key, account, &pay).await?;
+            let body = TransferBody::sign(&s.sk, s.rollup, account, to, amount, s.fee, s.nonce)?;
             let hash = tx_hash(&body.to_op()?)?;
             let sent = Instant::now();
             let receipt = client
-                .transfer(&body, &hash, &status.receipt_key)
+                .submit("/v1/transfers", &body, &hash, &s.receipt_key)
                 .await
                 .context("the transfer was not confirmed")?;
             followed(ctx, &client, receipt, sent, &follow).await
@@ -180,27 +181,17 @@ pub async fn run(ctx: &Ctx, args: RollupArgs) -> Result<()> {
             amount,
             account,
             recipient,
-            fee,
-            max_fee,
+            pay,
             follow,
         } => {
             let recipient = resolve_address(&ctx.keystore(), &recipient)?;
-            let (_, sk) = secret_key(ctx, &key)?;
-            let (status, acct) = sender(ctx, &client, args.rollup_id, &key, account, &sk).await?;
-            let fee = choose_fee(fee, max_fee, &status)?;
-            let body = WithdrawBody::sign(
-                &sk,
-                status.rollup,
-                account,
-                amount,
-                fee,
-                acct.nonce,
-                &recipient,
-            )?;
+            let s = Signer::ready(ctx, &client, args.rollup_id, &key, account, &pay).await?;
+            let body =
+                WithdrawBody::sign(&s.sk, s.rollup, account, amount, s.fee, s.nonce, &recipient)?;
             let hash = tx_hash(&body.to_op()?)?;
             let sent = Instant::now();
             let receipt = client
-                .withdraw(&body, &hash, &status.receipt_key)
+                .submit("/v1/withdrawals", &body, &hash, &s.receipt_key)
                 .await
                 .context("the withdrawal was not confirmed")?;
             followed(ctx, &client, receipt, sent, &follow).await
@@ -259,44 +250,65 @@ fn choose_fee(fee: Option<u64>, max_fee: u64, status: &StatusResponse) -> Result
     }
 }
 
-/// The operator's status and the sending account, checked to hold `sk`'s key.
-async fn sender(
-    ctx: &Ctx,
-    client: &OperatorClient,
-    rollup: Option<u32>,
-    key: &str,
-    account: u32,
-    sk: &proof_zk::SecretKey,
-) -> Result<(StatusResponse, AccountResponse)> {
-    let status = client
-        .status()
-        .await
-        .with_context(|| format!("cannot reach the operator at {}", client.base()))?;
-    if rollup.is_none() {
-        warn(
-            ctx,
-            &format!(
-                "signing for rollup {}, as the operator says; pass --rollup-id (or PROOF_ROLLUP) to be sure",
+/// What signing a transfer or withdrawal needs: the unlocked key, the rollup and receipt key
+/// (from the operator's status, checked), the fee and the account's next nonce.
+struct Signer {
+    sk: proof_zk::SecretKey,
+    rollup: u32,
+    receipt_key: String,
+    fee: u64,
+    nonce: u64,
+}
+
+impl Signer {
+    /// Unlocks `key`, asks the operator for its status and the sending account, and checks that
+    /// the account holds the key and the operator serves the rollup meant.
+    async fn ready(
+        ctx: &Ctx,
+        client: &OperatorClient,
+        rollup: Option<u32>,
+        key: &str,
+        account: u32,
+        pay: &Pay,
+    ) -> Result<Signer> {
+        let sk = secret_key(ctx, key)?;
+        let status = client
+            .status()
+            .await
+            .with_context(|| format!("cannot reach the operator at {}", client.base()))?;
+        if rollup.is_none() {
+            warn(
+                ctx,
+                &format!(
+                    "signing for rollup {}, as the operator says; pass --rollup-id (or PROOF_ROLLUP) to be sure",
+                    status.rollup
+                ),
+            );
+        }
+        if let Some(r) = rollup.filter(|r| *r != status.rollup) {
+            bail!(
+                "the operator at {} serves rollup {}, not rollup {r} (--rollup-id)",
+                client.base(),
                 status.rollup
-            ),
-        );
-    }
-    if let Some(r) = rollup.filter(|r| *r != status.rollup) {
-        bail!(
-            "the operator at {} serves rollup {}, not rollup {r} (--rollup-id)",
-            client.base(),
-            status.rollup
-        );
-    }
-    if let Some(why) = &status.halted {
-        bail!("the operator takes no transactions now: {why}");
-    }
-    let acct = client.account(account).await?;
-    let mine = super::keys::pubkey_hex(&sk.public_key());
-    match &acct.pubkey {
-        None => bail!("account {account} has no key yet: deposit to it first (`proof tx rollup deposit ... --key {key}`)"),
-        Some(pk) if *pk != mine => bail!("account {account} holds key {pk}, not rollup key {key:?} ({mine})"),
-        Some(_) => Ok((status, acct)),
+            );
+        }
+        if let Some(why) = &status.halted {
+            bail!("the operator takes no transactions now: {why}");
+        }
+        let acct = client.account(account).await?;
+        let mine = super::keys::pubkey_hex(&sk.public_key());
+        match &acct.pubkey {
+            None => bail!("account {account} has no key yet: deposit to it first (`proof tx rollup deposit ... --key {key}`)"),
+            Some(pk) if *pk != mine => bail!("account {account} holds key {pk}, not rollup key {key:?} ({mine})"),
+            Some(_) => {}
+        }
+        Ok(Signer {
+            fee: choose_fee(pay.fee, pay.max_fee, &status)?,
+            sk,
+            rollup: status.rollup,
+            receipt_key: status.receipt_key,
+            nonce: acct.nonce,
+        })
     }
 }
 

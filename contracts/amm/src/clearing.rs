@@ -46,6 +46,11 @@ fn output(s: &Queued, input: u128, num: u128, den: u128) -> Result<u128, Contrac
     }
 }
 
+/// Pricing rounds at most: each refunds the swaps whose limits the price missed, which moves the
+/// price; an adversary can stage limits so that each round drops one, so past this many rounds
+/// every swap still live is refunded and the block's clearing stays bounded.
+pub const MAX_ROUNDS: usize = 8;
+
 /// Clears `swaps` against reserves `(base, quote)` at `height`.
 pub fn clear(
     base: u128,
@@ -53,6 +58,17 @@ pub fn clear(
     fee_bps: u32,
     swaps: &[Queued],
     height: u64,
+) -> Result<Outcome, ContractError> {
+    clear_within(base, quote, fee_bps, swaps, height, MAX_ROUNDS)
+}
+
+fn clear_within(
+    base: u128,
+    quote: u128,
+    fee_bps: u32,
+    swaps: &[Queued],
+    height: u64,
+    max_rounds: usize,
 ) -> Result<Outcome, ContractError> {
     let mut live: Vec<usize> = Vec::with_capacity(swaps.len());
     let mut refunds = Vec::new();
@@ -67,7 +83,10 @@ pub fn clear(
         .iter()
         .map(|s| after_fee(s.amount, fee_bps))
         .collect::<Result<_, _>>()?;
-    loop {
+    for round in 1.. {
+        if round > max_rounds {
+            refunds.append(&mut live);
+        }
         let (mut b, mut q) = (0u128, 0u128);
         for &i in &live {
             if swaps[i].offer_base {
@@ -98,7 +117,8 @@ pub fn clear(
             }
         }
         if !unmet.is_empty() {
-            live.retain(|i| !unmet.contains(i));
+            // Both lists are in index order: the live ones are the fills.
+            live = fills.iter().map(|&(i, _)| i).collect();
             refunds.extend(unmet);
             continue;
         }
@@ -126,11 +146,7 @@ pub fn clear(
             price: Some((num, den)),
         });
     }
-}
-
-/// `num / den` scaled by `amm_msgs::PRICE_SCALE`.
-pub fn scaled(num: u128, den: u128) -> Result<u128, ContractError> {
-    mul_div(num, amm_msgs::PRICE_SCALE, den)
+    unreachable!("the rounds end by returning")
 }
 
 /// Whether `price` is more than `band_bps` away from `reference`.
@@ -239,6 +255,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(o.price, alone.price);
+        // Within one round only: the round that found the unmet limit is the last, so every
+        // swap is refunded.
+        let capped = clear_within(1_000_000, 2_000_000, 30, &swaps, 1, 1).unwrap();
+        assert_eq!((capped.refunds, capped.price), (vec![0, 1, 2], None));
         let mut late = swap(true, 10_000, 0);
         late.deadline = Some(4);
         let o = clear(1_000_000, 2_000_000, 30, &[late], 5).unwrap();

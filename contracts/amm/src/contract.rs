@@ -6,9 +6,9 @@ use cosmwasm_std::{
 };
 use cw_storage_plus::Bound;
 
-use crate::clearing::{clear, outside_band, scaled};
+use crate::clearing::{clear, outside_band};
 use crate::error::ContractError;
-use crate::math::{add, initial_shares, mul_div, mul_div_up, price, BPS, LOCKED_SHARES};
+use crate::math::{add, initial_shares, mul_div, mul_div_up, price, product, BPS, LOCKED_SHARES};
 use crate::msg::{
     ConfigResponse, ExecuteMsg, InstantiateMsg, Params, PendingResponse, PendingSwap, PoolResponse,
     PoolsResponse, QueryMsg, SharesResponse, SudoMsg, TwapResponse, U128,
@@ -104,10 +104,8 @@ pub fn execute(
             no_funds(&info)?;
             let to = deps.api.addr_validate(&recipient)?;
             take_shares(deps.storage, pool, &info.sender, amount.0)?;
-            let held = SHARES.may_load(deps.storage, (pool, &to))?.unwrap_or(0);
-            SHARES.save(deps.storage, (pool, &to), &add(held, amount.0)?)?;
             // The receiver cannot withdraw them in this block either.
-            LAST_ADD.save(deps.storage, (pool, &to), &height)?;
+            give_shares(deps.storage, pool, &to, amount.0, height)?;
             Ok(Response::new().add_event(
                 Event::new("amm_transfer_shares")
                     .add_attribute("pool", pool.to_string())
@@ -229,8 +227,7 @@ fn create_pool(
     POOLS.save(deps.storage, id, &pool)?;
     POOL_BY_DENOM.save(deps.storage, &quote_denom, &id)?;
     let minted = shares - LOCKED_SHARES;
-    SHARES.save(deps.storage, (id, &info.sender), &minted)?;
-    LAST_ADD.save(deps.storage, (id, &info.sender), &height)?;
+    give_shares(deps.storage, id, &info.sender, minted, height)?;
     record(deps.storage, &pool, height)?;
     Ok(Response::new()
         .add_event(
@@ -253,9 +250,7 @@ fn add_liquidity(
     let mut pool = load_pool(deps.storage, id)?;
     let (b, q) = pair_funds(info, &cfg.base_denom, &pool.quote_denom)?;
     // Take the smaller side whole and the other at the pool's ratio, rounded up.
-    let (base_in, quote_in, minted) = if Uint256::from(b) * Uint256::from(pool.quote)
-        <= Uint256::from(q) * Uint256::from(pool.base)
-    {
+    let (base_in, quote_in, minted) = if product(b, pool.quote) <= product(q, pool.base) {
         let quote_in = mul_div_up(b, pool.quote, pool.base)?;
         (b, quote_in, mul_div(b, pool.shares, pool.base)?)
     } else {
@@ -272,11 +267,7 @@ fn add_liquidity(
     pool.quote = add(pool.quote, quote_in)?;
     pool.shares = add(pool.shares, minted)?;
     POOLS.save(deps.storage, id, &pool)?;
-    let held = SHARES
-        .may_load(deps.storage, (id, &info.sender))?
-        .unwrap_or(0);
-    SHARES.save(deps.storage, (id, &info.sender), &add(held, minted)?)?;
-    LAST_ADD.save(deps.storage, (id, &info.sender), &height)?;
+    give_shares(deps.storage, id, &info.sender, minted, height)?;
     let refunds = [
         send(&info.sender, &cfg.base_denom, b - base_in),
         send(&info.sender, &pool.quote_denom, q - quote_in),
@@ -290,6 +281,20 @@ fn add_liquidity(
                 .add_attribute("quote", quote_in.to_string())
                 .add_attribute("shares", minted.to_string()),
         ))
+}
+
+/// Credits `amount` shares to `owner`, who cannot remove them in this block.
+fn give_shares(
+    storage: &mut dyn Storage,
+    pool: u64,
+    owner: &Addr,
+    amount: u128,
+    height: u64,
+) -> Result<(), ContractError> {
+    let held = SHARES.may_load(storage, (pool, owner))?.unwrap_or(0);
+    SHARES.save(storage, (pool, owner), &add(held, amount)?)?;
+    LAST_ADD.save(storage, (pool, owner), &height)?;
+    Ok(())
 }
 
 fn take_shares(
@@ -422,6 +427,9 @@ fn queue_swap(
     }
     let seq = pool.next_seq;
     pool.next_seq += 1;
+    if pool.queued == 0 {
+        DIRTY.save(deps.storage, id, &())?;
+    }
     pool.queued += 1;
     QUEUE.save(
         deps.storage,
@@ -435,7 +443,6 @@ fn queue_swap(
         },
     )?;
     POOLS.save(deps.storage, id, &pool)?;
-    DIRTY.save(deps.storage, id, &())?;
     Ok(Response::new().add_event(
         Event::new("amm_swap_queued")
             .add_attribute("pool", id.to_string())
@@ -501,26 +508,28 @@ fn clear_pool(
     height: u64,
 ) -> Result<(Vec<BankMsg>, Event), ContractError> {
     let mut pool = load_pool(storage, id)?;
-    let queued: Vec<(u64, Queued)> = QUEUE
+    let (seqs, swaps): (Vec<u64>, Vec<Queued>) = QUEUE
         .prefix(id)
         .range(storage, None, None, Order::Ascending)
-        .collect::<StdResult<_>>()?;
-    let swaps: Vec<Queued> = queued.iter().map(|(_, s)| s.clone()).collect();
+        .collect::<StdResult<Vec<_>>>()?
+        .into_iter()
+        .unzip();
     accrue(&mut pool, height);
-    let refund = |s: &Queued| {
-        let denom = if s.offer_base {
-            &cfg.base_denom
+    // The coin a swap offered (its refund) is `denom(offer_base)`; what it gets, the other.
+    let denom = |base: bool| {
+        if base {
+            cfg.base_denom.as_str()
         } else {
-            &pool.quote_denom
-        };
-        send(&s.trader, denom, s.amount)
+            pool.quote_denom.as_str()
+        }
     };
+    let refund = |s: &Queued| send(&s.trader, denom(s.offer_base), s.amount);
     let mut event = Event::new("amm_clear")
         .add_attribute("pool", id.to_string())
         .add_attribute("swaps", swaps.len().to_string());
-    let planned = plan(storage, cfg, &pool, &swaps, height);
     let mut msgs: Vec<BankMsg> = Vec::new();
-    match planned {
+    let mut moved = None;
+    match plan(storage, cfg, &pool, &swaps, height) {
         Err(e) => {
             msgs.extend(swaps.iter().filter_map(refund));
             event = event.add_attribute("failed", e.to_string());
@@ -528,40 +537,51 @@ fn clear_pool(
         Ok(Plan::Tripped { clearing, twap }) => {
             // The circuit breaker: nothing trades, everything is returned, the pool rests.
             msgs.extend(swaps.iter().filter_map(refund));
-            pool.halted_until = height + cfg.params.cooldown_blocks;
+            moved = Some((
+                pool.base,
+                pool.quote,
+                pool.price,
+                height + cfg.params.cooldown_blocks,
+            ));
             event = event
                 .add_attribute("breaker", "tripped")
                 .add_attribute("clearing_price", clearing.to_string())
                 .add_attribute("twap", twap.to_string())
-                .add_attribute("halted_until", pool.halted_until.to_string());
+                .add_attribute(
+                    "halted_until",
+                    (height + cfg.params.cooldown_blocks).to_string(),
+                );
         }
-        Ok(Plan::Clear { outcome, new_price }) => {
+        Ok(Plan::Clear {
+            outcome,
+            clearing,
+            new_price,
+        }) => {
             msgs.extend(outcome.refunds.iter().filter_map(|&i| refund(&swaps[i])));
             for &(i, out) in &outcome.fills {
                 let s = &swaps[i];
-                let denom = if s.offer_base {
-                    &pool.quote_denom
-                } else {
-                    &cfg.base_denom
-                };
-                msgs.extend(send(&s.trader, denom, out));
+                msgs.extend(send(&s.trader, denom(!s.offer_base), out));
             }
-            if let Some((num, den)) = outcome.price {
-                event = event.add_attribute("clearing_price", scaled(num, den)?.to_string());
+            if let Some(c) = clearing {
+                event = event.add_attribute("clearing_price", c.to_string());
             }
             event = event
                 .add_attribute("filled", outcome.fills.len().to_string())
                 .add_attribute("refunded", outcome.refunds.len().to_string());
-            pool.base = outcome.base;
-            pool.quote = outcome.quote;
-            if new_price != pool.price {
-                pool.price = new_price;
-                record(storage, &pool, height)?;
-            }
+            moved = Some((outcome.base, outcome.quote, new_price, pool.halted_until));
         }
     }
-    for (seq, _) in &queued {
-        QUEUE.remove(storage, (id, *seq));
+    if let Some((base, quote, new_price, halted_until)) = moved {
+        pool.base = base;
+        pool.quote = quote;
+        pool.halted_until = halted_until;
+        if new_price != pool.price {
+            pool.price = new_price;
+            record(storage, &pool, height)?;
+        }
+    }
+    for seq in seqs {
+        QUEUE.remove(storage, (id, seq));
     }
     pool.queued = 0;
     POOLS.save(storage, id, &pool)?;
@@ -571,6 +591,8 @@ fn clear_pool(
 enum Plan {
     Clear {
         outcome: crate::clearing::Outcome,
+        /// The clearing price (scaled), when anything filled.
+        clearing: Option<u128>,
         new_price: u128,
     },
     Tripped {
@@ -589,18 +611,26 @@ fn plan(
 ) -> Result<Plan, ContractError> {
     let p = &cfg.params;
     let outcome = clear(pool.base, pool.quote, p.swap_fee_bps, swaps, height)?;
-    if let Some((num, den)) = outcome.price {
-        let clearing = scaled(num, den)?;
+    // P = num / den quote per base, scaled as every price here.
+    let clearing = outcome
+        .price
+        .map(|(num, den)| price(den, num))
+        .transpose()?;
+    if let Some(c) = clearing {
         let (reference, covered) = twap(storage, pool, height, p.twap_blocks)?;
-        if covered > 0 && outside_band(clearing, reference, p.band_bps) {
+        if covered > 0 && outside_band(c, reference, p.band_bps) {
             return Ok(Plan::Tripped {
-                clearing,
+                clearing: c,
                 twap: reference,
             });
         }
     }
     let new_price = price(outcome.base, outcome.quote)?;
-    Ok(Plan::Clear { outcome, new_price })
+    Ok(Plan::Clear {
+        outcome,
+        clearing,
+        new_price,
+    })
 }
 
 #[entry_point]

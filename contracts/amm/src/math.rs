@@ -8,7 +8,7 @@ pub const BPS: u128 = 10_000;
 /// Shares locked in every pool at creation (Uniswap v2's `MINIMUM_LIQUIDITY`).
 pub const LOCKED_SHARES: u128 = 1_000;
 
-fn narrow(v: Uint256) -> Result<u128, ContractError> {
+pub(crate) fn narrow(v: Uint256) -> Result<u128, ContractError> {
     Uint128::try_from(v)
         .map(|u| u.u128())
         .map_err(|_| ContractError::Overflow)

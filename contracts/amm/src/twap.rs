@@ -94,7 +94,6 @@ pub fn twap(
     if covered == 0 {
         return Ok((pool.price, 0));
     }
-    let avg = (cum_now - cum_from) / Uint256::from(covered);
-    let avg = cosmwasm_std::Uint128::try_from(avg).map_err(|_| ContractError::Overflow)?;
-    Ok((avg.u128(), covered))
+    let avg = crate::math::narrow((cum_now - cum_from) / Uint256::from(covered))?;
+    Ok((avg, covered))
 }

@@ -95,14 +95,10 @@ struct StartArgs {
     max_pending_batches: u64,
 }
 
-fn password(file: Option<&PathBuf>) -> Result<String> {
-    if let Ok(p) = std::env::var("PROOF_KEYRING_PASSWORD") {
-        return Ok(p);
-    }
-    let f =
-        file.context("the keyring password: set PROOF_KEYRING_PASSWORD or pass --password-file")?;
-    let text = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
-    Ok(text.lines().next().unwrap_or_default().to_string())
+fn password(file: Option<&PathBuf>) -> Result<zeroize::Zeroizing<String>> {
+    proof_sdk::keystore::given_password(file.map(|f| f.as_path()))
+        .context("reading --password-file")?
+        .context("the keyring password: set PROOF_KEYRING_PASSWORD or pass --password-file")
 }
 
 fn verifier(v: Option<String>) -> Result<Address> {

@@ -6,7 +6,7 @@ use zeroize::Zeroizing;
 use super::error::KeystoreError;
 
 /// A fresh 24-word mnemonic.
-pub(super) fn new_mnemonic() -> Result<Zeroizing<String>, KeystoreError> {
+pub fn new_mnemonic() -> Result<Zeroizing<String>, KeystoreError> {
     let mut entropy = Zeroizing::new([0u8; 32]);
     rand_core::OsRng.fill_bytes(entropy.as_mut());
     let mnemonic = bip39::Mnemonic::from_entropy(entropy.as_ref())

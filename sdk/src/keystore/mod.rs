@@ -14,12 +14,15 @@ use crate::crypto::{KeyType, PrivateKey};
 mod error;
 mod files;
 mod mnemonic;
+mod password;
 mod rollup;
 mod sealed;
 
 pub use error::KeystoreError;
 use files::{key_names, key_path, read_json, remove, write_json};
-use mnemonic::{new_mnemonic, parse_mnemonic};
+pub use mnemonic::new_mnemonic;
+use mnemonic::parse_mnemonic;
+pub use password::{given_password, read_password_file, PASSWORD_ENV};
 pub use rollup::{RollupKeyFile, RollupKeyring, ROLLUP_KEY_TYPE};
 pub use sealed::{KdfParams, Sealed};
 

@@ -113,8 +113,16 @@ impl RollupKeyring {
 
     /// Decrypts the key and returns its 32-byte Schnorr seed (`proof_zk::SecretKey::from_seed`).
     pub fn seed(&self, name: &str, password: &str) -> Result<Zeroizing<[u8; 32]>, KeystoreError> {
-        let file = self.get(name)?;
-        let (_, seed) = parse_mnemonic(&file.sealed.open(name, password)?)?;
+        self.seed_of(&self.get(name)?, password)
+    }
+
+    /// [`RollupKeyring::seed`] of a key file already read.
+    pub fn seed_of(
+        &self,
+        file: &RollupKeyFile,
+        password: &str,
+    ) -> Result<Zeroizing<[u8; 32]>, KeystoreError> {
+        let (_, seed) = parse_mnemonic(&file.sealed.open(&file.name, password)?)?;
         Ok(schnorr_seed(seed.as_ref(), file.index))
     }
 }
