@@ -28,7 +28,7 @@ START_TIMEOUT_S=90
 STOP_TIMEOUT_S=15
 MIN_HEIGHT=2
 FAUCET_NAME="faucet"
-FAUCET_COINS="1000000000000000uxyz" # 1e15 uxyz = 1e9 XYZ
+FAUCET_COINS="1000000000000000uxyz,1000000000000000uusd" # 1e9 XYZ, and 1e9 of a demo USD the AMM pool trades against
 
 log() { printf '%s\n' "$*"; }
 warn() { printf '%s: warning: %s\n' "$PROG" "$*" >&2; }
@@ -314,6 +314,13 @@ ensure_genesis() {
   local ga
   for ga in "${GENESIS_ACCOUNTS[@]+"${GENESIS_ACCOUNTS[@]}"}"; do args+=(--genesis-account "$ga"); done
   [[ -n "$BLOCK_TIME_MS" ]] && args+=(--block-time-ms "$BLOCK_TIME_MS")
+  local hooks hook
+  hooks="$(end_block_hooks)" || die "cannot predict the end-block contracts' addresses ($PROOF query wasm classic-address)"
+  while IFS= read -r hook; do
+    [[ -z "$hook" ]] && continue
+    [[ "$hook" =~ ^proof1[a-z0-9]+=[0-9]+$ ]] || die "bad end-block contract '$hook' (from $CONTRACTS_MANIFEST)"
+    args+=(--end-block-contract "$hook")
+  done <<<"$hooks"
   log "==> proofd ${args[*]}"
   if ! "$PROOFD" "${args[@]}" </dev/null >"$DIR/testnet.log" 2>&1; then
     cat "$DIR/testnet.log" >&2
@@ -413,6 +420,39 @@ wait_for_height() {
 
 CONTRACTS_MANIFEST="$REPO_ROOT/localnet/system-contracts.json"
 
+# The address the manifest's entry at 0-based position i gets on a fresh chain: the faucet
+# stores and instantiates them in order before anything else, so it is instance i+1 of code i+1.
+predicted_address() {
+  "$PROOF" query wasm classic-address "$(($1 + 1))" "$(($1 + 1))" -o json | jq -r '.address'
+}
+
+# ADDR=GAS of every manifest entry the chain calls at end block (for the genesis).
+end_block_hooks() {
+  local i gas list addr
+  list="$(jq -r '.contracts | to_entries[] | select(.value.end_block_gas) | "\(.key)\t\(.value.end_block_gas)"' "$CONTRACTS_MANIFEST")" || return 1
+  while IFS=$'\t' read -r i gas; do
+    [[ -n "$i" ]] || continue
+    addr="$(predicted_address "$i")" || return 1
+    printf '%s=%s\n' "$addr" "$gas"
+  done <<<"$list"
+}
+
+# The demo pools of the manifest's contracts that have one and no pool yet.
+open_demo_pools() {
+  local name coins amm quote
+  while IFS=$'\t' read -r name coins; do
+    amm="$(contract_address "$name")"
+    [[ "$amm" == proof1* ]] || continue
+    quote="$(tr ',' '\n' <<<"$coins" | grep -v 'uxyz$' | sed 's/^[0-9]*//')"
+    if "$PROOF" query amm pool "$quote" --amm "$amm" --node "$(rpc_url 0)" >/dev/null 2>&1; then
+      continue
+    fi
+    log "==> opening the demo pool $coins on $name"
+    "$PROOF" tx amm create-pool "$coins" --amm "$amm" --from "$FAUCET_NAME" --keyring-dir "$KEYS_DIR" \
+      --node "$(rpc_url 0)" --chain-id "$CHAIN_ID" -o json </dev/null >/dev/null || die "opening the demo pool of $name failed"
+  done < <(jq -r '.contracts[] | select(.pool) | "\(.name)\t\(.pool)"' "$CONTRACTS_MANIFEST")
+}
+
 # Stores and instantiates every contract of the manifest that DIR/contracts.json does not list
 # yet, recording each as soon as it is instantiated: restarts keep the addresses, and a start that
 # failed half-way resumes with the contracts still missing.
@@ -463,6 +503,16 @@ deploy_system_contracts() {
     addr="$(jq -r '.contract_address' <<<"$res")"
     [[ "$addr" == proof1* ]] || die "instantiating $name: no contract address in $res"
     log "    $name: code $code_id, contract $addr"
+    if jq -e '.end_block_gas' >/dev/null <<<"$entry"; then
+      local idx predicted
+      idx="$(jq --arg n "$name" '.contracts | map(.name) | index($n)' "$CONTRACTS_MANIFEST")"
+      predicted="$(predicted_address "$idx")"
+      if [[ "$addr" != "$predicted" ]]; then
+        warn "$name is at $addr, not at $predicted where the genesis end-block hook calls: its end-block work waits for governance to list it (clock.contracts)"
+      elif ! "$PROOF" query clock params --node "$(rpc_url 0)" -o json | jq -e --arg a "$addr" 'any(.contracts[]; .address == $a)' >/dev/null; then
+        warn "$name is not in this chain's end-block hook (a genesis from before it was listed?): its end-block work waits for governance to list it (clock.contracts)"
+      fi
+    fi
     jq --arg n "$name" --arg a "$addr" --argjson c "$code_id" --arg l "$label" \
       '.contracts += [{name: $n, code_id: $c, address: $a, label: $l}]' "$out" >"$out.tmp" &&
       mv "$out.tmp" "$out"
@@ -577,6 +627,7 @@ do_start() {
   for i in $(existing_nodes); do start_node "$i"; done
   wait_for_height
   deploy_system_contracts
+  open_demo_pools
   ((ROLLUP)) && start_rollup
   print_summary
 }

@@ -31,7 +31,7 @@ step "import circles"
 python3 scripts/import_circles.py chain/src cli/src sdk/src rollup/src
 step "contracts (wasm artifacts the proof-vm tests load, and the template's unit tests)"
 env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS bash contracts/build.sh
-(cd contracts && unset RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS && CARGO_TARGET_DIR="${CONTRACTS_TARGET_DIR:-$PWD/target}" cargo test --locked -p template -p rollup-msgs -p rollup-verifier -p xx -p amm-msgs -p amm --quiet)
+(cd contracts && unset RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS && CARGO_TARGET_DIR="${CONTRACTS_TARGET_DIR:-$PWD/target}" cargo test --locked -p template -p rollup-msgs -p rollup-verifier -p xx -p amm-msgs -p amm -p yy-msgs -p yy --quiet)
 step "cargo test"
 # Nodes of the end-to-end tests are separate processes; one test binary at a time keeps the
 # 2-core machine from starving them. The partition test needs network namespaces: here (CI

@@ -46,6 +46,10 @@ enum Cmd {
         /// Self-stake of each genesis validator, uxyz
         #[arg(long, default_value_t = node::init::DEFAULT_VALIDATOR_STAKE)]
         validator_stake: u128,
+        /// ADDR=GAS: a contract the chain calls at every end block with GAS (repeatable; the
+        /// genesis `clock.contracts`, which governance changes later).
+        #[arg(long = "end-block-contract")]
+        end_block_contracts: Vec<String>,
         #[arg(long, env = "PROOF_COMETBFT")]
         cometbft: Option<PathBuf>,
     },
@@ -74,6 +78,10 @@ enum Cmd {
         /// Self-stake of each genesis validator, uxyz
         #[arg(long, default_value_t = node::init::DEFAULT_VALIDATOR_STAKE)]
         validator_stake: u128,
+        /// ADDR=GAS: a contract the chain calls at every end block with GAS (repeatable; the
+        /// genesis `clock.contracts`, which governance changes later).
+        #[arg(long = "end-block-contract")]
+        end_block_contracts: Vec<String>,
         #[arg(long, env = "PROOF_COMETBFT")]
         cometbft: Option<PathBuf>,
     },
@@ -108,6 +116,7 @@ fn main() -> Result<()> {
             port_index_offset,
             staking_genesis,
             validator_stake,
+            end_block_contracts,
             cometbft,
         } => {
             let bin = node::cometbft::find_binary(cometbft.as_deref())?;
@@ -120,6 +129,7 @@ fn main() -> Result<()> {
                 port_index_offset,
                 staking: node::init::load_staking(staking_genesis.as_deref())?,
                 validator_stake,
+                clock: node::init::end_block_contracts(&end_block_contracts)?,
             };
             node::init::init_node(&bin, &home, &moniker, &opts, overwrite)?;
             println!(
@@ -139,6 +149,7 @@ fn main() -> Result<()> {
             port_index_offset,
             staking_genesis,
             validator_stake,
+            end_block_contracts,
             cometbft,
         } => {
             let bin = node::cometbft::find_binary(cometbft.as_deref())?;
@@ -151,6 +162,7 @@ fn main() -> Result<()> {
                 port_index_offset,
                 staking: node::init::load_staking(staking_genesis.as_deref())?,
                 validator_stake,
+                clock: node::init::end_block_contracts(&end_block_contracts)?,
             };
             for home in node::init::testnet(&bin, &output_dir, validators, &opts, overwrite)? {
                 println!("{}", home.display());

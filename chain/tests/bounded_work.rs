@@ -59,6 +59,7 @@ fn chain(validators: u32, users: &[(&PrivateKey, u128)], staking: PosGenesis) ->
             ..Default::default()
         },
         staking,
+        ..Default::default()
     };
     App::with_genesis(&genesis).0
 }

@@ -255,6 +255,7 @@ fn a_fixed_sequence_of_blocks_reaches_the_pinned_app_hash() {
             max_tx_bytes: 2 * 1024 * 1024,
             ..Default::default()
         },
+        ..Default::default()
     };
     let (app, init) = App::with_genesis(&genesis);
     let mut g = Golden {

@@ -11,21 +11,17 @@ use cosmos_sdk_proto::cosmos::upgrade::v1beta1::{
     QueryCurrentPlanResponse,
 };
 use cosmos_sdk_proto::Any;
-use proof_chain::abci::genesis::AppGenesis;
-use proof_chain::app::pos::{GenesisValidator, PosGenesis};
 use proof_chain::modules::upgrade::migrations::Upgrades;
 use proof_chain::state::params::Params;
-use proof_sdk::{gov, msgs, Address, Coin, KeyType, PrivateKey, PublicKey};
-use serde_json::{json, Value};
+use proof_sdk::{gov, msgs, Address, Coin, KeyType, PrivateKey};
+use serde_json::json;
 use tendermint::v0_38::abci::ConsensusRequest;
 
+use common::gov::{governed_app, pass, proposal, DEPOSIT, M};
 use common::wasm::{
     attr, code_and_admin, contract_of, get, instantiate_with_admin, run, upload, User,
 };
 use common::{time, App};
-
-const M: u128 = 1_000_000;
-const DEPOSIT: u128 = 1000;
 
 /// An app whose only validator is operated by `a` (so `a`'s vote carries all the stake), with
 /// 3-second votes; `b` has funds but no stake.
@@ -37,66 +33,11 @@ fn setup() -> (App, User, User) {
 }
 
 fn setup_with(params: Params) -> (App, User, User) {
-    let a = PrivateKey::generate(KeyType::Ed25519);
     let b = PrivateKey::generate(KeyType::Secp256k1);
-    let cons = PrivateKey::generate(KeyType::Ed25519);
-    let PublicKey::Ed25519(cons_pk) = cons.public_key() else {
-        unreachable!()
-    };
-    let mut staking = PosGenesis::default();
-    staking.gov.min_deposit = DEPOSIT;
-    staking.gov.voting_secs = 3;
-    staking.validators = vec![GenesisValidator {
-        operator: a.address().to_string(),
-        pubkey: common::wasm::b64(&cons_pk),
-        self_stake: (10 * M).to_string(),
-        commission_bps: 1000,
-        moniker: "v0".into(),
-    }];
-    let genesis = AppGenesis {
-        accounts: common::genesis_accounts(&[(&a, 1_000_000 * M), (&b, 1_000 * M)]),
-        params,
-        staking,
-    };
-    let (app, _) = App::with_genesis(&genesis);
-    let user = |key: PrivateKey| {
-        let num = app.account(&key.address()).unwrap().account_number;
-        User { key, num, seq: 0 }
-    };
-    let (a, b) = (user(a), user(b));
+    let b_coins = format!("{}uxyz", 1_000 * M);
+    let (app, a) = governed_app(params, &[(&b, &b_coins)]);
+    let b = app.user(b);
     (app, a, b)
-}
-
-fn proposal(app: &App, id: u64) -> Value {
-    app.json_query("/proof.gov.v1.Query/Proposal", json!({ "id": id }))
-        .unwrap()
-}
-
-/// Submits a v1 proposal running `messages` with the full deposit, `a` votes yes, and blocks run
-/// until it is tallied. Returns the proposal.
-fn pass(app: &mut App, a: &mut User, messages: Vec<Any>) -> Value {
-    let submit = gov::submit_proposal(
-        &a.addr(),
-        "proposal",
-        "by the tests",
-        messages,
-        &Coin::new(DEPOSIT, "uxyz"),
-    );
-    let r = run(app, a.tx(vec![submit], 2_000_000));
-    assert!(r.code.is_ok(), "submit: {}", r.log);
-    let id: u64 = attr(&r, "submit_proposal", "proposal_id")
-        .unwrap()
-        .parse()
-        .unwrap();
-    let r = run(app, a.tx(vec![gov::vote(&a.addr(), id, gov::YES)], 200_000));
-    assert!(r.code.is_ok(), "vote: {}", r.log);
-    for _ in 0..6 {
-        let fb = app.block(vec![]);
-        if fb.events.iter().any(|e| e.kind == "proposal_result") {
-            return proposal(app, id);
-        }
-    }
-    panic!("proposal {id} was never tallied");
 }
 
 fn instantiate(app: &mut App, who: &mut User, code_id: u64, admin: &Address) -> Address {

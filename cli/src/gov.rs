@@ -1,5 +1,5 @@
 //! `proof tx gov ...` and `proof query gov ...`: proposals (parameter changes, contract
-//! migrations, software upgrades), deposits and votes; `proof query gov plan|applied`.
+//! migrations and governed executions, software upgrades), deposits and votes; `proof query gov plan|applied`.
 
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
@@ -35,6 +35,18 @@ pub enum GovTx {
         contract: String,
         code_id: u64,
         /// The contract's migrate message (JSON)
+        msg: String,
+        #[command(flatten)]
+        proposal: ProposalArgs,
+        #[command(flatten)]
+        common: TxArgs,
+    },
+    /// Propose executing a contract as governance (a system contract's governed messages: the
+    /// yy registry's `register`, the amm's `update_params`, ...)
+    ExecuteContract {
+        from: String,
+        contract: String,
+        /// The execute message (JSON)
         msg: String,
         #[command(flatten)]
         proposal: ProposalArgs,
@@ -166,6 +178,19 @@ pub async fn tx(ctx: &Ctx, cmd: GovTx) -> Result<()> {
             let contract = parse_address(&contract)?;
             serde_json::from_str::<Value>(&msg).context("the migrate message must be JSON")?;
             let m = gov::migrate_contract(&contract, code_id, msg.as_bytes());
+            propose(ctx, &from, vec![m], &proposal, &common).await
+        }
+        GovTx::ExecuteContract {
+            from,
+            contract,
+            msg,
+            proposal,
+            common,
+        } => {
+            let contract = parse_address(&contract)?;
+            let json: Value =
+                serde_json::from_str(&msg).context("the execute message must be JSON")?;
+            let m = crate::wasm_tx::execute_json(&gov::module_address(), &contract, &json, &[])?;
             propose(ctx, &from, vec![m], &proposal, &common).await
         }
         GovTx::SoftwareUpgrade {

@@ -1,5 +1,6 @@
 //! `proof`: the command-line client of the Proof chain (keys, queries, transactions).
 
+mod amm;
 mod gov;
 mod keys;
 mod output;
@@ -14,6 +15,7 @@ mod tx;
 mod util;
 mod wasm_query;
 mod wasm_tx;
+mod yy;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -1,6 +1,6 @@
 //! `proof query ...`: read-only calls against a node.
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use base64::Engine as _;
 use clap::Subcommand;
 use cosmos_sdk_proto::cosmos::bank::v1beta1::{
@@ -79,6 +79,21 @@ pub enum QueryCmd {
     },
     /// L3 rollups: info, list, batches, queued deposits, exit proofs rebuilt from the chain
     Rollup(crate::rollup::RollupQueryArgs),
+    /// The AMM: pools, LP shares, the TWAP, queued swaps, quotes
+    Amm(crate::amm::AmmQueryArgs),
+    /// YY: the altcoin registry, flows against rate limits, HTLC swaps and their secrets
+    Yy(crate::yy::YyQueryArgs),
+    /// The contracts the chain calls at every end block, with their gas
+    Clock {
+        #[command(subcommand)]
+        cmd: ClockQuery,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ClockQuery {
+    /// `clock.contracts`: who is called, in order, and each call's gas
+    Params,
 }
 
 #[derive(Subcommand)]
@@ -123,6 +138,11 @@ pub async fn run(ctx: &Ctx, cmd: QueryCmd) -> Result<()> {
         QueryCmd::Checkpoint(args) => crate::staking::checkpoint(ctx, args).await,
         QueryCmd::Gov { cmd } => crate::gov::query(ctx, cmd).await,
         QueryCmd::Rollup(args) => crate::rollup::query(ctx, args).await,
+        QueryCmd::Amm(args) => crate::amm::query(ctx, args).await,
+        QueryCmd::Yy(args) => crate::yy::query(ctx, args).await,
+        QueryCmd::Clock {
+            cmd: ClockQuery::Params,
+        } => clock_params(ctx, &rpc).await,
     }
 }
 
@@ -442,6 +462,32 @@ async fn status(ctx: &Ctx, rpc: &RpcClient) -> Result<()> {
                 sync["catching_up"].as_bool().unwrap_or(false).to_string(),
             ),
         ])
+    });
+    Ok(())
+}
+
+async fn clock_params(ctx: &Ctx, rpc: &RpcClient) -> Result<()> {
+    let r = rpc
+        .abci_query("/proof.clock.v1.Query/Params", b"{}", None, false)
+        .await?;
+    if r.code != 0 {
+        bail!("clock params query failed (code {}): {}", r.code, r.log);
+    }
+    let v: serde_json::Value =
+        serde_json::from_slice(&r.value).context("cannot decode the clock parameters")?;
+    ctx.output.emit(&v, || {
+        let rows: Vec<Vec<String>> = v["contracts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| {
+                vec![
+                    c["address"].as_str().unwrap_or_default().to_string(),
+                    c["gas_limit"].to_string(),
+                ]
+            })
+            .collect();
+        crate::output::table(&["CONTRACT", "GAS"], &rows)
     });
     Ok(())
 }

@@ -40,6 +40,11 @@ pub enum TxCmd {
     },
     /// L3 rollups: register, deposit, freeze, exit, reject a deposit no batch can include
     Rollup(crate::rollup::RollupTxArgs),
+    /// The AMM: create pools, add and remove liquidity, move LP shares, swap (cleared at the end
+    /// of the block at one price)
+    Amm(crate::amm::AmmTxArgs),
+    /// YY: HTLC atomic swaps (lock, claim, refund), guardians' pauses of bridged altcoins
+    Yy(crate::yy::YyTxArgs),
 }
 
 #[derive(Subcommand)]
@@ -88,6 +93,8 @@ pub async fn run(ctx: &Ctx, cmd: TxCmd) -> Result<()> {
         TxCmd::Slashing { cmd } => crate::staking::tx_slashing(ctx, cmd).await,
         TxCmd::Gov { cmd } => crate::gov::tx(ctx, cmd).await,
         TxCmd::Rollup(args) => crate::rollup::tx(ctx, args).await,
+        TxCmd::Amm(args) => crate::amm::tx(ctx, args).await,
+        TxCmd::Yy(args) => crate::yy::tx(ctx, args).await,
     }
 }
 

@@ -38,9 +38,12 @@ pub fn parse_one_coin(s: &str, what: &str) -> Result<Coin> {
 }
 
 /// Parses a coin list (`1000uxyz,5foo`) that must not be empty and must not contain zero amounts,
-/// which the chain would reject anyway with a less helpful message.
+/// which the chain would reject anyway with a less helpful message. The coins come back sorted by
+/// denom, the order the chain requires of a message's coins (as the SDK's CLI normalizes them).
 pub fn parse_amount(s: &str, what: &str) -> Result<Vec<Coin>> {
-    let coins = proof_sdk::coin::parse_coins(s).with_context(|| format!("invalid {what} {s:?}"))?;
+    let mut coins =
+        proof_sdk::coin::parse_coins(s).with_context(|| format!("invalid {what} {s:?}"))?;
+    coins.sort_by(|a, b| a.denom.cmp(&b.denom));
     if coins.is_empty() {
         bail!("{what} is empty: expected e.g. 1000uxyz");
     }
@@ -140,6 +143,13 @@ mod tests {
     #[test]
     fn amounts() {
         assert_eq!(parse_amount("10uxyz,5foo", "amount").unwrap().len(), 2);
+        // Sorted by denom, as the chain requires of a message's coins.
+        let sorted: Vec<String> = parse_amount("1uxyz,2uusd,3abc", "amount")
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(sorted, ["3abc", "2uusd", "1uxyz"]);
         assert!(parse_amount("", "amount").is_err());
         assert!(parse_amount("0uxyz", "amount").is_err());
         assert!(parse_amount("1uxyz,2uxyz", "amount").is_err());

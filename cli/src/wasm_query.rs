@@ -79,6 +79,9 @@ pub enum WasmQuery {
         #[command(flatten)]
         at: AtHeight,
     },
+    /// The address instance INSTANCE_ID of code CODE_ID gets (wasmd's classic scheme; the
+    /// chain counts instances from 1 across all codes). Computed here, no node asked
+    ClassicAddress { code_id: u64, instance_id: u64 },
     /// A contract's state: smart queries, raw keys, or all of it
     State {
         #[command(subcommand)]
@@ -173,6 +176,15 @@ pub async fn run(ctx: &Ctx, rpc: &RpcClient, cmd: WasmQuery) -> Result<()> {
         }
         WasmQuery::ListContracts { code_id, page, at } => {
             list_contracts(ctx, rpc, code_id, &page, at.height).await
+        }
+        WasmQuery::ClassicAddress {
+            code_id,
+            instance_id,
+        } => {
+            let a = proof_sdk::contract_address::classic(code_id, instance_id).to_string();
+            ctx.output
+                .emit(&serde_json::json!({ "address": a }), || format!("{a}\n"));
+            Ok(())
         }
         WasmQuery::State { cmd } => match cmd {
             StateQuery::Smart { address, msg, at } => {

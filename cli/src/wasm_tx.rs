@@ -25,6 +25,21 @@ use crate::submit::{print_committed, submit, submit_one, Committed, Extra, TxFla
 use crate::util::{parse_address, parse_amount, resolve_address};
 use crate::Ctx;
 
+/// A `MsgExecuteContract` of `msg` (as JSON) from `from`, with `funds`.
+pub fn execute_json<M: serde::Serialize>(
+    from: &Address,
+    contract: &Address,
+    msg: &M,
+    funds: &[Coin],
+) -> Result<cosmos_sdk_proto::Any> {
+    Ok(to_any(&MsgExecuteContract {
+        sender: from.to_string(),
+        contract: contract.to_string(),
+        msg: serde_json::to_vec(msg)?,
+        funds: funds.iter().map(Coin::to_proto).collect(),
+    }))
+}
+
 /// The first bytes of every wasm module and of every gzip stream.
 const WASM_MAGIC: &[u8] = b"\0asm";
 const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];

@@ -7,6 +7,7 @@
 pub mod address;
 pub mod checkpoint;
 pub mod coin;
+pub mod contract_address;
 pub mod crypto;
 pub mod gov;
 pub mod keystore;

@@ -42,7 +42,15 @@ fn rejected(wat: &str) -> String {
 
 #[test]
 fn real_contracts_pass() {
-    for name in ["tester", "hostile", "token", "amm", "xx", "rollup_verifier"] {
+    for name in [
+        "tester",
+        "hostile",
+        "token",
+        "amm",
+        "xx",
+        "rollup_verifier",
+        "yy",
+    ] {
         let report = analyze(&artifact(name), &WasmLimits::default()).expect(name);
         assert!(report.exports.contains("instantiate"), "{name}");
         assert!(
@@ -182,7 +190,7 @@ fn function_limits() {
 
 #[test]
 fn instrumented_artifacts_stay_valid() {
-    for name in ["tester", "hostile", "token", "amm"] {
+    for name in ["tester", "hostile", "token", "amm", "yy"] {
         let wasm = artifact(name);
         let out = proof_vm::instrument::instrument(&wasm).unwrap();
         let mut v = wasmparser::Validator::new_with_features(proof_vm::validate::features());

@@ -420,6 +420,7 @@ impl Executor {
             );
         }
         let mut proposal_events = Vec::new();
+        let hooks_ctx = WasmCtx::outside_tx(&self.vm, &self.chain_id, key.height, key.time_nanos);
         let end = components::end_block(
             &mut block,
             &ctx,
@@ -436,6 +437,7 @@ impl Executor {
                     &mut proposal_events,
                 )
             },
+            &hooks_ctx,
         )?;
         events.extend(proposal_events);
         events.extend(end.events);

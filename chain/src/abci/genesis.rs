@@ -6,6 +6,7 @@ use proof_sdk::{coin::parse_coins, Address};
 use serde::{Deserialize, Serialize};
 
 use crate::modules::bank;
+use crate::modules::clock::ClockParams;
 use crate::state::params::Params;
 use crate::state::{keys, Delta};
 
@@ -25,6 +26,10 @@ pub struct AppGenesis {
     /// Proof of stake, slashing, epochs and gov (`app::pos`).
     #[serde(default)]
     pub staking: crate::app::pos::PosGenesis,
+    /// The contracts called at end block (`clock.contracts`), for networks that deploy their
+    /// system contracts at known addresses; governance changes it later.
+    #[serde(default)]
+    pub clock: ClockParams,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +61,13 @@ impl AppGenesis {
         }
         state.put(keys::PARAMS.to_vec(), self.params.encode());
         state.put(keys::CHAIN_ID.to_vec(), chain_id.as_bytes().to_vec());
+        if self.clock != ClockParams::default() {
+            self.clock
+                .validate()
+                .map_err(|e| GenesisError::Params(format!("clock: {e}")))?;
+            let bytes = serde_json::to_vec(&self.clock)?;
+            state.put(crate::modules::clock::params::PARAMS_KEY.to_vec(), bytes);
+        }
         let mut seen = BTreeSet::new();
         for acc in &self.accounts {
             let addr: Address =

@@ -4,8 +4,10 @@
 //! - begin block: slashing (evidence, then the last commit's signatures), then the epoch
 //!   module (records the previous block's app hash);
 //! - end block: staking's unbonding queue, governance (closes proposals, runs passed ones),
-//!   staking's validator set (after governance, so a passed parameter change applies to this
-//!   block's set), then the epoch module (nothing at end block);
+//!   the clock (the system contracts' end-block calls: after governance, so a contract it just
+//!   listed or migrated runs in this block; before the validator set, so stake a contract moves
+//!   counts in it), staking's validator set (after governance, so a passed parameter change
+//!   applies to this block's set), then the epoch module (nothing at end block);
 //! - end epoch, when this block closes the epoch, after every end-block hook: the epoch
 //!   module's rewards and checkpoint (it reads the validator set just sent).
 //!
@@ -15,6 +17,7 @@
 use tendermint::abci::Event;
 use tendermint::validator::Update;
 
+use crate::modules::clock::hooks::Clock;
 use crate::modules::component::{BlockCtx, Component, EndBlock};
 use crate::modules::epoch::hooks::Epoch;
 use crate::modules::epoch::{self, StoredCheckpoint};
@@ -22,10 +25,12 @@ use crate::modules::gov::hooks::Gov;
 use crate::modules::gov::RunMessages;
 use crate::modules::slashing::hooks::Slashing;
 use crate::modules::staking::hooks::{Unbonding, ValidatorSet};
+use crate::modules::wasm::WasmCtx;
 use crate::state::{Delta, StateError};
 
 /// Every module with block hooks, in the order each phase runs them.
-pub const COMPONENTS: [&dyn Component; 5] = [&Slashing, &Unbonding, &Gov, &ValidatorSet, &Epoch];
+pub const COMPONENTS: [&dyn Component; 6] =
+    [&Slashing, &Unbonding, &Gov, &Clock, &ValidatorSet, &Epoch];
 
 /// Runs every begin-block hook.
 pub fn begin_block(block: &mut Delta<'_>, ctx: &BlockCtx<'_>) -> Result<Vec<Event>, StateError> {
@@ -48,9 +53,11 @@ pub fn end_block(
     block: &mut Delta<'_>,
     ctx: &BlockCtx<'_>,
     run_proposal: &mut RunMessages<'_>,
+    wasm: &WasmCtx<'_>,
 ) -> Result<EndOfBlock, StateError> {
     let mut out = EndBlock {
         run_proposal,
+        wasm,
         validator_updates: Vec::new(),
         closing_epoch: None,
         checkpoint: None,

@@ -14,6 +14,7 @@ use crate::modules::epoch::schedule::EpochState;
 use crate::modules::gov::proposals::RunMessages;
 use crate::modules::slashing::evidence::Evidence;
 use crate::modules::slashing::liveness::CommitVote;
+use crate::modules::wasm::WasmCtx;
 use crate::state::{Delta, StateError};
 
 /// What every hook of one block sees.
@@ -41,6 +42,8 @@ impl BlockCtx<'_> {
 pub struct EndBlock<'a, 'r> {
     /// Runs a passed proposal's messages (the executor's message router).
     pub run_proposal: &'a mut RunMessages<'r>,
+    /// Contract calls outside any transaction (the clock's end-block calls), at this block.
+    pub wasm: &'a WasmCtx<'a>,
     /// Validator-set changes for CometBFT: (ed25519 key, new power; 0 removes).
     pub validator_updates: Vec<([u8; 32], u64)>,
     /// The epoch this block closes (set before the end-epoch hooks run).

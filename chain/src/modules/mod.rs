@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod bank;
+pub mod clock;
 pub mod component;
 pub mod epoch;
 pub mod gov;

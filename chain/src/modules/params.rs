@@ -4,11 +4,12 @@
 use crate::state::params::Subspace;
 
 /// The chain's parameter subspaces.
-pub const SUBSPACES: [&Subspace; 6] = [
+pub const SUBSPACES: [&Subspace; 7] = [
     &crate::state::params::SUBSPACE,
     &crate::modules::staking::params::SUBSPACE,
     &crate::modules::slashing::params::SUBSPACE,
     &crate::modules::epoch::params::SUBSPACE,
     &crate::modules::gov::params::SUBSPACE,
     &crate::modules::zk::params::SUBSPACE,
+    &crate::modules::clock::params::SUBSPACE,
 ];

@@ -8,6 +8,7 @@ use super::cometbft::{self, CometSettings};
 use super::config::{AppConfig, Ports};
 use crate::abci::genesis::{AppGenesis, GenesisAccount};
 use crate::app::pos::{GenesisValidator, PosGenesis};
+use crate::modules::clock::{ClockParams, HookContract};
 use crate::store::Pruning;
 
 pub struct GenesisOptions {
@@ -20,6 +21,28 @@ pub struct GenesisOptions {
     pub staking: PosGenesis,
     /// Each genesis validator's self-stake, uxyz.
     pub validator_stake: u128,
+    /// The contracts called at end block from the first block.
+    pub clock: ClockParams,
+}
+
+/// `ADDR=GAS` arguments as the clock's parameters (validated as governance would).
+pub fn end_block_contracts(args: &[String]) -> Result<ClockParams> {
+    let mut p = ClockParams::default();
+    for a in args {
+        let (address, gas) = a
+            .split_once('=')
+            .with_context(|| format!("--end-block-contract {a:?}: expected ADDR=GAS"))?;
+        let gas_limit = gas
+            .parse()
+            .with_context(|| format!("--end-block-contract {a:?}: GAS is not a number"))?;
+        p.contracts.push(HookContract {
+            address: address.to_string(),
+            gas_limit,
+        });
+    }
+    p.validate()
+        .map_err(|e| anyhow::anyhow!("--end-block-contract: {e}"))?;
+    Ok(p)
 }
 
 /// Default self-stake of a genesis validator: 10 000 XYZ (voting power 10 000).
@@ -65,6 +88,7 @@ pub fn collect_accounts(flags: &[String], file: Option<&Path>) -> Result<Vec<Gen
         accounts: out.clone(),
         params: Default::default(),
         staking: Default::default(),
+        ..Default::default()
     };
     let store_dir = tempdir_for_validation()?;
     let store = crate::store::Store::open(&store_dir, Pruning::default())?;
@@ -155,6 +179,7 @@ fn write_genesis(nodes: &[PreparedNode], opts: &GenesisOptions) -> Result<()> {
         accounts: opts.accounts.clone(),
         params: Default::default(),
         staking,
+        clock: opts.clock.clone(),
     };
     g["chain_id"] = opts.chain_id.clone().into();
     g["initial_height"] = "1".into();
@@ -237,4 +262,37 @@ pub fn testnet(
     write_genesis(&nodes, opts)?;
     configure(&nodes, opts, "127.0.0.1")?;
     Ok(nodes.into_iter().map(|n| n.home).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn end_block_contracts_parse_and_are_validated_like_governance_sets_them() {
+        let a = proof_sdk::contract_address::classic(5, 5).to_string();
+        let p = end_block_contracts(&[format!("{a}=20000000")]).unwrap();
+        assert_eq!(
+            p.contracts,
+            vec![HookContract {
+                address: a.clone(),
+                gas_limit: 20_000_000
+            }]
+        );
+        assert_eq!(end_block_contracts(&[]).unwrap(), ClockParams::default());
+        for bad in [
+            a.clone(),
+            format!("{a}=lots"),
+            format!("{a}=0"),
+            format!("{a}=1,{a}=1"),
+            "proof1junk=5".to_string(),
+        ] {
+            assert!(
+                end_block_contracts(std::slice::from_ref(&bad)).is_err(),
+                "{bad}"
+            );
+        }
+        let twice = [format!("{a}=1"), format!("{a}=2")];
+        assert!(end_block_contracts(&twice).is_err());
+    }
 }

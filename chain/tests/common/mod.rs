@@ -24,6 +24,7 @@ use prost::Message;
 use tendermint::abci::{request, response};
 use tendermint::v0_38::abci::{ConsensusRequest, ConsensusResponse};
 
+pub mod gov;
 pub mod localnet;
 pub mod pos;
 pub mod rollup;
@@ -338,12 +339,16 @@ impl App {
     }
 
     pub fn balance(&self, addr: &Address) -> u128 {
+        self.balance_of(addr, "uxyz")
+    }
+
+    pub fn balance_of(&self, addr: &Address, denom: &str) -> u128 {
         let r: QueryBalanceResponse = self
             .grpc(
                 "/cosmos.bank.v1beta1.Query/Balance",
                 &QueryBalanceRequest {
                     address: addr.to_string(),
-                    denom: "uxyz".into(),
+                    denom: denom.into(),
                 },
             )
             .unwrap();

@@ -2,19 +2,17 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
-use cosmos_sdk_proto::cosmwasm::wasm::v1::MsgExecuteContract;
-use proof_sdk::msgs::to_any;
 use proof_sdk::{Address, Coin};
 use rollup_msgs::verifier::{ConfigResponse, ExecuteMsg as VerifierMsg, QueryMsg as VerifierQuery};
 use rollup_msgs::xx::{ExecuteMsg as XxMsg, PendingResponse, QueryMsg as XxQuery};
 use rollup_msgs::{Base64, Hex32};
-use serde::Serialize;
 
 use super::contracts::{smart, SystemContracts};
 use super::data::rebuild;
 use crate::progress::Progress;
 use crate::submit::{print_committed, submit, TxFlags, TxSpec};
 use crate::util::parse_amount;
+use crate::wasm_tx::execute_json;
 use crate::Ctx;
 
 #[derive(Args)]
@@ -87,20 +85,6 @@ pub enum RollupTx {
     },
 }
 
-fn execute<M: Serialize>(
-    from: &Address,
-    contract: &Address,
-    msg: &M,
-    funds: &[Coin],
-) -> Result<cosmos_sdk_proto::Any> {
-    Ok(to_any(&MsgExecuteContract {
-        sender: from.to_string(),
-        contract: contract.to_string(),
-        msg: serde_json::to_vec(msg)?,
-        funds: funds.iter().map(Coin::to_proto).collect(),
-    }))
-}
-
 /// The 32-byte little-endian field element `s` (64 hex digits).
 fn hex32(s: &str, what: &str) -> Result<Hex32> {
     let mut out = [0u8; 32];
@@ -152,7 +136,7 @@ async fn send_with_exit_proof(
     send(
         ctx,
         spec,
-        execute(&spec.from, verifier, &msg, &[])?,
+        execute_json(&spec.from, verifier, &msg, &[])?,
         2,
         Some(progress),
     )
@@ -193,7 +177,7 @@ pub async fn run(ctx: &Ctx, args: RollupTxArgs) -> Result<()> {
             send(
                 ctx,
                 &spec,
-                execute(&spec.from, &verifier, &msg, &funds)?,
+                execute_json(&spec.from, &verifier, &msg, &funds)?,
                 1,
                 None,
             )
@@ -242,7 +226,14 @@ pub async fn run(ctx: &Ctx, args: RollupTxArgs) -> Result<()> {
                 pubkey_y,
                 key_proof,
             };
-            send(ctx, &spec, execute(&spec.from, &xx, &msg, &funds)?, 1, None).await
+            send(
+                ctx,
+                &spec,
+                execute_json(&spec.from, &xx, &msg, &funds)?,
+                1,
+                None,
+            )
+            .await
         }
         RollupTx::Freeze { rollup, tx } => {
             let spec = TxSpec::from_flags(ctx, &tx)?;
@@ -251,7 +242,7 @@ pub async fn run(ctx: &Ctx, args: RollupTxArgs) -> Result<()> {
             send(
                 ctx,
                 &spec,
-                execute(&spec.from, &verifier, &msg, &[])?,
+                execute_json(&spec.from, &verifier, &msg, &[])?,
                 1,
                 None,
             )

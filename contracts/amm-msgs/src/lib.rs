@@ -117,6 +117,13 @@ pub enum QueryMsg {
     Pending {
         pool: u64,
     },
+    /// What a swap of `amount` of `offer_denom` would get if the block cleared now, with the
+    /// swaps already queued (an estimate: later swaps of the block move the price).
+    Quote {
+        pool: u64,
+        offer_denom: String,
+        amount: U128,
+    },
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
@@ -167,6 +174,16 @@ pub struct PendingSwap {
     pub amount: U128,
     pub min_out: U128,
     pub deadline: Option<u64>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct QuoteResponse {
+    /// The output, after the fee; 0 if the swap would be refunded (too large, pool halted).
+    pub out: U128,
+    /// The clearing price, quote per base scaled by [`PRICE_SCALE`].
+    pub price: U128,
+    /// Swaps already queued that the estimate cleared with.
+    pub queued: u32,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]

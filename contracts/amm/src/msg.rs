@@ -2,5 +2,6 @@
 
 pub use amm_msgs::{
     ConfigResponse, ExecuteMsg, InstantiateMsg, Params, PendingResponse, PendingSwap, PoolResponse,
-    PoolsResponse, QueryMsg, SharesResponse, SudoMsg, TwapResponse, PRICE_SCALE, U128,
+    PoolsResponse, QueryMsg, QuoteResponse, SharesResponse, SudoMsg, TwapResponse, PRICE_SCALE,
+    U128,
 };

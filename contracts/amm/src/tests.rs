@@ -9,8 +9,8 @@ use proptest::prelude::*;
 use crate::contract::{execute, instantiate, query, sudo};
 use crate::error::ContractError;
 use crate::msg::{
-    ExecuteMsg, InstantiateMsg, Params, PoolResponse, QueryMsg, SharesResponse, SudoMsg,
-    TwapResponse, PRICE_SCALE, U128,
+    ExecuteMsg, InstantiateMsg, Params, PendingResponse, PoolResponse, QueryMsg, QuoteResponse,
+    SharesResponse, SudoMsg, TwapResponse, PRICE_SCALE, U128,
 };
 
 type Deps = OwnedDeps<MockStorage, MockApi, MockQuerier>;
@@ -586,16 +586,101 @@ fn busy_pools_take_turns_at_the_end_of_the_block() {
             .map(|e| e.attributes[0].value.parse().unwrap())
             .collect()
     };
+    let k = crate::contract::MAX_POOLS_PER_BLOCK as u64;
     queue_all(&mut amm, 10);
     let first = cleared(&amm.end_block(10));
-    assert_eq!(first, (1..=16).collect::<Vec<_>>());
+    assert_eq!(first, (1..=k).collect::<Vec<_>>());
     let second = cleared(&amm.end_block(11));
-    assert_eq!(second, (17..=n).collect::<Vec<_>>(), "the rest, next block");
+    assert_eq!(
+        second,
+        (k + 1..=n).collect::<Vec<_>>(),
+        "the rest, next block"
+    );
     queue_all(&mut amm, 12);
-    assert_eq!(cleared(&amm.end_block(12)), (1..=16).collect::<Vec<_>>());
+    assert_eq!(cleared(&amm.end_block(12)), (1..=k).collect::<Vec<_>>());
     queue_all(&mut amm, 13);
-    // Pools 17.. have waited longest: they go first, then the turn wraps around.
+    // Pools k+1.. have waited longest: they go first.
     let fourth = cleared(&amm.end_block(13));
-    assert_eq!(&fourth[..4], &[17, 18, 19, 20]);
-    assert_eq!(fourth.len(), 16);
+    assert_eq!(fourth, (k + 1..=k + 4).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_quote_is_the_fill_the_block_gives_with_the_swaps_already_queued() {
+    let mut amm = Amm::new(params());
+    amm.create(1, 1_000_000, 2_000_000);
+    let (t, u) = (amm.addr("t"), amm.addr("u"));
+    amm.swap(2, &t, coin(30_000, QUOTE), 0);
+    let q: QuoteResponse = amm.q(
+        2,
+        QueryMsg::Quote {
+            pool: 1,
+            offer_denom: BASE.into(),
+            amount: U128(10_000),
+        },
+    );
+    assert_eq!(q.queued, 1);
+    // Nothing was queued by the quote.
+    let pending: PendingResponse = amm.q(2, QueryMsg::Pending { pool: 1 });
+    assert_eq!(pending.swaps.len(), 1);
+    amm.swap(2, &u, coin(10_000, BASE), 0);
+    let r = amm.end_block(2);
+    let got = sends(&r)
+        .into_iter()
+        .find(|(to, _, _)| *to == u.to_string())
+        .unwrap();
+    assert_eq!(got, (u.to_string(), QUOTE.to_string(), q.out.0));
+    let clearing = r.events[0]
+        .attributes
+        .iter()
+        .find(|a| a.key == "clearing_price")
+        .unwrap();
+    assert_eq!(q.price.0.to_string(), clearing.value);
+    // A denom the pool does not trade is refused.
+    let bad = query(
+        amm.deps.as_ref(),
+        env_at(3),
+        QueryMsg::Quote {
+            pool: 1,
+            offer_denom: "uatom".into(),
+            amount: U128(1),
+        },
+    );
+    assert!(bad.is_err());
+}
+
+#[test]
+fn a_quote_refuses_what_a_swap_would_and_gives_nothing_the_breaker_or_a_halt_would_refund() {
+    let mut amm = Amm::new(Params {
+        band_bps: 500,
+        ..params()
+    });
+    amm.create(5, 1_000_000, 1_000_000);
+    let quote = |amm: &Amm, height: u64, amount: u128| {
+        query(
+            amm.deps.as_ref(),
+            env_at(height),
+            QueryMsg::Quote {
+                pool: 1,
+                offer_denom: BASE.into(),
+                amount: U128(amount),
+            },
+        )
+        .map(|b| from_json::<QuoteResponse>(b).unwrap())
+    };
+    // Over max_swap_bps (10% of the reserve) and zero: the swap's own errors.
+    assert!(matches!(
+        quote(&amm, 19, 100_001),
+        Err(ContractError::SwapTooLarge { .. })
+    ));
+    assert!(quote(&amm, 19, 0).is_err());
+    // Would clear ~17% below the TWAP: the breaker refunds the batch, so nothing is quoted.
+    assert_eq!(quote(&amm, 19, 100_000).unwrap().out, U128(0));
+    assert!(quote(&amm, 19, 1_000).unwrap().out.0 > 0);
+    let t = amm.addr("t");
+    amm.swap(20, &t, coin(100_000, BASE), 0);
+    amm.end_block(20);
+    // Halted until 25: a quote at the last committed block 23 is for block 24, still halted;
+    // at 24 it is for block 25, when swaps are taken again.
+    assert_eq!(quote(&amm, 23, 1_000).unwrap().out, U128(0));
+    assert!(quote(&amm, 24, 1_000).unwrap().out.0 > 0);
 }

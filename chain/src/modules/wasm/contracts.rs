@@ -19,49 +19,15 @@ use cosmos_sdk_proto::cosmwasm::wasm::v1::{
 };
 use proof_sdk::Address;
 use prost::Message;
-use sha2::{Digest, Sha256};
 
 use super::keys;
 use crate::state::corrupt;
 use crate::state::{Kv, StateError, StateRead};
 
-/// The Cosmos SDK's `address.Module("wasm", key)`: `sha256(sha256("module") ‖ "wasm" ‖ 0 ‖ key)`.
-fn module_address(key: &[&[u8]]) -> Address {
-    let mut h = Sha256::new();
-    h.update(Sha256::digest(b"module"));
-    h.update(b"wasm\0");
-    for part in key {
-        h.update(part);
-    }
-    Address::from_bytes(&h.finalize()).expect("32 bytes")
-}
-
 /// The contract address of instance `instance_id` of code `code_id` (wasmd's classic scheme).
-pub fn contract_address(code_id: u64, instance_id: u64) -> Address {
-    module_address(&[&code_id.to_be_bytes(), &instance_id.to_be_bytes()])
-}
-
-/// The predictable (instantiate2) address: every part length-prefixed (u64 BE). `init_msg` is
-/// empty unless the creator asked for `fix_msg`.
-pub fn predictable_address(
-    checksum: &[u8],
-    creator: &Address,
-    salt: &[u8],
-    init_msg: &[u8],
-) -> Address {
-    let len = |b: &[u8]| (b.len() as u64).to_be_bytes();
-    let creator = creator.as_bytes();
-    module_address(&[
-        &len(checksum),
-        checksum,
-        &len(creator),
-        creator,
-        &len(salt),
-        salt,
-        &len(init_msg),
-        init_msg,
-    ])
-}
+pub use proof_sdk::contract_address::classic as contract_address;
+/// The predictable (instantiate2) address.
+pub use proof_sdk::contract_address::predictable as predictable_address;
 
 fn next_seq(kv: &mut dyn Kv, key: &[u8]) -> Result<u64, StateError> {
     let cur = match kv.kv_get(key)? {
