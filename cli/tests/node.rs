@@ -298,7 +298,8 @@ fn send_signs_broadcasts_and_waits() {
         let txs = node.state.lock().unwrap().broadcast.clone();
         assert_eq!(txs.len(), 1);
         assert_eq!(r["txhash"], proof_sdk::tx::tx_hash_hex(&txs[0]));
-        let body = check_signed_send(&txs[0], &from, &to, "1234uxyz,5afoo", 7, 3);
+        // Sent sorted by denom, as the chain requires of a message's coins (given unsorted).
+        let body = check_signed_send(&txs[0], &from, &to, "5afoo,1234uxyz", 7, 3);
         assert_eq!(body.memo, "hello");
         assert_eq!(body.timeout_height, 99);
         let auth = AuthInfo::decode(
