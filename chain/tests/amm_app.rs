@@ -416,3 +416,68 @@ fn a_full_batch_clears_within_a_quarter_of_the_localnets_end_block_gas() {
     assert!(gas <= 40_000_000 / 4, "a full pool took {gas} gas");
     assert_eq!(m.pending(), 0);
 }
+
+#[test]
+fn the_fixed_fee_follows_the_amms_twap_and_falls_back_when_the_pool_is_thin() {
+    let t = PrivateKey::generate(KeyType::Secp256k1);
+    let mut m = market(&[&t]);
+    let mut t = m.app.user(t);
+    m.list_hooks(&[(&m.amm.clone(), 20_000_000)]);
+    let price = |m: &Market| -> Value {
+        m.app
+            .json_query("/proof.fee_price.v1.Query/Price", json!({}))
+            .unwrap()
+    };
+    // No source: the genesis parameter (0: no fixed fee, the gas price alone).
+    assert_eq!(price(&m)["from"], "chain.xyz_price_micro_usd");
+    assert_eq!(price(&m)["fixed_fee_uxyz"], "0");
+    let source = |min_quote_reserve: u128| {
+        json!({"contract": m.amm.to_string(), "pool": 1, "window_blocks": 5,
+            "min_quote_reserve": min_quote_reserve.to_string(), "quote_decimals": 6})
+        .to_string()
+    };
+    let deep = source(1_000 * M);
+    let p = pass_param_changes(&mut m.app, &mut m.gov, &[("fee_price", "source", &deep)]);
+    assert_eq!(p["status"], "Passed", "{p}");
+    m.app.block(vec![]);
+    // The pool stands at 1 USD per XYZ: 2 cents are 20,000 uxyz.
+    let p = price(&m);
+    assert_eq!(
+        (p["from"].as_str(), p["micro_usd_per_xyz"].as_u64()),
+        (Some("amm"), Some(1_000_000))
+    );
+    assert_eq!(p["fixed_fee_uxyz"], "20000");
+    // A transaction paying the gas price alone (5,000 uxyz at 200k gas) no longer pays enough.
+    let cheap = proof_sdk::msgs::bank_send(&t.addr(), &m.gov.addr(), &[Coin::new(1, "uxyz")]);
+    let c = m.app.check(&t.tx(vec![cheap], 200_000));
+    assert!(
+        c.code.is_err() && c.log.contains("fixed fee of 20000uxyz"),
+        "{}",
+        c.log
+    );
+    t.seq -= 1;
+
+    // Buying XYZ for three blocks lifts the price; the fee price follows the 5-block TWAP (read
+    // after each block's clearing), so 2 cents cost fewer uxyz.
+    for _ in 0..3 {
+        let swap = m.swap(&mut t, Coin::new(20_000 * M, USD));
+        m.app.block(vec![swap]);
+    }
+    let twap = smart(&m.app, &m.amm, json!({"twap": {"pool": 1, "window": 5}})).unwrap();
+    let twap: u128 = twap["price"].as_str().unwrap().parse().unwrap();
+    let expect = (twap / 1_000_000_000_000) as u64;
+    let p = price(&m);
+    assert_eq!(p["micro_usd_per_xyz"].as_u64(), Some(expect));
+    assert!(expect > 1_000_000, "the TWAP did not rise: {expect}");
+    let fee: u128 = p["fixed_fee_uxyz"].as_str().unwrap().parse().unwrap();
+    assert_eq!(fee, (20_000u128 * 1_000_000).div_ceil(u128::from(expect)));
+    assert!(fee < 20_000);
+
+    // A pool thinner than the source asks: no price from it, fees fall back to the parameter.
+    let thin = source(10_000_000 * M);
+    let p = pass_param_changes(&mut m.app, &mut m.gov, &[("fee_price", "source", &thin)]);
+    assert_eq!(p["status"], "Passed", "{p}");
+    m.app.block(vec![]);
+    assert_eq!(price(&m)["from"], "chain.xyz_price_micro_usd");
+    assert_eq!(price(&m)["fixed_fee_uxyz"], "0");
+}

@@ -107,7 +107,7 @@ fn governance_migrates_the_contracts_it_administers_and_nothing_else() {
     assert_eq!(code_and_admin(&app, &users), (v1, b.addr().to_string()));
     assert_eq!(greeting(&app, &users), "v1");
     // Two fees were paid (submit, vote); the deposit came back.
-    let fees = common::wasm::fee(2_000_000) + common::wasm::fee(200_000);
+    let fees = common::wasm::fee(2_000_000) + common::wasm::fee(1_000_000);
     assert_eq!(app.balance(&a.addr()), before - fees);
 
     // All or nothing: the first message would succeed, the second fails, so neither applies.

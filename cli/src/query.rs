@@ -83,6 +83,9 @@ pub enum QueryCmd {
     Amm(crate::amm::AmmQueryArgs),
     /// YY: the altcoin registry, flows against rate limits, HTLC swaps and their secrets
     Yy(crate::yy::YyQueryArgs),
+    /// The XYZ/USD price the fixed fee is priced at (the AMM's TWAP or the chain parameter), and
+    /// the fixed fee in uxyz
+    FeePrice,
     /// The contracts the chain calls at every end block, with their gas
     Clock {
         #[command(subcommand)]
@@ -143,6 +146,20 @@ pub async fn run(ctx: &Ctx, cmd: QueryCmd) -> Result<()> {
         QueryCmd::Clock {
             cmd: ClockQuery::Params,
         } => clock_params(ctx, &rpc).await,
+        QueryCmd::FeePrice => {
+            let v = chain_json(&rpc, "/proof.fee_price.v1.Query/Price", "fee price").await?;
+            ctx.output.emit(&v, || {
+                crate::output::fields(&[
+                    ("micro-USD per XYZ", v["micro_usd_per_xyz"].to_string()),
+                    ("from", crate::output::str_field(&v["from"])),
+                    (
+                        "fixed fee",
+                        format!("{}uxyz", crate::output::str_field(&v["fixed_fee_uxyz"])),
+                    ),
+                ])
+            });
+            Ok(())
+        }
     }
 }
 
@@ -466,15 +483,17 @@ async fn status(ctx: &Ctx, rpc: &RpcClient) -> Result<()> {
     Ok(())
 }
 
-async fn clock_params(ctx: &Ctx, rpc: &RpcClient) -> Result<()> {
-    let r = rpc
-        .abci_query("/proof.clock.v1.Query/Params", b"{}", None, false)
-        .await?;
+/// One of the chain's own JSON queries (`/proof.*`) with an empty request.
+async fn chain_json(rpc: &RpcClient, path: &str, what: &str) -> Result<serde_json::Value> {
+    let r = rpc.abci_query(path, b"{}", None, false).await?;
     if r.code != 0 {
-        bail!("clock params query failed (code {}): {}", r.code, r.log);
+        bail!("{what} query failed (code {}): {}", r.code, r.log);
     }
-    let v: serde_json::Value =
-        serde_json::from_slice(&r.value).context("cannot decode the clock parameters")?;
+    serde_json::from_slice(&r.value).with_context(|| format!("cannot decode the {what}"))
+}
+
+async fn clock_params(ctx: &Ctx, rpc: &RpcClient) -> Result<()> {
+    let v = chain_json(rpc, "/proof.clock.v1.Query/Params", "clock parameters").await?;
     ctx.output.emit(&v, || {
         let rows: Vec<Vec<String>> = v["contracts"]
             .as_array()

@@ -103,3 +103,8 @@ if [[ "$(uxyz_of "$BOB")" != 1000000 || "$revealed" != "$(tr -d '\n' <"$TMP/secr
   exit 1
 fi
 echo "run.sh: proof tx yy lock/claim: bob paid 1000000uxyz, the secret public on chain"
+
+# The fee price: the localnet names no pool, so the chain parameter prices the fixed fee.
+from="$("$PROOF_BIN" query fee-price --node "$PROOF_RPC" -o json | jq -r '.from')"
+[[ "$from" == chain.xyz_price_micro_usd ]] || { echo "run.sh: proof query fee-price says the price is from '$from'" >&2; exit 1; }
+echo "run.sh: proof query fee-price: from the chain parameter"

@@ -28,7 +28,7 @@ use crate::store::{StoreError, PROOF_OP_TYPE};
 type ModuleQuery = fn(&dyn StateRead, &str, &[u8]) -> Result<Option<Vec<u8>>, QueryError>;
 
 /// The modules' query services, tried in turn (their paths are disjoint).
-const MODULE_QUERIES: [ModuleQuery; 8] = [
+const MODULE_QUERIES: [ModuleQuery; 9] = [
     crate::modules::auth::query::route,
     crate::modules::bank::query::route,
     crate::modules::staking::query::route,
@@ -37,6 +37,7 @@ const MODULE_QUERIES: [ModuleQuery; 8] = [
     crate::modules::upgrade::query::route,
     crate::modules::epoch::query::route,
     crate::modules::clock::query::route,
+    crate::modules::fee_price::query::route,
 ];
 
 /// A successful query: value, the key it was read at (raw store queries), and a proof if asked.

@@ -109,7 +109,7 @@ pub fn run(
                 crate::state::fees::fixed_fee(ctx.params),
                 ctx.params.fee_denom,
                 ctx.params.fixed_fee_micro_usd,
-                ctx.params.xyz_price_micro_usd
+                ctx.params.xyz_price()
             )));
         }
     }

@@ -6,7 +6,8 @@
 //! - end block: staking's unbonding queue, governance (closes proposals, runs passed ones),
 //!   the clock (the system contracts' end-block calls: after governance, so a contract it just
 //!   listed or migrated runs in this block; before the validator set, so stake a contract moves
-//!   counts in it), staking's validator set (after governance, so a passed parameter change
+//!   counts in it), the fee price (the AMM's TWAP, read after the AMM cleared), staking's
+//!   validator set (after governance, so a passed parameter change
 //!   applies to this block's set), then the epoch module (nothing at end block);
 //! - end epoch, when this block closes the epoch, after every end-block hook: the epoch
 //!   module's rewards and checkpoint (it reads the validator set just sent).
@@ -21,6 +22,7 @@ use crate::modules::clock::hooks::Clock;
 use crate::modules::component::{BlockCtx, Component, EndBlock};
 use crate::modules::epoch::hooks::Epoch;
 use crate::modules::epoch::{self, StoredCheckpoint};
+use crate::modules::fee_price::hooks::FeePrice;
 use crate::modules::gov::hooks::Gov;
 use crate::modules::gov::RunMessages;
 use crate::modules::slashing::hooks::Slashing;
@@ -29,8 +31,15 @@ use crate::modules::wasm::WasmCtx;
 use crate::state::{Delta, StateError};
 
 /// Every module with block hooks, in the order each phase runs them.
-pub const COMPONENTS: [&dyn Component; 6] =
-    [&Slashing, &Unbonding, &Gov, &Clock, &ValidatorSet, &Epoch];
+pub const COMPONENTS: [&dyn Component; 7] = [
+    &Slashing,
+    &Unbonding,
+    &Gov,
+    &Clock,
+    &FeePrice,
+    &ValidatorSet,
+    &Epoch,
+];
 
 /// Runs every begin-block hook.
 pub fn begin_block(block: &mut Delta<'_>, ctx: &BlockCtx<'_>) -> Result<Vec<Event>, StateError> {

@@ -8,6 +8,7 @@ pub mod bank;
 pub mod clock;
 pub mod component;
 pub mod epoch;
+pub mod fee_price;
 pub mod gov;
 pub mod handler;
 pub mod params;

@@ -4,7 +4,7 @@
 use crate::state::params::Subspace;
 
 /// The chain's parameter subspaces.
-pub const SUBSPACES: [&Subspace; 7] = [
+pub const SUBSPACES: [&Subspace; 8] = [
     &crate::state::params::SUBSPACE,
     &crate::modules::staking::params::SUBSPACE,
     &crate::modules::slashing::params::SUBSPACE,
@@ -12,4 +12,5 @@ pub const SUBSPACES: [&Subspace; 7] = [
     &crate::modules::gov::params::SUBSPACE,
     &crate::modules::zk::params::SUBSPACE,
     &crate::modules::clock::params::SUBSPACE,
+    &crate::modules::fee_price::params::SUBSPACE,
 ];

@@ -3,8 +3,9 @@
 //! (whichever is higher). Fees go to `fee_collector` and are paid to the validators (by stake,
 //! after commission, to their delegators) with the epoch's rewards at each checkpoint.
 //!
-//! The price is the `xyz_price_micro_usd` chain parameter (micro-USD per XYZ) until the AMM's
-//! TWAP oracle exists; 0 means "no price": then only the gas-price minimum applies.
+//! The price is the AMM's TWAP of a pool governance names (`modules::fee_price` reads it at end
+//! block into `Params::oracle_xyz_price_micro_usd`), else the `xyz_price_micro_usd` chain
+//! parameter (micro-USD per XYZ); 0 means "no price": then only the gas-price minimum applies.
 
 use super::params::Params;
 
@@ -14,10 +15,11 @@ const UXYZ_PER_XYZ: u128 = 1_000_000;
 /// The fixed fee in uxyz: `ceil(fixed_fee_micro_usd * 10^6 / xyz_price_micro_usd)` (0 without a
 /// price). Exact integer arithmetic, rounded up so the fee is never worth less than intended.
 pub fn fixed_fee(p: &Params) -> u128 {
-    if p.xyz_price_micro_usd == 0 {
+    let price = p.xyz_price();
+    if price == 0 {
         return 0;
     }
-    (p.fixed_fee_micro_usd as u128 * UXYZ_PER_XYZ).div_ceil(p.xyz_price_micro_usd as u128)
+    (p.fixed_fee_micro_usd as u128 * UXYZ_PER_XYZ).div_ceil(price as u128)
 }
 
 /// The smallest fee a transaction with `gas_limit` must pay.
@@ -39,5 +41,8 @@ mod tests {
         assert_eq!(fixed_fee(&p), 6_667);
         assert_eq!(min_tx_fee(&p, 200_000), 6_667);
         assert_eq!(min_tx_fee(&p, 1_000_000), 25_000, "gas minimum when higher");
+        // The AMM's price, when the fee module has one, wins over the parameter.
+        p.oracle_xyz_price_micro_usd = Some(1_000_000); // $1: 2 cents = 20,000 uxyz
+        assert_eq!(fixed_fee(&p), 20_000);
     }
 }

@@ -3,5 +3,8 @@
 //! `store/<module>/<rest>` raw queries address.
 
 pub const PARAMS: &[u8] = b"params/chain";
+/// The XYZ/USD price from the AMM's TWAP (u64 big-endian micro-USD per XYZ), written by
+/// `modules::fee_price` and read with the parameters: the floor's fee check reads one key.
+pub const ORACLE_XYZ_PRICE: &[u8] = b"params/oracle_xyz_price";
 pub const BLOCK_INFO: &[u8] = b"meta/block";
 pub const CHAIN_ID: &[u8] = b"meta/chain_id";

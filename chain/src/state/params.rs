@@ -29,6 +29,11 @@ pub struct Params {
     /// time; an upload that does not fit waits for a later block, and one heavier than this can
     /// never be stored.
     pub max_block_compile_weight: u64,
+    /// The XYZ/USD price the fee module last read from the AMM's TWAP (`keys::ORACLE_XYZ_PRICE`,
+    /// written at end block by `modules::fee_price`); when present it prices the fixed fee instead
+    /// of `xyz_price_micro_usd`. Not a parameter: loaded beside them, never stored with them.
+    #[serde(skip)]
+    pub oracle_xyz_price_micro_usd: Option<u64>,
 }
 
 /// Block gas cap: ~5000 bank transfers at a 200k gas limit. Keeps a block's execution well under
@@ -49,6 +54,7 @@ impl Default for Params {
             fixed_fee_micro_usd: 20_000,
             xyz_price_micro_usd: 0,
             max_block_compile_weight: 2_000_000,
+            oracle_xyz_price_micro_usd: None,
         }
     }
 }
@@ -62,13 +68,30 @@ impl Params {
     }
 
     pub fn load(state: &dyn StateRead) -> Result<Self, StateError> {
-        match state.get_raw(keys::PARAMS)? {
+        let mut p: Self = match state.get_raw(keys::PARAMS)? {
             Some(b) => serde_json::from_slice(&b).map_err(|e| StateError::Corrupt {
                 key: "params".into(),
                 reason: e.to_string(),
-            }),
-            None => Ok(Self::default()),
-        }
+            })?,
+            None => Self::default(),
+        };
+        p.oracle_xyz_price_micro_usd = match state.get_raw(keys::ORACLE_XYZ_PRICE)? {
+            Some(b) => Some(u64::from_be_bytes(b.as_slice().try_into().map_err(
+                |_| StateError::Corrupt {
+                    key: "params/oracle_xyz_price".into(),
+                    reason: "not 8 bytes".into(),
+                },
+            )?)),
+            None => None,
+        };
+        Ok(p)
+    }
+
+    /// The XYZ/USD price (micro-USD per XYZ) the fixed fee is priced at: the AMM's TWAP when the
+    /// fee module has one, else the genesis parameter.
+    pub fn xyz_price(&self) -> u64 {
+        self.oracle_xyz_price_micro_usd
+            .unwrap_or(self.xyz_price_micro_usd)
     }
 
     pub fn encode(&self) -> Vec<u8> {

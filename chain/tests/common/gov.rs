@@ -92,7 +92,11 @@ fn pass_submitted(app: &mut App, a: &mut User, submit: Any) -> Value {
         .unwrap()
         .parse()
         .unwrap();
-    let r = run(app, a.tx(vec![gov::vote(&a.addr(), id, gov::YES)], 200_000));
+    // 1M gas pays 25,000 uxyz: above a 2-cent fixed fee at any XYZ price over $0.80.
+    let r = run(
+        app,
+        a.tx(vec![gov::vote(&a.addr(), id, gov::YES)], 1_000_000),
+    );
     assert!(r.code.is_ok(), "vote: {}", r.log);
     for _ in 0..6 {
         let fb = app.block(vec![]);
