@@ -447,6 +447,13 @@ fn the_fixed_fee_follows_the_amms_twap_and_falls_back_when_the_pool_is_thin() {
         (Some("amm"), Some(1_000_000))
     );
     assert_eq!(p["fixed_fee_uxyz"], "20000");
+    // An unchanged price is not written again (no write, no event, block after block).
+    let quiet = m.app.block(vec![]);
+    assert!(
+        !quiet.events.iter().any(|e| e.kind == "fee_price"),
+        "{:?}",
+        quiet.events
+    );
     // A transaction paying the gas price alone (5,000 uxyz at 200k gas) no longer pays enough.
     let cheap = proof_sdk::msgs::bank_send(&t.addr(), &m.gov.addr(), &[Coin::new(1, "uxyz")]);
     let c = m.app.check(&t.tx(vec![cheap], 200_000));

@@ -1,7 +1,7 @@
 //! `proof tx gov ...` and `proof query gov ...`: proposals (parameter changes, contract
 //! migrations and governed executions, software upgrades), deposits and votes; `proof query gov plan|applied`.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::Subcommand;
 use cosmos_sdk_proto::cosmos::upgrade::v1beta1::{
     QueryAppliedPlanRequest, QueryAppliedPlanResponse, QueryCurrentPlanRequest,
@@ -188,9 +188,8 @@ pub async fn tx(ctx: &Ctx, cmd: GovTx) -> Result<()> {
             common,
         } => {
             let contract = parse_address(&contract)?;
-            let json: Value =
-                serde_json::from_str(&msg).context("the execute message must be JSON")?;
-            let m = crate::wasm_tx::execute_json(&gov::module_address(), &contract, &json, &[])?;
+            serde_json::from_str::<Value>(&msg).context("the execute message must be JSON")?;
+            let m = gov::execute_contract(&contract, msg.as_bytes());
             propose(ctx, &from, vec![m], &proposal, &common).await
         }
         GovTx::SoftwareUpgrade {
@@ -246,15 +245,13 @@ pub async fn query(ctx: &Ctx, cmd: GovQuery) -> Result<()> {
     let rpc = ctx.rpc()?;
     match cmd {
         GovQuery::Proposal { id } => {
-            let body = serde_json::json!({ "id": id }).to_string();
-            let r = rpc
-                .abci_query("/proof.gov.v1.Query/Proposal", body.as_bytes(), None, false)
+            let v: Value = rpc
+                .json_query(
+                    "/proof.gov.v1.Query/Proposal",
+                    serde_json::json!({ "id": id }),
+                    None,
+                )
                 .await?;
-            if r.code != 0 {
-                bail!("proposal query failed (code {}): {}", r.code, r.log);
-            }
-            let v: Value =
-                serde_json::from_slice(&r.value).context("cannot decode the proposal")?;
             ctx.output
                 .emit(&v, || serde_json::to_string_pretty(&v).unwrap_or_default());
         }

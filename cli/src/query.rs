@@ -1,6 +1,6 @@
 //! `proof query ...`: read-only calls against a node.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use base64::Engine as _;
 use clap::Subcommand;
 use cosmos_sdk_proto::cosmos::bank::v1beta1::{
@@ -147,7 +147,13 @@ pub async fn run(ctx: &Ctx, cmd: QueryCmd) -> Result<()> {
             cmd: ClockQuery::Params,
         } => clock_params(ctx, &rpc).await,
         QueryCmd::FeePrice => {
-            let v = chain_json(&rpc, "/proof.fee_price.v1.Query/Price", "fee price").await?;
+            let v: serde_json::Value = rpc
+                .json_query(
+                    "/proof.fee_price.v1.Query/Price",
+                    serde_json::json!({}),
+                    None,
+                )
+                .await?;
             ctx.output.emit(&v, || {
                 crate::output::fields(&[
                     ("micro-USD per XYZ", v["micro_usd_per_xyz"].to_string()),
@@ -483,17 +489,10 @@ async fn status(ctx: &Ctx, rpc: &RpcClient) -> Result<()> {
     Ok(())
 }
 
-/// One of the chain's own JSON queries (`/proof.*`) with an empty request.
-async fn chain_json(rpc: &RpcClient, path: &str, what: &str) -> Result<serde_json::Value> {
-    let r = rpc.abci_query(path, b"{}", None, false).await?;
-    if r.code != 0 {
-        bail!("{what} query failed (code {}): {}", r.code, r.log);
-    }
-    serde_json::from_slice(&r.value).with_context(|| format!("cannot decode the {what}"))
-}
-
 async fn clock_params(ctx: &Ctx, rpc: &RpcClient) -> Result<()> {
-    let v = chain_json(rpc, "/proof.clock.v1.Query/Params", "clock parameters").await?;
+    let v: serde_json::Value = rpc
+        .json_query("/proof.clock.v1.Query/Params", serde_json::json!({}), None)
+        .await?;
     ctx.output.emit(&v, || {
         let rows: Vec<Vec<String>> = v["contracts"]
             .as_array()

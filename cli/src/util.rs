@@ -38,12 +38,10 @@ pub fn parse_one_coin(s: &str, what: &str) -> Result<Coin> {
 }
 
 /// Parses a coin list (`1000uxyz,5foo`) that must not be empty and must not contain zero amounts,
-/// which the chain would reject anyway with a less helpful message. The coins come back sorted by
-/// denom, the order the chain requires of a message's coins (as the SDK's CLI normalizes them).
+/// which the chain would reject anyway with a less helpful message (sorted by denom, as
+/// `parse_coins` gives them).
 pub fn parse_amount(s: &str, what: &str) -> Result<Vec<Coin>> {
-    let mut coins =
-        proof_sdk::coin::parse_coins(s).with_context(|| format!("invalid {what} {s:?}"))?;
-    coins.sort_by(|a, b| a.denom.cmp(&b.denom));
+    let coins = proof_sdk::coin::parse_coins(s).with_context(|| format!("invalid {what} {s:?}"))?;
     if coins.is_empty() {
         bail!("{what} is empty: expected e.g. 1000uxyz");
     }
@@ -56,6 +54,16 @@ pub fn parse_amount(s: &str, what: &str) -> Result<Vec<Coin>> {
         bail!("{what} {s:?} lists a denom twice");
     }
     Ok(coins)
+}
+
+/// A system contract's address from its flag (or its environment variable): `what` names it in
+/// the errors, e.g. `("amm", "--amm", "PROOF_AMM")`.
+pub fn contract_flag(value: Option<&str>, what: &str, flag: &str, env: &str) -> Result<Address> {
+    let v = value.with_context(|| {
+        format!("the {what} contract is not known: pass {flag} proof1... or set {env}")
+    })?;
+    v.parse()
+        .map_err(|e| anyhow::anyhow!("invalid {flag} address {v:?}: {e}"))
 }
 
 pub fn parse_address(s: &str) -> Result<Address> {

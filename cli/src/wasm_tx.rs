@@ -32,12 +32,12 @@ pub fn execute_json<M: serde::Serialize>(
     msg: &M,
     funds: &[Coin],
 ) -> Result<cosmos_sdk_proto::Any> {
-    Ok(to_any(&MsgExecuteContract {
-        sender: from.to_string(),
-        contract: contract.to_string(),
-        msg: serde_json::to_vec(msg)?,
-        funds: funds.iter().map(Coin::to_proto).collect(),
-    }))
+    Ok(proof_sdk::msgs::wasm_execute(
+        from,
+        contract,
+        serde_json::to_vec(msg)?,
+        funds,
+    ))
 }
 
 /// The first bytes of every wasm module and of every gzip stream.

@@ -10,7 +10,7 @@
 use anyhow::{bail, Context, Result};
 use base64::Engine as _;
 use cosmos_sdk_proto::cosmwasm::wasm::v1::{
-    MsgExecuteContract, QuerySmartContractStateRequest, QuerySmartContractStateResponse,
+    QuerySmartContractStateRequest, QuerySmartContractStateResponse,
 };
 use proof_sdk::rpc::RpcClient;
 use proof_sdk::submit::{submit, GasLimit, SubmitError, SubmitOptions, Submitted};
@@ -130,12 +130,8 @@ impl ChainClient {
             data: Base64(data.to_vec()),
             proof: Base64(proof.to_vec()),
         };
-        let any = msgs::to_any(&MsgExecuteContract {
-            sender: key.address().to_string(),
-            contract: self.verifier.to_string(),
-            msg: serde_json::to_vec(&msg).map_err(|e| SubmitError::Rpc(e.into()))?,
-            funds: vec![],
-        });
+        let bytes = serde_json::to_vec(&msg).map_err(|e| SubmitError::Rpc(e.into()))?;
+        let any = msgs::wasm_execute(&key.address(), &self.verifier, bytes, &[]);
         let opts = SubmitOptions {
             gas: GasLimit::Simulate {
                 adjustment: gas_adjustment,

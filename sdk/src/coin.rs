@@ -92,12 +92,16 @@ impl FromStr for Coin {
     }
 }
 
-/// Parses a comma-separated coin list such as `10uxyz,5ibc/ABC`.
+/// Parses a comma-separated coin list such as `10uxyz,5ibc/ABC`, sorted by denom: the order the
+/// chain requires of a message's coins (as the Cosmos SDK's `ParseCoinsNormalized` gives them).
 pub fn parse_coins(s: &str) -> Result<Vec<Coin>, CoinError> {
-    s.split(',')
+    let mut coins = s
+        .split(',')
         .filter(|p| !p.trim().is_empty())
         .map(str::parse)
-        .collect()
+        .collect::<Result<Vec<Coin>, _>>()?;
+    coins.sort_by(|a, b| a.denom.cmp(&b.denom));
+    Ok(coins)
 }
 
 #[cfg(test)]
@@ -114,5 +118,14 @@ mod tests {
         assert!("12u".parse::<Coin>().is_err());
         assert!("-5uxyz".parse::<Coin>().is_err());
         assert_eq!(parse_coins("1uxyz,2ibc/ABCD").unwrap().len(), 2);
+        // Sorted by denom, whatever order they were written in.
+        assert_eq!(
+            parse_coins("1uxyz,2uusd,3abc").unwrap(),
+            [
+                Coin::new(3, "abc"),
+                Coin::new(2, "uusd"),
+                Coin::new(1, "uxyz")
+            ]
+        );
     }
 }

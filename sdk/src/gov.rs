@@ -86,6 +86,12 @@ pub fn submit_proposal(
     })
 }
 
+/// A proposal message executing `contract` (e.g. a system contract's governed messages) with the
+/// gov account as the sender and no funds.
+pub fn execute_contract(contract: &Address, msg: &[u8]) -> Any {
+    crate::msgs::wasm_execute(&module_address(), contract, msg.to_vec(), &[])
+}
+
 /// A proposal message migrating `contract` (whose admin must be governance) to `code_id`.
 pub fn migrate_contract(contract: &Address, code_id: u64, msg: &[u8]) -> Any {
     to_any(&MsgMigrateContract {

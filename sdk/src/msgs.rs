@@ -14,6 +14,16 @@ pub fn to_any<M: Message + Name>(msg: &M) -> Any {
     }
 }
 
+/// A `MsgExecuteContract` of `msg` (JSON bytes) from `sender`, with `funds`.
+pub fn wasm_execute(sender: &Address, contract: &Address, msg: Vec<u8>, funds: &[Coin]) -> Any {
+    to_any(&cosmos_sdk_proto::cosmwasm::wasm::v1::MsgExecuteContract {
+        sender: sender.to_string(),
+        contract: contract.to_string(),
+        msg,
+        funds: funds.iter().map(Coin::to_proto).collect(),
+    })
+}
+
 pub fn bank_send(from: &Address, to: &Address, amount: &[Coin]) -> Any {
     to_any(&MsgSend {
         from_address: from.to_string(),

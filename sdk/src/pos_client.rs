@@ -61,34 +61,19 @@ pub async fn consensus_validators(
     Ok(out)
 }
 
-async fn json_query<T: serde::de::DeserializeOwned>(
-    rpc: &RpcClient,
-    path: &str,
-    body: Value,
-    height: Option<u64>,
-) -> Result<T> {
-    let r = rpc
-        .abci_query(path, body.to_string().as_bytes(), height, false)
-        .await?;
-    if r.code != 0 {
-        bail!("{path} failed (code {}): {}", r.code, r.log);
-    }
-    serde_json::from_slice(&r.value).with_context(|| format!("{path}: cannot decode reply"))
-}
-
 /// The checkpoint of `epoch`, or the latest one.
 pub async fn checkpoint(rpc: &RpcClient, epoch: Option<u64>) -> Result<CheckpointResponse> {
     let body = match epoch {
         Some(e) => json!({ "epoch": e }),
         None => json!({}),
     };
-    json_query(rpc, "/proof.checkpoint.v1.Query/Checkpoint", body, None).await
+    rpc.json_query("/proof.checkpoint.v1.Query/Checkpoint", body, None)
+        .await
 }
 
 /// The inclusion proof of `record` in epoch `epoch`'s checkpoint (found by its bytes).
 pub async fn record_proof(rpc: &RpcClient, epoch: u64, record: &[u8]) -> Result<RecordProof> {
-    json_query(
-        rpc,
+    rpc.json_query(
         "/proof.checkpoint.v1.Query/RecordProof",
         json!({ "epoch": epoch, "record": hex::encode(record) }),
         None,
@@ -98,8 +83,7 @@ pub async fn record_proof(rpc: &RpcClient, epoch: u64, record: &[u8]) -> Result<
 
 /// The inclusion proof of block `height` in the checkpoint that covers it.
 pub async fn block_proof(rpc: &RpcClient, height: u64) -> Result<BlockProof> {
-    json_query(
-        rpc,
+    rpc.json_query(
         "/proof.checkpoint.v1.Query/BlockProof",
         json!({ "height": height }),
         None,

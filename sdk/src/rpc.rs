@@ -259,6 +259,22 @@ impl RpcClient {
         Resp::decode(r.value.as_slice()).with_context(|| format!("{path}: cannot decode reply"))
     }
 
+    /// Runs one of the chain's JSON queries (`/proof.*`) and decodes the reply.
+    pub async fn json_query<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: Value,
+        height: Option<u64>,
+    ) -> Result<T> {
+        let r = self
+            .abci_query(path, body.to_string().as_bytes(), height, false)
+            .await?;
+        if r.code != 0 {
+            bail!("{path} failed (code {}): {}", r.code, r.log);
+        }
+        serde_json::from_slice(&r.value).with_context(|| format!("{path}: cannot decode reply"))
+    }
+
     /// Waits until the node reports at least `height`.
     pub async fn wait_for_height(&self, height: u64, timeout: Duration) -> Result<()> {
         let start = Instant::now();

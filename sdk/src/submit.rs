@@ -184,6 +184,12 @@ pub fn codespace(res: &TxResult) -> String {
         .to_string()
 }
 
+/// Whether a committed transaction failed for running out of gas: the SDK's code 11 in its own
+/// codespace (a contract's code 11 in `wasm` is something else).
+pub fn is_out_of_gas(res: &TxResult) -> bool {
+    res.code == 11 && matches!(codespace(res).as_str(), "sdk" | "")
+}
+
 /// How the gas limit is chosen.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum GasLimit {

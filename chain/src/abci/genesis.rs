@@ -62,11 +62,11 @@ impl AppGenesis {
         state.put(keys::PARAMS.to_vec(), self.params.encode());
         state.put(keys::CHAIN_ID.to_vec(), chain_id.as_bytes().to_vec());
         if self.clock != ClockParams::default() {
-            self.clock
-                .validate()
+            // The path governance's changes take: the module validates and encodes.
+            let space = &crate::modules::clock::params::SUBSPACE;
+            let bytes = (space.encode)(serde_json::to_value(&self.clock)?)
                 .map_err(|e| GenesisError::Params(format!("clock: {e}")))?;
-            let bytes = serde_json::to_vec(&self.clock)?;
-            state.put(crate::modules::clock::params::PARAMS_KEY.to_vec(), bytes);
+            state.put(space.key.to_vec(), bytes);
         }
         let mut seen = BTreeSet::new();
         for acc in &self.accounts {

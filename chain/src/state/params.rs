@@ -75,15 +75,7 @@ impl Params {
             })?,
             None => Self::default(),
         };
-        p.oracle_xyz_price_micro_usd = match state.get_raw(keys::ORACLE_XYZ_PRICE)? {
-            Some(b) => Some(u64::from_be_bytes(b.as_slice().try_into().map_err(
-                |_| StateError::Corrupt {
-                    key: "params/oracle_xyz_price".into(),
-                    reason: "not 8 bytes".into(),
-                },
-            )?)),
-            None => None,
-        };
+        p.oracle_xyz_price_micro_usd = oracle_xyz_price(state)?;
         Ok(p)
     }
 
@@ -97,6 +89,19 @@ impl Params {
     pub fn encode(&self) -> Vec<u8> {
         serde_json::to_vec(self).expect("params serialize")
     }
+}
+
+/// The XYZ/USD price `modules::fee_price` stored (micro-USD per XYZ), if any.
+pub fn oracle_xyz_price(state: &dyn StateRead) -> Result<Option<u64>, StateError> {
+    state
+        .get_raw(keys::ORACLE_XYZ_PRICE)?
+        .map(|b| {
+            b.as_slice()
+                .try_into()
+                .map(u64::from_be_bytes)
+                .map_err(|_| super::corrupt(keys::ORACLE_XYZ_PRICE, "not 8 bytes"))
+        })
+        .transpose()
 }
 
 /// A module's parameters as governance sees them: one JSON object under one key, which the

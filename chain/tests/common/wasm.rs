@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use bytes::Bytes;
 use cosmos_sdk_proto::cosmwasm::wasm::v1::{
-    MsgExecuteContract, MsgInstantiateContract, MsgStoreCode, QueryContractInfoRequest,
-    QueryContractInfoResponse, QuerySmartContractStateRequest, QuerySmartContractStateResponse,
+    MsgInstantiateContract, MsgStoreCode, QueryContractInfoRequest, QueryContractInfoResponse,
+    QuerySmartContractStateRequest, QuerySmartContractStateResponse,
 };
 use cosmos_sdk_proto::Any;
 use proof_chain::state::params::Params;
@@ -144,12 +144,7 @@ pub fn instantiate_msg(sender: &Address, code_id: u64, msg: Value, funds: &[Coin
 }
 
 pub fn execute_msg(sender: &Address, contract: &Address, msg: Value, funds: &[Coin]) -> Any {
-    msgs::to_any(&MsgExecuteContract {
-        sender: sender.to_string(),
-        contract: contract.to_string(),
-        msg: msg.to_string().into_bytes(),
-        funds: funds.iter().map(Coin::to_proto).collect(),
-    })
+    msgs::wasm_execute(sender, contract, msg.to_string().into_bytes(), funds)
 }
 
 pub fn smart(app: &App, contract: &Address, q: Value) -> Result<Value, (u32, String)> {

@@ -1,7 +1,7 @@
 //! Where the AMM is: `--amm`, or `PROOF_AMM` (a localnet prints it, and keeps it in
 //! `DIR/contracts.json`).
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use proof_sdk::Address;
 
@@ -14,11 +14,6 @@ pub struct AmmContract {
 
 impl AmmContract {
     pub fn address(&self) -> Result<Address> {
-        let a = self
-            .amm
-            .as_deref()
-            .context("the amm contract is not known: pass --amm proof1... or set PROOF_AMM")?;
-        a.parse()
-            .map_err(|e| anyhow::anyhow!("invalid --amm address {a:?}: {e}"))
+        crate::util::contract_flag(self.amm.as_deref(), "amm", "--amm", "PROOF_AMM")
     }
 }

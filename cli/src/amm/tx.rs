@@ -170,15 +170,10 @@ async fn fill_of(
         {
             continue;
         }
-        for coin in attr(e, "amount").unwrap_or_default().split(',') {
-            if coin.is_empty() {
-                continue;
-            }
-            if coin.ends_with(offer_denom)
-                && coin[..coin.len() - offer_denom.len()]
-                    .bytes()
-                    .all(|b| b.is_ascii_digit())
-            {
+        let coins = proof_sdk::coin::parse_coins(&attr(e, "amount").unwrap_or_default())
+            .context("the block's transfer event names no coins")?;
+        for coin in coins {
+            if coin.denom == offer_denom {
                 refunded.push(coin.to_string());
             } else {
                 received.push(coin.to_string());

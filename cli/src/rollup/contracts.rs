@@ -18,11 +18,12 @@ pub struct SystemContracts {
 
 impl SystemContracts {
     pub fn verifier(&self) -> Result<Address> {
-        let v = self.verifier.as_deref().context(
-            "the rollup-verifier contract is not known: pass --verifier proof1... or set PROOF_ROLLUP_VERIFIER",
-        )?;
-        v.parse()
-            .map_err(|e| anyhow::anyhow!("invalid --verifier address {v:?}: {e}"))
+        crate::util::contract_flag(
+            self.verifier.as_deref(),
+            "rollup-verifier",
+            "--verifier",
+            "PROOF_ROLLUP_VERIFIER",
+        )
     }
 
     /// `--xx` (or `PROOF_XX`) only: where funds are sent, never taken from a node's answer.

@@ -1,7 +1,7 @@
 //! Where the YY contract is: `--yy`, or `PROOF_YY` (a localnet prints it, and keeps it in
 //! `DIR/contracts.json`).
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use proof_sdk::Address;
 
@@ -14,11 +14,6 @@ pub struct YyContract {
 
 impl YyContract {
     pub fn address(&self) -> Result<Address> {
-        let a = self
-            .yy
-            .as_deref()
-            .context("the yy contract is not known: pass --yy proof1... or set PROOF_YY")?;
-        a.parse()
-            .map_err(|e| anyhow::anyhow!("invalid --yy address {a:?}: {e}"))
+        crate::util::contract_flag(self.yy.as_deref(), "yy", "--yy", "PROOF_YY")
     }
 }

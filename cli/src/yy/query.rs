@@ -53,7 +53,7 @@ pub enum YyQuery {
     Settled { id: String },
 }
 
-fn expiry_text(e: &Expiration) -> String {
+pub(super) fn expiry_text(e: &Expiration) -> String {
     match e {
         Expiration::AtHeight(h) => format!("height {h}"),
         Expiration::AtTime(t) => format!("unix time {t}"),

@@ -134,10 +134,7 @@ pub async fn run(ctx: &Ctx, args: YyTxArgs) -> Result<()> {
             let any = execute_json(&spec.from, &yy, &msg, std::slice::from_ref(&coin))?;
             let mut progress = Progress::new(ctx, 1);
             if let Some(c) = submit(ctx, &spec, vec![any], &mut progress).await? {
-                let expiry = match expires {
-                    Expiration::AtHeight(h) => format!("height {h}"),
-                    Expiration::AtTime(t) => format!("unix time {t}"),
-                };
+                let expiry = super::query::expiry_text(&expires);
                 let extras: Vec<Extra> = vec![
                     ("id", "swap id", id),
                     ("hash", "hash", hash),

@@ -221,9 +221,8 @@ fn create_pool(
         cum: Uint256::zero(),
         cum_height: height,
         halted_until: 0,
-        block_height: height,
-        block_base_in: 0,
-        block_quote_in: 0,
+        pending_base_in: 0,
+        pending_quote_in: 0,
         next_seq: 0,
         queued: 0,
     };
@@ -390,30 +389,11 @@ fn queue_swap(
     };
     let amount = coin_amount(coin)?;
     let offer_base = admit(cfg, &pool, &coin.denom, amount)?;
-    let p = &cfg.params;
-    let reserve = if offer_base { pool.base } else { pool.quote };
-    if pool.block_height != height {
-        pool.block_height = height;
-        pool.block_base_in = 0;
-        pool.block_quote_in = 0;
-    }
-    let side = if offer_base {
-        &mut pool.block_base_in
+    let after = admit_to_batch(cfg, &pool, offer_base, amount)?;
+    if offer_base {
+        pool.pending_base_in = after;
     } else {
-        &mut pool.block_quote_in
-    };
-    let max_block = mul_div(reserve, u128::from(p.max_block_bps), BPS)?;
-    let after = add(*side, amount)?;
-    if after > max_block {
-        return Err(ContractError::BlockVolumeFull {
-            pool: id,
-            max: max_block,
-            bps: p.max_block_bps,
-        });
-    }
-    *side = after;
-    if pool.queued as usize >= MAX_SWAPS_PER_POOL {
-        return Err(ContractError::BatchFull(MAX_SWAPS_PER_POOL));
+        pool.pending_quote_in = after;
     }
     let seq = pool.next_seq;
     pool.next_seq += 1;
@@ -574,6 +554,8 @@ fn clear_pool(
         QUEUE.remove(storage, (id, seq));
     }
     pool.queued = 0;
+    pool.pending_base_in = 0;
+    pool.pending_quote_in = 0;
     POOLS.save(storage, id, &pool)?;
     Ok((msgs, event))
 }
@@ -717,6 +699,35 @@ fn admit(cfg: &Config, pool: &Pool, denom: &str, amount: u128) -> Result<bool, C
     Ok(offer_base)
 }
 
+/// The checks of one more swap in the pool's batch (`MAX_SWAPS_PER_POOL` swaps, `max_block_bps`
+/// of the reserve per side); the side's queued input with it.
+fn admit_to_batch(
+    cfg: &Config,
+    pool: &Pool,
+    offer_base: bool,
+    amount: u128,
+) -> Result<u128, ContractError> {
+    if pool.queued as usize >= MAX_SWAPS_PER_POOL {
+        return Err(ContractError::BatchFull(MAX_SWAPS_PER_POOL));
+    }
+    let (reserve, pending) = if offer_base {
+        (pool.base, pool.pending_base_in)
+    } else {
+        (pool.quote, pool.pending_quote_in)
+    };
+    let bps = cfg.params.max_block_bps;
+    let max = mul_div(reserve, u128::from(bps), BPS)?;
+    let after = add(pending, amount)?;
+    if after > max {
+        return Err(ContractError::BlockVolumeFull {
+            pool: pool.id,
+            max,
+            bps,
+        });
+    }
+    Ok(after)
+}
+
 /// Clears the pool's queued swaps with one more of `amount` `offer_denom`, on a copy, as the
 /// next block would: the swap's admission checks first (the same errors a swap gets), then the
 /// clearing with the circuit breaker.
@@ -732,30 +743,14 @@ fn quote(
     // A query reads the last committed block; a swap sent now lands in the next one.
     let height = env.block.height + 1;
     let offer_base = admit(cfg, &pool, offer_denom, amount)?;
-    let p = &cfg.params;
-    let reserve = if offer_base { pool.base } else { pool.quote };
+    admit_to_batch(cfg, &pool, offer_base, amount)?;
     let mut swaps: Vec<Queued> = QUEUE
         .prefix(id)
         .range(deps.storage, None, None, Order::Ascending)
         .take(MAX_SWAPS_PER_POOL)
         .map(|r| r.map(|(_, s)| s))
         .collect::<StdResult<_>>()?;
-    if swaps.len() >= MAX_SWAPS_PER_POOL {
-        return Err(ContractError::BatchFull(MAX_SWAPS_PER_POOL));
-    }
     let queued = swaps.len() as u32;
-    let same_side: u128 = swaps
-        .iter()
-        .filter(|s| s.offer_base == offer_base)
-        .try_fold(amount, |acc, s| add(acc, s.amount))?;
-    let max_block = mul_div(reserve, u128::from(p.max_block_bps), BPS)?;
-    if same_side > max_block {
-        return Err(ContractError::BlockVolumeFull {
-            pool: id,
-            max: max_block,
-            bps: p.max_block_bps,
-        });
-    }
     let nothing = |price| QuoteResponse {
         out: U128(0),
         price: U128(price),

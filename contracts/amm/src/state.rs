@@ -25,10 +25,11 @@ pub struct Pool {
     pub cum: Uint256,
     pub cum_height: u64,
     pub halted_until: u64,
-    /// This block's queued inputs per side (the per-block volume limit), and which block.
-    pub block_height: u64,
-    pub block_base_in: u128,
-    pub block_quote_in: u128,
+    /// The queued inputs per side, what the batch-volume limit bounds. They count what waits in
+    /// the batch (which may span blocks while busier pools clear first) and go back to zero
+    /// when the batch clears.
+    pub pending_base_in: u128,
+    pub pending_quote_in: u128,
     pub next_seq: u64,
     /// Swaps waiting in the queue.
     pub queued: u32,

@@ -684,3 +684,54 @@ fn a_quote_refuses_what_a_swap_would_and_gives_nothing_the_breaker_or_a_halt_wou
     assert_eq!(quote(&amm, 23, 1_000).unwrap().out, U128(0));
     assert!(quote(&amm, 24, 1_000).unwrap().out.0 > 0);
 }
+
+#[test]
+fn the_volume_limit_bounds_a_batch_that_waits_across_blocks() {
+    // Pool k+1 waits while the k pools before it clear: what it queued in block 10 is still its
+    // batch in block 11, so block 11 cannot add another block's worth on top of it. (A wide
+    // band: the full batch moves the price far, and the breaker is not what this is about.)
+    let mut amm = Amm::new(Params {
+        band_bps: 5_000,
+        ..params()
+    });
+    let lp = amm.addr("lp");
+    let t = amm.addr("t");
+    let k = crate::contract::MAX_POOLS_PER_BLOCK as u64;
+    for i in 0..=k {
+        amm.exec(
+            5,
+            &lp,
+            &[coin(1_000_000, BASE), coin(1_000_000, format!("d{i}"))],
+            ExecuteMsg::CreatePool {},
+        )
+        .unwrap();
+    }
+    let swap = |amm: &mut Amm, h: u64, pool: u64, amount: u128| {
+        amm.exec(
+            h,
+            &t,
+            &[coin(amount, BASE)],
+            ExecuteMsg::Swap {
+                pool,
+                min_out: U128(0),
+                deadline: None,
+            },
+        )
+    };
+    for pool in 1..=k {
+        swap(&mut amm, 10, pool, 1_000).unwrap();
+    }
+    // max_block_bps is 20% of the reserve, max_swap_bps 10%: two full swaps fill the batch.
+    swap(&mut amm, 10, k + 1, 100_000).unwrap();
+    swap(&mut amm, 10, k + 1, 100_000).unwrap();
+    amm.end_block(10);
+    let pending: PendingResponse = amm.q(11, QueryMsg::Pending { pool: k + 1 });
+    assert_eq!(pending.swaps.len(), 2, "pool k+1 waited");
+    assert!(matches!(
+        swap(&mut amm, 11, k + 1, 1).unwrap_err(),
+        ContractError::BlockVolumeFull { .. }
+    ));
+    // Once its batch clears, the pool takes a full batch again.
+    amm.end_block(11);
+    swap(&mut amm, 12, k + 1, 100_000).unwrap();
+}

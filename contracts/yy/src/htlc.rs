@@ -9,8 +9,13 @@ use sha2::{Digest, Sha256};
 use yy_msgs::{Expiration, Outcome, SwapResponse, U128};
 
 use crate::error::ContractError;
-use crate::hex;
 use crate::state::{Settled, Swap, ALTCOINS, BY_RECIPIENT, SETTLED, SWAPS};
+
+/// Exactly 32 bytes from 64 hex characters of either case.
+fn decode32(s: &str) -> Option<[u8; 32]> {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(s, &mut out).ok().map(|()| out)
+}
 
 pub fn is_expired(e: &Expiration, env: &Env) -> bool {
     match *e {
@@ -67,7 +72,7 @@ pub fn lock(
     expires: Expiration,
 ) -> Result<Response, ContractError> {
     check_id(&id)?;
-    let hash = hex::decode32(hash).ok_or(ContractError::Invalid {
+    let hash = decode32(hash).ok_or(ContractError::Invalid {
         field: "hash",
         why: "64 hex characters (a sha256 digest)".into(),
     })?;
@@ -98,7 +103,7 @@ pub fn lock(
     let swap = Swap {
         sender: info.sender.clone(),
         recipient,
-        hash: hex::lower(&hash),
+        hash: hex::encode(hash),
         denom: coin.denom.clone(),
         amount,
         expires,
@@ -147,14 +152,14 @@ pub fn claim(
     }
     // 32 bytes exactly: other chains' HTLCs (Bitcoin scripts) take no other length, and a secret
     // revealed here but unusable there would let its holder take both legs.
-    let secret = hex::decode32(preimage).ok_or(ContractError::Invalid {
+    let secret = decode32(preimage).ok_or(ContractError::Invalid {
         field: "preimage",
         why: "64 hex characters (a 32-byte secret)".into(),
     })?;
-    if hex::lower(&Sha256::digest(secret)) != s.hash {
+    if hex::encode(Sha256::digest(secret)) != s.hash {
         return Err(ContractError::WrongPreimage);
     }
-    let preimage = hex::lower(&secret);
+    let preimage = hex::encode(secret);
     close(
         storage,
         id,

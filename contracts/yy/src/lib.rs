@@ -14,7 +14,6 @@
 
 pub mod contract;
 pub mod error;
-pub mod hex;
 pub mod htlc;
 pub mod msg;
 pub mod rate_limit;

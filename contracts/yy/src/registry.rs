@@ -5,7 +5,6 @@ use sha2::{Digest, Sha256};
 use yy_msgs::{Altcoin, Limits, PauseCause, Status};
 
 use crate::error::ContractError;
-use crate::hex;
 use crate::state::{Config, Pause, Registered, ALTCOINS, BY_CHANNEL, BY_TRACE};
 
 pub const MAX_GUARDIANS: usize = 10;
@@ -28,7 +27,7 @@ fn invalid(field: &'static str, why: impl Into<String>) -> ContractError {
 /// The ICS-20 voucher denom of a trace: `ibc/` + upper-case hex sha256 of the full path.
 pub fn ics20_denom(trace_path: &str, base_denom: &str) -> String {
     let digest = Sha256::digest(format!("{trace_path}/{base_denom}").as_bytes());
-    format!("ibc/{}", hex::upper(&digest))
+    format!("ibc/{}", hex::encode_upper(digest))
 }
 
 /// `channel-N`, as ibc-go numbers channels (no leading zeros, so one channel has one id).

@@ -913,7 +913,7 @@ fn secret(n: u8) -> [u8; 32] {
 }
 
 fn hash_of(s: &[u8; 32]) -> String {
-    crate::hex::lower(&Sha256::digest(s))
+    hex::encode(Sha256::digest(s))
 }
 
 fn lock_msg(id: &str, s: &[u8; 32], recipient: &Addr, expires: Expiration) -> ExecuteMsg {
@@ -928,7 +928,7 @@ fn lock_msg(id: &str, s: &[u8; 32], recipient: &Addr, expires: Expiration) -> Ex
 fn claim_msg(id: &str, s: &[u8; 32]) -> ExecuteMsg {
     ExecuteMsg::Claim {
         id: id.into(),
-        preimage: crate::hex::lower(s),
+        preimage: hex::encode(s),
     }
 }
 
@@ -976,7 +976,7 @@ fn a_claim_with_the_secret_pays_the_recipient_once_and_publishes_it() {
             &[],
             ExecuteMsg::Claim {
                 id: "swap-1".into(),
-                preimage: format!("{}00", crate::hex::lower(&s))
+                preimage: format!("{}00", hex::encode(s))
             }
         )
         .unwrap_err(),
@@ -990,10 +990,7 @@ fn a_claim_with_the_secret_pays_the_recipient_once_and_publishes_it() {
         .exec_at(after(5), &carol, &[], claim_msg("swap-1", &s))
         .unwrap();
     assert_eq!(sends(&r), [(bob.to_string(), NATIVE.to_string(), 1_000)]);
-    assert_eq!(
-        attr(&r, "yy_claim", "preimage"),
-        Some(crate::hex::lower(&s))
-    );
+    assert_eq!(attr(&r, "yy_claim", "preimage"), Some(hex::encode(s)));
     assert!(matches!(
         yy.q_err(QueryMsg::Swap {
             id: "swap-1".into()
@@ -1005,7 +1002,7 @@ fn a_claim_with_the_secret_pays_the_recipient_once_and_publishes_it() {
     });
     assert_eq!(
         (settled.outcome, settled.preimage),
-        (Outcome::Claimed, Some(crate::hex::lower(&s)))
+        (Outcome::Claimed, Some(hex::encode(s)))
     );
 
     assert_eq!(

@@ -8,7 +8,7 @@ use tendermint::abci::Event;
 use super::params::{micro_usd_per_xyz, FeePriceParams, PriceSource};
 use crate::modules::component::{BlockCtx, Component, EndBlock};
 use crate::modules::wasm::{self, WasmCtx};
-use crate::state::params::Params;
+use crate::state::params::oracle_xyz_price;
 use crate::state::{keys, Delta, StateError};
 use crate::tx::events::event;
 
@@ -44,7 +44,7 @@ impl Component for FeePrice {
             return Ok(Vec::new());
         };
         let read = read_price(block, out.wasm, &source)?;
-        let old = Params::load(&*block)?.oracle_xyz_price_micro_usd;
+        let old = oracle_xyz_price(&*block)?;
         let mut events = Vec::new();
         match read {
             Ok(price) => {

@@ -2,7 +2,7 @@
 //! block, after the clock has let the AMM clear, the TWAP of the pool governance names
 //! (`fee_price.source`: the amm contract, a pool of XYZ against a USD-pegged denom, the window)
 //! becomes the price the next blocks' fees are computed at (`state::keys::ORACLE_XYZ_PRICE`,
-//! loaded with the chain parameters: the fee check reads one key).
+//! loaded with the chain parameters: one more key where they are loaded, none in the fee check).
 //!
 //! Invariants:
 //! - The price only comes from a pool deep enough (`min_quote_reserve`) whose TWAP covers the
