@@ -31,9 +31,9 @@ use common::wasm::{attr, b64, contract_of, execute_msg, store_msg, User};
 use common::{time, App};
 
 /// The app hash after the last block, hex.
-const GOLDEN_APP_HASH: &str = "5d70317e69afaaa329846c59a8418046cc7c31b3d4c2585608b2176299e28018";
+const GOLDEN_APP_HASH: &str = "e699267eb594cad45f3f4b61d43322e0661797273731fe1167aa10f1be15845c";
 /// SHA-256 over every block's results (see [`Results`]), hex.
-const GOLDEN_RESULTS: &str = "abe6cd3bfa4a4514f04445979cea1ece44f0743e4564791cc8efefe8d27b6674";
+const GOLDEN_RESULTS: &str = "1ef332797320e90feb518ba5485b597d52471114e1a3c01ac48a51fbb84e3533";
 
 const M: u128 = 1_000_000;
 const UPGRADE: &str = "golden-v2";

@@ -2,6 +2,7 @@
 
 mod amm;
 mod gov;
+mod ibc;
 mod keys;
 mod output;
 mod password;

@@ -83,6 +83,11 @@ pub enum QueryCmd {
     Amm(crate::amm::AmmQueryArgs),
     /// YY: the altcoin registry, flows against rate limits, HTLC swaps and their secrets
     Yy(crate::yy::YyQueryArgs),
+    /// IBC: clients, connections, channels, voucher traces, escrow accounts
+    Ibc {
+        #[command(subcommand)]
+        cmd: crate::ibc::IbcQuery,
+    },
     /// The XYZ/USD price the fixed fee is priced at (the AMM's TWAP or the chain parameter), and
     /// the fixed fee in uxyz
     FeePrice,
@@ -143,6 +148,7 @@ pub async fn run(ctx: &Ctx, cmd: QueryCmd) -> Result<()> {
         QueryCmd::Rollup(args) => crate::rollup::query(ctx, args).await,
         QueryCmd::Amm(args) => crate::amm::query(ctx, args).await,
         QueryCmd::Yy(args) => crate::yy::query(ctx, args).await,
+        QueryCmd::Ibc { cmd } => crate::ibc::query(ctx, cmd).await,
         QueryCmd::Clock {
             cmd: ClockQuery::Params,
         } => clock_params(ctx, &rpc).await,

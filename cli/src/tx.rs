@@ -45,6 +45,11 @@ pub enum TxCmd {
     Amm(crate::amm::AmmTxArgs),
     /// YY: HTLC atomic swaps (lock, claim, refund), guardians' pauses of bridged altcoins
     Yy(crate::yy::YyTxArgs),
+    /// IBC: ICS-20 transfers to other chains
+    Ibc {
+        #[command(subcommand)]
+        cmd: crate::ibc::IbcTx,
+    },
 }
 
 #[derive(Subcommand)]
@@ -95,6 +100,7 @@ pub async fn run(ctx: &Ctx, cmd: TxCmd) -> Result<()> {
         TxCmd::Rollup(args) => crate::rollup::tx(ctx, args).await,
         TxCmd::Amm(args) => crate::amm::tx(ctx, args).await,
         TxCmd::Yy(args) => crate::yy::tx(ctx, args).await,
+        TxCmd::Ibc { cmd } => crate::ibc::tx(ctx, cmd).await,
     }
 }
 

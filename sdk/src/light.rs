@@ -170,7 +170,7 @@ const PER_PAGE: u64 = 100;
 const MAX_BACKWARD_STEPS: u64 = 100_000;
 
 /// The validator set CometBFT ran at `height`, every page of it.
-async fn validators(rpc: &RpcClient, height: u64) -> Result<Set> {
+pub async fn validators(rpc: &RpcClient, height: u64) -> Result<Set> {
     let mut infos: Vec<Info> = Vec::new();
     for page in 1..=MAX_VALIDATORS / PER_PAGE {
         let r = rpc
@@ -199,14 +199,19 @@ async fn validators(rpc: &RpcClient, height: u64) -> Result<Set> {
     bail!("validators at {height}: more than {MAX_VALIDATORS} entries served")
 }
 
-/// The signed header at `height` and the validator sets it names, as the node serves them
-/// (nothing here is trusted yet).
-async fn light_block(rpc: &RpcClient, height: u64) -> Result<LightBlock> {
+/// The signed header at `height` as the node serves it (not verified).
+pub async fn signed_header(rpc: &RpcClient, height: u64) -> Result<SignedHeader> {
     let r = rpc
         .call("commit", json!({"height": height.to_string()}))
         .await?;
-    let signed_header: SignedHeader = serde_json::from_value(r["signed_header"].clone())
-        .with_context(|| format!("commit at {height}: malformed signed header"))?;
+    serde_json::from_value(r["signed_header"].clone())
+        .with_context(|| format!("commit at {height}: malformed signed header"))
+}
+
+/// The signed header at `height` and the validator sets it names, as the node serves them
+/// (nothing here is trusted yet).
+async fn light_block(rpc: &RpcClient, height: u64) -> Result<LightBlock> {
+    let signed_header = signed_header(rpc, height).await?;
     let validators = validators(rpc, height).await?;
     let next_validators = validators_or_same(rpc, height + 1, &validators).await?;
     Ok(LightBlock::new(

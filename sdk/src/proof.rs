@@ -7,7 +7,7 @@ pub const PROOF_OP_TYPE: &str = "ics23:jmt";
 /// The state modules whose keys (`<name>/...`) live in a tree of their own, whose root is the
 /// value of the main-tree key `<name>`. `wasm`: so the checkpoint can commit to every
 /// contract's state by one root read (no O(state) pass).
-pub const SUBSTORES: &[&str] = &["wasm"];
+pub const SUBSTORES: &[&str] = &["wasm", "ibc"];
 
 /// The substore holding a full state key, and the key inside it; `None` and the key as is for
 /// the main tree.

@@ -10,7 +10,7 @@ use tendermint::abci::{request, response};
 use tendermint::v0_38::abci::{ConsensusRequest, ConsensusResponse};
 use tracing::{error, info, warn};
 
-use super::executor::{BlockKey, BlockOutcome, Executor, ProposalLimits};
+use super::executor::{BlockKey, BlockOutcome, Executor, ProposalLimits, ProposedHeader};
 use super::genesis::AppGenesis;
 use super::mempool::MempoolState;
 use crate::app::pos::PosInput;
@@ -195,9 +195,12 @@ impl ConsensusState {
     ) -> anyhow::Result<response::PrepareProposal> {
         let started = Instant::now();
         let (outcome, txs) = self.exec.propose_block(
-            req.height.value(),
-            req.time,
-            req.proposer_address.as_bytes(),
+            ProposedHeader {
+                height: req.height.value(),
+                time: req.time,
+                proposer: req.proposer_address.as_bytes(),
+                next_validators_hash: req.next_validators_hash.as_bytes(),
+            },
             &req.txs,
             ProposalLimits {
                 max_bytes: req.max_tx_bytes,
@@ -230,7 +233,8 @@ impl ConsensusState {
                 .as_ref()
                 .map(|c| PosInput::from_commit(c, &req.misbehavior))
                 .unwrap_or_default(),
-        );
+        )
+        .with_next_validators(req.next_validators_hash.as_bytes());
         if self.cached.as_ref().is_some_and(|c| c.key == key) {
             return Ok(response::ProcessProposal::Accept);
         }
@@ -270,10 +274,12 @@ impl ConsensusState {
         self.exec
             .upgrades
             .check_finalize(&*self.exec.store, height)?;
-        let key =
-            BlockKey::new(height, req.time, req.proposer_address.as_bytes(), &req.txs).with_pos(
-                PosInput::from_commit(&req.decided_last_commit, &req.misbehavior),
-            );
+        let key = BlockKey::new(height, req.time, req.proposer_address.as_bytes(), &req.txs)
+            .with_pos(PosInput::from_commit(
+                &req.decided_last_commit,
+                &req.misbehavior,
+            ))
+            .with_next_validators(req.next_validators_hash.as_bytes());
         let outcome = match self.cached.take() {
             Some(c) if c.key == key => c,
             _ => self.exec.execute_block(key, &req.txs)?,

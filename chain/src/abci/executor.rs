@@ -38,6 +38,8 @@ pub struct BlockKey {
     pub txs_digest: [u8; 32],
     /// Last-commit signatures and evidence (proof of stake's inputs).
     pub pos: PosInput,
+    /// The header's `next_validators_hash` (IBC records it in this chain's consensus state).
+    pub next_validators_hash: Vec<u8>,
 }
 
 impl BlockKey {
@@ -53,6 +55,7 @@ impl BlockKey {
             proposer: proposer.to_vec(),
             txs_digest: h.finalize().into(),
             pos: PosInput::default(),
+            next_validators_hash: Vec::new(),
         }
     }
 
@@ -60,6 +63,19 @@ impl BlockKey {
         self.pos = pos;
         self
     }
+
+    pub fn with_next_validators(mut self, hash: &[u8]) -> Self {
+        self.next_validators_hash = hash.to_vec();
+        self
+    }
+}
+
+/// What PrepareProposal knows of the block it proposes.
+pub struct ProposedHeader<'a> {
+    pub height: u64,
+    pub time: tendermint::Time,
+    pub proposer: &'a [u8],
+    pub next_validators_hash: &'a [u8],
 }
 
 /// The result of one transaction.
@@ -312,13 +328,17 @@ impl Executor {
     /// state, so the outcome is exactly what FinalizeBlock reaches with the returned txs.
     pub fn propose_block(
         &self,
-        height: u64,
-        time: tendermint::Time,
-        proposer: &[u8],
+        header: ProposedHeader<'_>,
         txs: &[Bytes],
         limits: ProposalLimits,
         pos: PosInput,
     ) -> Result<(BlockOutcome, Vec<Bytes>), StateError> {
+        let ProposedHeader {
+            height,
+            time,
+            proposer,
+            next_validators_hash,
+        } = header;
         // The key covers the included txs, known only after the run; fill it in then.
         let provisional = BlockKey {
             height,
@@ -326,9 +346,12 @@ impl Executor {
             proposer: proposer.to_vec(),
             txs_digest: [0; 32],
             pos: pos.clone(),
+            next_validators_hash: next_validators_hash.to_vec(),
         };
         let (mut outcome, included) = self.run(provisional, txs, Some(limits))?;
-        outcome.key = BlockKey::new(height, time, proposer, &included).with_pos(pos);
+        outcome.key = BlockKey::new(height, time, proposer, &included)
+            .with_pos(pos)
+            .with_next_validators(next_validators_hash);
         Ok((outcome, included))
     }
 
@@ -357,6 +380,7 @@ impl Executor {
             prev_app_hash,
             votes: &key.pos.votes,
             evidence: &key.pos.evidence,
+            next_validators_hash: &key.next_validators_hash,
         };
         let mut events = upgrade_events;
         events.extend(components::begin_block(&mut block, &ctx)?);

@@ -43,6 +43,38 @@ const MODULE_QUERIES: [ModuleQuery; 9] = [
 /// A successful query: value, the key it was read at (raw store queries), and a proof if asked.
 type Answer = (Vec<u8>, Vec<u8>, Option<ProofOps>);
 
+/// The protocol levels this chain speaks, as Go module versions in `build_deps`, where
+/// relayers read them (Hermes requires a CometBFT or Tendermint entry, and checks the SDK and
+/// ibc-go ones against the ranges it supports): the SDK's transaction and query formats of 0.50,
+/// ibc-go v8's IBC, the CometBFT the set-up installs.
+const SDK_PROTOCOL: (&str, &str) = ("github.com/cosmos/cosmos-sdk", "v0.50.10");
+const PROTOCOL_LEVELS: [(&str, &str); 3] = [
+    SDK_PROTOCOL,
+    ("github.com/cosmos/ibc-go/v8", "v8.8.0"),
+    ("github.com/cometbft/cometbft", "v0.38.25"),
+];
+
+fn protocol_levels() -> Vec<cosmos_sdk_proto::cosmos::base::tendermint::v1beta1::Module> {
+    PROTOCOL_LEVELS
+        .iter()
+        .map(
+            |(path, version)| cosmos_sdk_proto::cosmos::base::tendermint::v1beta1::Module {
+                path: (*path).into(),
+                version: (*version).into(),
+                sum: String::new(),
+            },
+        )
+        .collect()
+}
+
+/// `num / den` as the SDK's 18-decimal `Dec` (`0.025000000000000000`), rounded down.
+fn dec18(num: u64, den: u64) -> String {
+    let den = u128::from(den.max(1));
+    let num = u128::from(num);
+    let frac = (num % den) * 1_000_000_000_000_000_000 / den;
+    format!("{}.{frac:018}", num / den)
+}
+
 pub struct QueryHandler {
     pub exec: Arc<Executor>,
     pub moniker: String,
@@ -122,6 +154,26 @@ impl QueryHandler {
         }
     }
 
+    /// A gRPC method's answer and the height it was read at (`height` 0: the latest), through
+    /// the same router as ABCI queries.
+    pub fn grpc(
+        &self,
+        path: &str,
+        data: Vec<u8>,
+        height: u64,
+    ) -> Result<(Vec<u8>, u64), QueryError> {
+        let latest = self.exec.store.latest_version().unwrap_or(0);
+        let height = if height == 0 { latest } else { height };
+        let req = request::Query {
+            data: data.into(),
+            path: path.to_string(),
+            height: height.try_into().unwrap_or_default(),
+            prove: false,
+        };
+        let (value, _, _) = self.route(&req, height, latest)?;
+        Ok((value, height))
+    }
+
     fn route(&self, req: &request::Query, height: u64, latest: u64) -> Result<Answer, QueryError> {
         if let Some(rest) = req.path.strip_prefix("store/") {
             return self.raw_store(rest, &req.data, height, req.prove);
@@ -148,13 +200,40 @@ impl QueryHandler {
                         name: "proof-chain".into(),
                         app_name: "proofd".into(),
                         version: env!("CARGO_PKG_VERSION").into(),
+                        build_deps: protocol_levels(),
+                        cosmos_sdk_version: SDK_PROTOCOL.1.into(),
                         ..Default::default()
                     }),
                 }
                 .encode_to_vec()
             }
+            // The SDK node service's `Config`: the minimum gas price as an 18-decimal `DecCoin`
+            // (relayers and wallets price their fees from it) and this node's pruning.
+            "/cosmos.base.node.v1beta1.Service/Config" => {
+                let p = Params::load(view)?;
+                let pruning = self.exec.store.pruning();
+                cosmos_sdk_proto::cosmos::base::node::v1beta1::ConfigResponse {
+                    minimum_gas_price: format!(
+                        "{}{}",
+                        dec18(p.min_gas_price_num, p.min_gas_price_den),
+                        p.fee_denom
+                    ),
+                    pruning_keep_recent: pruning.keep_recent.to_string(),
+                    pruning_interval: pruning.interval.to_string(),
+                    halt_height: 0,
+                }
+                .encode_to_vec()
+            }
             "/proof.node.v1/Params" => serde_json::to_vec(&Params::load(view)?)
                 .map_err(|e| QueryError::Internal(e.to_string()))?,
+            p if p.starts_with("/ibc.") => crate::modules::ibc::query::answer(
+                view,
+                p,
+                data,
+                crate::modules::ibc::host::revision_of(&self.exec.chain_id),
+                height,
+            )?
+            .ok_or_else(|| QueryError::UnknownPath(p.to_string()))?,
             p if p.starts_with("/cosmwasm.wasm.v1.Query/") => crate::modules::wasm::query::answer(
                 &self.exec.vm,
                 &self.exec.chain_id,
@@ -312,5 +391,18 @@ impl QueryHandler {
             tx_response: Some(resp),
         }
         .encode_to_vec())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dec18;
+
+    #[test]
+    fn gas_prices_as_sdk_decimals() {
+        assert_eq!(dec18(25, 1000), "0.025000000000000000");
+        assert_eq!(dec18(3, 2), "1.500000000000000000");
+        assert_eq!(dec18(1, 3), "0.333333333333333333");
+        assert_eq!(dec18(0, 0), "0.000000000000000000");
     }
 }

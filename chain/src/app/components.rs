@@ -1,8 +1,9 @@
 //! The modules' block hooks, in the one fixed order every node runs them.
 //!
 //! Each phase runs the components in [`COMPONENTS`] order:
-//! - begin block: slashing (evidence, then the last commit's signatures), then the epoch
-//!   module (records the previous block's app hash);
+//! - begin block: IBC (this chain's consensus state at this height), slashing (evidence, then
+//!   the last commit's signatures), then the epoch module (records the previous block's app
+//!   hash);
 //! - end block: staking's unbonding queue, governance (closes proposals, runs passed ones),
 //!   the clock (the system contracts' end-block calls: after governance, so a contract it just
 //!   listed or migrated runs in this block; before the validator set, so stake a contract moves
@@ -25,13 +26,15 @@ use crate::modules::epoch::{self, StoredCheckpoint};
 use crate::modules::fee_price::hooks::FeePrice;
 use crate::modules::gov::hooks::Gov;
 use crate::modules::gov::RunMessages;
+use crate::modules::ibc::hooks::Ibc;
 use crate::modules::slashing::hooks::Slashing;
 use crate::modules::staking::hooks::{Unbonding, ValidatorSet};
 use crate::modules::wasm::WasmCtx;
 use crate::state::{Delta, StateError};
 
 /// Every module with block hooks, in the order each phase runs them.
-pub const COMPONENTS: [&dyn Component; 7] = [
+pub const COMPONENTS: [&dyn Component; 8] = [
+    &Ibc,
     &Slashing,
     &Unbonding,
     &Gov,

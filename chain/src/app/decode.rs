@@ -9,6 +9,7 @@ use prost::Message;
 use crate::modules::bank::msgs::BankMsg;
 use crate::modules::gov::msgs::GovMessage;
 use crate::modules::handler::MsgHandler;
+use crate::modules::ibc::IbcMsg;
 use crate::modules::staking::msgs::StakingMsg;
 use crate::modules::upgrade::msgs::UpgradeMsg;
 use crate::modules::wasm::decode::WasmMsg;
@@ -34,6 +35,8 @@ pub enum Msg {
     Upgrade(UpgradeMsg),
     /// Rollup batch records for the epoch checkpoint (`modules::zk::msgs`).
     Zk(ZkMsg),
+    /// IBC core messages and ICS-20 transfers (`modules::ibc::msgs`).
+    Ibc(IbcMsg),
 }
 
 /// The module's handler of a message, whatever its module.
@@ -46,6 +49,7 @@ macro_rules! with_handler {
             Msg::Gov($m) => $body,
             Msg::Upgrade($m) => $body,
             Msg::Zk($m) => $body,
+            Msg::Ibc($m) => $body,
         }
     };
 }
@@ -75,6 +79,8 @@ impl Msg {
             Ok(Msg::Upgrade(m))
         } else if let Some(m) = ZkMsg::check_stateless(any)? {
             Ok(Msg::Zk(m))
+        } else if let Some(m) = IbcMsg::check_stateless(any)? {
+            Ok(Msg::Ibc(m))
         } else {
             Err(TxError::UnknownRequest(any.type_url.clone()))
         }

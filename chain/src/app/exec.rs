@@ -26,13 +26,13 @@ pub fn execute(
         responses: Vec::new(),
     };
     for (i, msg) in tx.msgs.iter().enumerate() {
-        // Staking and governance handlers emit their own `message` event.
+        // Staking, governance and IBC handlers emit their own `message` event.
         let module = match msg {
             Msg::Bank(_) => Some("bank"),
             Msg::Wasm(_) => Some("wasm"),
             Msg::Upgrade(_) => Some("upgrade"),
             Msg::Zk(_) => Some("zk"),
-            Msg::Staking(_) | Msg::Gov(..) => None,
+            Msg::Staking(_) | Msg::Gov(..) | Msg::Ibc(_) => None,
         };
         if let (Some(module), Some(signer)) = (module, msg.signers().first()) {
             out.events

@@ -29,6 +29,8 @@ pub struct BlockCtx<'a> {
     pub votes: &'a [CommitVote],
     /// Misbehaviour CometBFT reports (double signs, light-client attacks).
     pub evidence: &'a [Evidence],
+    /// The header's hash of the next block's validator set (empty where no header exists).
+    pub next_validators_hash: &'a [u8],
 }
 
 impl BlockCtx<'_> {

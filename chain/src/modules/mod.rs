@@ -11,6 +11,7 @@ pub mod epoch;
 pub mod fee_price;
 pub mod gov;
 pub mod handler;
+pub mod ibc;
 pub mod params;
 pub mod slashing;
 pub mod staking;

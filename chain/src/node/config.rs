@@ -38,6 +38,12 @@ pub struct AppConfig {
     pub moniker: String,
     pub abci_addr: String,
     pub metrics_addr: String,
+    /// Where the gRPC server listens (`None`: no gRPC server).
+    #[serde(default)]
+    pub grpc_addr: Option<String>,
+    /// This node's CometBFT RPC (the gRPC server's BroadcastTx and GetNodeInfo go there).
+    #[serde(default = "default_cometbft_rpc")]
+    pub cometbft_rpc: String,
     #[serde(default)]
     pub pruning: Pruning,
     /// Signature-check cache entries (CheckTx results reused by block execution).
@@ -47,6 +53,10 @@ pub struct AppConfig {
     /// recently used artifacts go first and are compiled again from state when next used.
     #[serde(default = "default_wasm_cache_bytes")]
     pub wasm_cache_bytes: u64,
+}
+
+fn default_cometbft_rpc() -> String {
+    "http://127.0.0.1:26657".into()
 }
 
 fn default_sig_cache() -> usize {

@@ -135,6 +135,8 @@ fn prepare_home(
         moniker: moniker.to_string(),
         abci_addr: format!("127.0.0.1:{}", ports.abci),
         metrics_addr: format!("127.0.0.1:{}", ports.metrics),
+        grpc_addr: Some(format!("127.0.0.1:{}", ports.grpc)),
+        cometbft_rpc: format!("http://127.0.0.1:{}", ports.rpc),
         pruning: Pruning::default(),
         sig_cache_entries: 200_000,
         wasm_cache_bytes: 4 << 30,

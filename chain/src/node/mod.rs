@@ -3,6 +3,7 @@
 
 pub mod cometbft;
 pub mod config;
+pub mod grpc;
 pub mod init;
 pub mod metrics;
 pub mod start;

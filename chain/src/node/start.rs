@@ -76,10 +76,11 @@ pub async fn run(home: &Path, cometbft_bin: Option<&Path>) -> Result<()> {
             },
         ),
     )));
-    let info = InfoService(Arc::new(QueryHandler {
+    let queries = Arc::new(QueryHandler {
         exec: exec.clone(),
         moniker: cfg.moniker.clone(),
-    }));
+    });
+    let info = InfoService(queries.clone());
     let server = tower_abci::v038::Server::builder()
         .consensus(consensus)
         .mempool(MempoolService(mempool))
@@ -102,6 +103,17 @@ pub async fn run(home: &Path, cometbft_bin: Option<&Path>) -> Result<()> {
             .map_err(|e| anyhow::anyhow!("ABCI server: {e}"))
     });
     tokio::spawn(metrics.clone().serve(cfg.metrics_addr.clone()));
+    if let Some(addr) = cfg.grpc_addr.clone() {
+        let grpc = super::grpc::GrpcQueries {
+            handler: queries,
+            cometbft: proof_sdk::rpc::RpcClient::new(&cfg.cometbft_rpc)?,
+        };
+        tokio::spawn(async move {
+            if let Err(e) = super::grpc::serve(addr, grpc).await {
+                error!(error = %format!("{e:#}"), "gRPC server stopped");
+            }
+        });
+    }
     wait_for_port(&cfg.abci_addr).await?;
 
     let (give_up_tx, mut give_up_rx) = tokio::sync::mpsc::unbounded_channel::<String>();

@@ -223,6 +223,12 @@ impl<'a> Delta<'a> {
     pub fn is_empty(&self) -> bool {
         self.writes.is_empty()
     }
+
+    /// Goes back to writes copied earlier from [`Delta::writes`] (an application callback that
+    /// failed leaves nothing behind, the way ibc-go discards its cached context).
+    pub fn reset_writes(&mut self, writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>) {
+        self.writes = writes;
+    }
 }
 
 impl StateRead for Delta<'_> {

@@ -4,6 +4,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{keys, StateError, StateRead};
 
+/// How many heights of this chain's own consensus state are kept for IBC handshakes (the
+/// SDK's `historical_entries`; `modules::ibc` keeps them, staking's Params report it).
+pub const HISTORICAL_ENTRIES: u64 = 10_000;
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Params {

@@ -32,7 +32,8 @@ const META_EARLIEST: &[u8] = b"earliest";
 const META_APP_HASH: &[u8] = b"app_hash/";
 /// The layout this code writes (2: substores); a store from an older layout cannot be opened.
 const META_LAYOUT: &[u8] = b"layout";
-const LAYOUT: &[u8] = b"2";
+/// 3: the `ibc` substore (2: the `wasm` substore).
+const LAYOUT: &[u8] = b"3";
 
 /// A committed transaction, indexed by hash for `GetTx` (not part of consensus state).
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -120,10 +121,14 @@ impl Store {
             )),
             None => None,
         };
-        if version.is_some() && db.get_cf(meta, META_LAYOUT)?.as_deref() != Some(LAYOUT) {
+        let layout = db.get_cf(meta, META_LAYOUT)?;
+        if version.is_some() && layout.as_deref() != Some(LAYOUT) {
+            // A substore added since has no root at the latest version to build on.
             return Err(StoreError::Corrupt(format!(
-                "{} was written by an older version of the store (before substores): reset this node's data and resync",
-                path.display()
+                "{} was written by an older layout of the store ({}; this binary writes {}): reset this node's data and resync",
+                path.display(),
+                layout.map_or("1".into(), |l| String::from_utf8_lossy(&l).into_owned()),
+                String::from_utf8_lossy(LAYOUT),
             )));
         }
         let earliest = match db.get_cf(meta, META_EARLIEST)? {
@@ -147,6 +152,11 @@ impl Store {
     }
 
     /// The newest committed version, if any.
+    /// How much history this store keeps.
+    pub fn pruning(&self) -> Pruning {
+        self.pruning
+    }
+
     pub fn latest_version(&self) -> Option<Version> {
         self.head.read().version
     }

@@ -10,6 +10,8 @@ use crate::state::StateError;
 pub const CODESPACE: &str = "sdk";
 /// Codespace of the wasm module's errors (wasmd's codes, see [`TxError::Wasm`]).
 pub const WASM_CODESPACE: &str = "wasm";
+/// Codespace of IBC failures.
+pub const IBC_CODESPACE: &str = "ibc";
 
 #[derive(Debug, Error)]
 pub enum TxError {
@@ -52,6 +54,10 @@ pub enum TxError {
     /// 10 invalid message, 13 limit exceeded, 17 unsupported.
     #[error("{msg}")]
     Wasm { code: u32, msg: String },
+    /// An IBC message ibc-rs refused (codespace `ibc`): a bad proof, a frozen or expired
+    /// client, a replayed packet, a handshake out of order.
+    #[error("{0}")]
+    Ibc(String),
     /// The transaction does not fit the rest of this block (its uploads exceed what the block
     /// may still compile). Not its fault: a proposer leaves it for a later block, and a block
     /// that includes it anyway is rejected.
@@ -91,12 +97,14 @@ impl TxError {
             // nearest one clients already retry on.
             TxError::BlockFull(_) => 41,
             TxError::Wasm { code, .. } => *code,
+            TxError::Ibc(_) => 1,
         }
     }
 
     pub fn codespace(&self) -> &'static str {
         match self {
             TxError::Wasm { .. } => WASM_CODESPACE,
+            TxError::Ibc(_) => IBC_CODESPACE,
             _ => CODESPACE,
         }
     }

@@ -135,20 +135,48 @@ pub fn send(
     add_coins(kv, to, coins)
 }
 
+/// A denom's supply key and amount.
+fn supply_entry(kv: &mut dyn Kv, denom: &str) -> Result<(Vec<u8>, u128), StateError> {
+    let key = keys::supply(denom);
+    let cur = match kv.kv_get(&key)? {
+        Some(raw) => decode_amount(denom, &raw)?,
+        None => 0,
+    };
+    Ok((key, cur))
+}
+
 /// Creates new coins (genesis, and later emission). The only way supply grows.
 pub fn mint(kv: &mut dyn Kv, to: &Address, coins: &[Coin]) -> Result<(), BankError> {
     for c in coins {
-        let key = keys::supply(&c.denom);
-        let cur = match kv.kv_get(&key)? {
-            Some(raw) => decode_amount(&c.denom, &raw)?,
-            None => 0,
-        };
+        let (key, cur) = supply_entry(kv, &c.denom)?;
         let new = cur
             .checked_add(c.amount)
             .ok_or_else(|| BankError::Overflow(c.denom.clone()))?;
         kv.kv_put(key, new.to_be_bytes().to_vec())?;
     }
     add_coins(kv, to, coins)
+}
+
+/// Destroys coins held by `from` (ICS-20 vouchers leaving the chain). The only way supply
+/// shrinks.
+pub fn burn(kv: &mut dyn Kv, from: &Address, coins: &[Coin]) -> Result<(), BankError> {
+    sub_coins(kv, from, coins)?;
+    for c in coins {
+        let (key, cur) = supply_entry(kv, &c.denom)?;
+        // The holder had them, so supply covers them; a shortfall is corrupt state.
+        let new = cur
+            .checked_sub(c.amount)
+            .ok_or_else(|| StateError::Corrupt {
+                key: c.denom.clone(),
+                reason: "supply below a balance".into(),
+            })?;
+        if new == 0 {
+            kv.kv_delete(key)?;
+        } else {
+            kv.kv_put(key, new.to_be_bytes().to_vec())?;
+        }
+    }
+    Ok(())
 }
 
 /// Sums coin lists by denom (sorted by denom).

@@ -236,7 +236,7 @@ pub fn route(view: &dyn StateRead, path: &str, data: &[u8]) -> Result<Option<Vec
                     }),
                     max_validators: p.max_validators,
                     max_entries: p.max_entries,
-                    historical_entries: 0,
+                    historical_entries: crate::state::params::HISTORICAL_ENTRIES as u32,
                     bond_denom: p.bond_denom,
                     min_commission_rate: crate::state::math::bps_to_dec(p.min_commission_bps),
                 }),
