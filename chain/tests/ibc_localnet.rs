@@ -296,7 +296,9 @@ b = {{ chain = "ibcb-1" }}
 /// The gRPC server answers the router's services at the height asked, and says so; a missing
 /// client is `NotFound`.
 async fn grpc_answers(rpc: &proof_sdk::rpc::RpcClient, index: u16, chan: &str) {
-    use ibc_proto::ibc::core::channel::v1::{QueryChannelsRequest, QueryChannelsResponse};
+    use ibc_proto::ibc::core::channel::v1::{
+        QueryChannelRequest, QueryChannelResponse, QueryChannelsRequest, QueryChannelsResponse,
+    };
     use ibc_proto::ibc::core::client::v1::{QueryClientStateRequest, QueryClientStateResponse};
     let url = format!("http://127.0.0.1:{}", 9090 + 100 * index);
     let channel = tonic::transport::Channel::from_shared(url)
@@ -305,31 +307,52 @@ async fn grpc_answers(rpc: &proof_sdk::rpc::RpcClient, index: u16, chan: &str) {
         .await
         .unwrap();
     let mut grpc = tonic::client::Grpc::new(channel);
-    let h = rpc.latest_height().await.unwrap() - 1;
-    let mut req = tonic::Request::new(QueryChannelsRequest::default());
-    req.metadata_mut()
-        .insert("x-cosmos-block-height", h.to_string().parse().unwrap());
+    let header_height = |m: &tonic::metadata::MetadataMap| -> u64 {
+        m.get("x-cosmos-block-height")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    // A listing, at the latest height: the header and the body name the height read.
     grpc.ready().await.unwrap();
     let resp: tonic::Response<QueryChannelsResponse> = grpc
         .unary(
-            req,
+            tonic::Request::new(QueryChannelsRequest::default()),
             http::uri::PathAndQuery::from_static("/ibc.core.channel.v1.Query/Channels"),
             tonic::codec::ProstCodec::default(),
         )
         .await
         .unwrap();
-    assert_eq!(
-        resp.metadata().get("x-cosmos-block-height").unwrap(),
-        h.to_string().as_str()
-    );
+    let at = header_height(resp.metadata());
     let r = resp.into_inner();
+    assert_eq!(r.height.unwrap().revision_height, at);
     assert_eq!(r.channels.len(), 1);
     assert_eq!(
         (r.channels[0].channel_id.as_str(), r.channels[0].state),
         (chan, 3),
         "OPEN"
     );
-    assert_eq!(r.height.unwrap().revision_height, h);
+    // A point read at an earlier height, asked in the header.
+    let h = rpc.latest_height().await.unwrap() - 1;
+    let mut req = tonic::Request::new(QueryChannelRequest {
+        port_id: "transfer".into(),
+        channel_id: chan.into(),
+    });
+    req.metadata_mut()
+        .insert("x-cosmos-block-height", h.to_string().parse().unwrap());
+    grpc.ready().await.unwrap();
+    let resp: tonic::Response<QueryChannelResponse> = grpc
+        .unary(
+            req,
+            http::uri::PathAndQuery::from_static("/ibc.core.channel.v1.Query/Channel"),
+            tonic::codec::ProstCodec::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(header_height(resp.metadata()), h);
+    assert_eq!(resp.into_inner().channel.unwrap().state, 3);
     grpc.ready().await.unwrap();
     let missing: Result<tonic::Response<QueryClientStateResponse>, _> = grpc
         .unary(
