@@ -30,7 +30,7 @@ const ALL_CFS: [&str; 11] = [
 const META_VERSION: &[u8] = b"version";
 const META_EARLIEST: &[u8] = b"earliest";
 const META_APP_HASH: &[u8] = b"app_hash/";
-/// The layout this code writes (2: substores); a store from an older layout cannot be opened.
+/// The layout this code writes; a store from an older layout cannot be opened.
 const META_LAYOUT: &[u8] = b"layout";
 /// 3: the `ibc` substore (2: the `wasm` substore).
 const LAYOUT: &[u8] = b"3";
@@ -485,6 +485,29 @@ mod tests {
         kv.iter()
             .map(|(k, v)| (k.as_bytes().to_vec(), v.map(|v| v.as_bytes().to_vec())))
             .collect()
+    }
+
+    /// A store written before the `ibc` substore has no `ibc` root to build its next version
+    /// on: it must refuse to open, not fail at its next commit.
+    #[test]
+    fn a_store_of_an_older_layout_refuses_to_open() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = Store::open(dir.path(), Pruning::default()).unwrap();
+            s.commit(
+                s.prepare_commit(0, writes(&[("a", Some("1"))]), vec![])
+                    .unwrap(),
+            )
+            .unwrap();
+            s.db.put_cf(s.cf(CF_META), META_LAYOUT, b"2").unwrap();
+        }
+        let err = Store::open(dir.path(), Pruning::default())
+            .err()
+            .expect("refused");
+        assert!(
+            err.to_string().contains("older layout of the store (2"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -308,3 +308,36 @@ fn response(msg: &IbcMsg, emitted: &[IbcEvent]) -> Any {
     };
     Any { type_url, value }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recover_from(signer: &Address) -> Any {
+        Any {
+            type_url: RECOVER_CLIENT_TYPE_URL.into(),
+            value: ibc_proto::ibc::core::client::v1::MsgRecoverClient {
+                subject_client_id: "07-tendermint-0".into(),
+                substitute_client_id: "07-tendermint-1".into(),
+                signer: signer.to_string(),
+            }
+            .encode_to_vec(),
+        }
+    }
+
+    /// ibc-rs's envelope has no recovery message; ours decodes it, for governance only.
+    #[test]
+    fn only_governance_recovers_a_client() {
+        let gov = crate::modules::gov::params::gov_account();
+        let m = IbcMsg::check_stateless(&recover_from(&gov))
+            .unwrap()
+            .unwrap();
+        assert!(m.is_recover_client());
+        assert_eq!(m.signers(), vec![gov]);
+        let someone = Address::module("someone");
+        assert!(matches!(
+            IbcMsg::check_stateless(&recover_from(&someone)),
+            Err(TxError::Unauthorized(_))
+        ));
+    }
+}
