@@ -7,7 +7,16 @@
 #   rust target  : wasm32-unknown-unknown (contracts)
 #   CometBFT     : v0.38.25 via `go install` (go from PATH or /usr/local/go/bin)
 #   npm          : tests/cosmjs/node_modules
+#   --hermes     : also stock Hermes 1.10.5 (scripts/hermes.sh; scripts/test.sh builds it itself)
 set -euo pipefail
+
+WITH_HERMES=""
+for arg in "$@"; do
+  case "$arg" in
+    --hermes) WITH_HERMES=1 ;;
+    *) printf 'setup: unknown argument %s (known: --hermes)\n' "$arg" >&2; exit 2 ;;
+  esac
+done
 
 COMETBFT_VERSION="0.38.25"
 APT_PACKAGES=(libclang-dev clang protobuf-compiler jq curl)
@@ -94,6 +103,10 @@ if [[ -f "$COSMJS_DIR/package.json" ]]; then
   else
     log "warning: npm not found; skipping tests/cosmjs (install Node.js 20+)"
   fi
+fi
+
+if [[ -n "$WITH_HERMES" ]]; then
+  bash "$REPO_ROOT/scripts/hermes.sh"
 fi
 
 log "done"

@@ -1,8 +1,8 @@
 //! IBC end to end with real processes: two single-validator chains (`proofd` + CometBFT each)
 //! and our relayer (`proof-relayer`, the binary) between them. Clients, connection and channel
 //! handshakes; ICS-20 both ways with the voucher's denom trace and the return trip that
-//! unescrows; a timeout that refunds; a replayed packet and a forged proof refused; supply and
-//! balances conserved to the unit on both sides.
+//! unescrows; a timeout that refunds; a replayed packet, a forged or stale proof and a frozen
+//! client refused; supply and balances conserved to the unit on both sides.
 
 mod common;
 
@@ -10,20 +10,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use common::ibc::{
+    balance_of, commitments, denom_trace, escrow, supply_of, transfer, voucher, wait_until,
+};
 use common::localnet::{balance, Localnet};
-use cosmos_sdk_proto::cosmos::bank::v1beta1::{
-    QueryBalanceRequest, QueryBalanceResponse, QuerySupplyOfRequest, QuerySupplyOfResponse,
-};
-use cosmos_sdk_proto::Any;
-use ibc_proto::ibc::applications::transfer::v1::{
-    MsgTransfer, QueryDenomTraceRequest, QueryDenomTraceResponse, QueryEscrowAddressRequest,
-    QueryEscrowAddressResponse,
-};
 use ibc_proto::ibc::core::client::v1::Height;
 use proof_sdk::keystore::Keystore;
 use proof_sdk::{Address, KeyType, PrivateKey};
-use prost::Message;
-use sha2::{Digest, Sha256};
 
 const PASSWORD: &str = "relayer-test";
 const FUNDS: u128 = 1_000_000_000_000;
@@ -58,87 +51,6 @@ fn relayer(config: &Path, args: &[&str]) -> serde_json::Value {
     serde_json::from_str(text.lines().last().unwrap_or("null")).expect("json output")
 }
 
-async fn balance_of(rpc: &proof_sdk::rpc::RpcClient, addr: &Address, denom: &str) -> u128 {
-    let r: QueryBalanceResponse = rpc
-        .grpc_query(
-            "/cosmos.bank.v1beta1.Query/Balance",
-            &QueryBalanceRequest {
-                address: addr.to_string(),
-                denom: denom.into(),
-            },
-            None,
-        )
-        .await
-        .unwrap();
-    r.balance.map_or(0, |c| c.amount.parse().unwrap())
-}
-
-async fn supply_of(rpc: &proof_sdk::rpc::RpcClient, denom: &str) -> u128 {
-    let r: QuerySupplyOfResponse = rpc
-        .grpc_query(
-            "/cosmos.bank.v1beta1.Query/SupplyOf",
-            &QuerySupplyOfRequest {
-                denom: denom.into(),
-            },
-            None,
-        )
-        .await
-        .unwrap();
-    r.amount.map_or(0, |c| c.amount.parse().unwrap())
-}
-
-async fn escrow(rpc: &proof_sdk::rpc::RpcClient, channel: &str) -> Address {
-    let r: QueryEscrowAddressResponse = rpc
-        .grpc_query(
-            "/ibc.applications.transfer.v1.Query/EscrowAddress",
-            &QueryEscrowAddressRequest {
-                port_id: "transfer".into(),
-                channel_id: channel.into(),
-            },
-            None,
-        )
-        .await
-        .unwrap();
-    r.escrow_address.parse().unwrap()
-}
-
-fn transfer(
-    from: &Address,
-    to: &Address,
-    channel: &str,
-    denom: &str,
-    amount: u128,
-    timeout: (u64, u64),
-) -> Any {
-    Any {
-        type_url: "/ibc.applications.transfer.v1.MsgTransfer".into(),
-        value: MsgTransfer {
-            source_port: "transfer".into(),
-            source_channel: channel.into(),
-            token: Some(ibc_proto::cosmos::base::v1beta1::Coin {
-                denom: denom.into(),
-                amount: amount.to_string(),
-            }),
-            sender: from.to_string(),
-            receiver: to.to_string(),
-            timeout_height: Some(Height {
-                revision_number: timeout.0,
-                revision_height: timeout.1,
-            }),
-            timeout_timestamp: 0,
-            memo: String::new(),
-        }
-        .encode_to_vec(),
-    }
-}
-
-fn voucher(trace: &str) -> String {
-    format!(
-        "ibc/{}",
-        hex::encode_upper(Sha256::digest(trace.as_bytes()))
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_chains_through_our_relayer() {
     let keys = tempfile::tempdir().unwrap();
@@ -164,12 +76,14 @@ id = "ibca-1"
 rpc = "http://127.0.0.1:{}"
 key = "relayer"
 keyring = "{k}"
+trusting_period_secs = 60
 
 [[chains]]
 id = "ibcb-1"
 rpc = "http://127.0.0.1:{}"
 key = "relayer"
 keyring = "{k}"
+trusting_period_secs = 60
 
 [[paths]]
 name = "ab"
@@ -216,20 +130,9 @@ b = {{ chain = "ibcb-1" }}
     let ibc_denom = voucher(&format!("transfer/{chan_b}/uxyz"));
     assert_eq!(balance_of(rb, &user_addr, &ibc_denom).await, 1_000);
     assert_eq!(supply_of(rb, &ibc_denom).await, 1_000);
-    let trace: QueryDenomTraceResponse = rb
-        .grpc_query(
-            "/ibc.applications.transfer.v1.Query/DenomTrace",
-            &QueryDenomTraceRequest {
-                hash: ibc_denom.trim_start_matches("ibc/").into(),
-            },
-            None,
-        )
-        .await
-        .unwrap();
-    let t = trace.denom_trace.unwrap();
     assert_eq!(
-        (t.path.as_str(), t.base_denom.as_str()),
-        (format!("transfer/{chan_b}").as_str(), "uxyz")
+        denom_trace(rb, &ibc_denom).await,
+        (format!("transfer/{chan_b}"), "uxyz".to_string())
     );
     // The acknowledgement goes back to A on the next clear.
     let r = relayer(&config, &["clear", "--path", "ab"]);
@@ -291,6 +194,8 @@ b = {{ chain = "ibcb-1" }}
     grpc_answers(a.rpc(0), 54, &chan_a).await;
     refusals(&a, &b, &keys, &user, &chan_a, &ibc_denom).await;
     restart_clears_pending(&a, &b, &config, &user, &chan_a, &ibc_denom).await;
+    clients_refreshed(&a, &b, &keys, &config).await;
+    frozen_client_refuses(&a, &b, &keys, &config, &user, &chan_a, &ibc_denom).await;
 }
 
 /// The gRPC server answers the router's services at the height asked, and says so; a missing
@@ -500,12 +405,13 @@ async fn restart_clears_pending(
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
+            .map(Running)
             .unwrap()
     };
     let escrow_a = escrow(ra, chan_a).await;
     let held_b = balance_of(rb, &user_addr, ibc_denom).await;
     let far = (1, rb.latest_height().await.unwrap() + 10_000);
-    let mut relayer = spawn();
+    let relayer = spawn();
     for _ in 0..3 {
         a.send_ok(
             user,
@@ -518,8 +424,7 @@ async fn restart_clears_pending(
         balance_of(rb, &user_addr, ibc_denom).await == held_b + 30
     })
     .await;
-    relayer.kill().unwrap(); // SIGKILL
-    relayer.wait().unwrap();
+    drop(relayer); // SIGKILL
     for _ in 0..2 {
         a.send_ok(
             user,
@@ -528,7 +433,7 @@ async fn restart_clears_pending(
         )
         .await;
     }
-    let mut relayer = spawn();
+    let relayer = spawn();
     wait_until(
         "the restarted relayer clears the two sent while it was down",
         || async { balance_of(rb, &user_addr, ibc_denom).await == held_b + 50 },
@@ -536,23 +441,10 @@ async fn restart_clears_pending(
     .await;
     // Every acknowledgement returns: nothing stays committed on A.
     wait_until("every acknowledgement is back on A", || async {
-        let r: ibc_proto::ibc::core::channel::v1::QueryPacketCommitmentsResponse = ra
-            .grpc_query(
-                "/ibc.core.channel.v1.Query/PacketCommitments",
-                &ibc_proto::ibc::core::channel::v1::QueryPacketCommitmentsRequest {
-                    port_id: "transfer".into(),
-                    channel_id: chan_a.into(),
-                    pagination: None,
-                },
-                None,
-            )
-            .await
-            .unwrap();
-        r.commitments.is_empty()
+        commitments(ra, chan_a).await == 0
     })
     .await;
-    relayer.kill().unwrap();
-    relayer.wait().unwrap();
+    drop(relayer);
     // Conserved to the unit: A's escrow is exactly the voucher supply on B.
     assert_eq!(
         balance_of(ra, &escrow_a, "uxyz").await,
@@ -561,17 +453,268 @@ async fn restart_clears_pending(
     );
 }
 
-async fn wait_until<F, Fut>(what: &str, mut cond: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
+/// `header` with its app hash replaced and its commit signed again by `validator`: a second
+/// block at the same height, as a validator of the reference chain that signs two would make.
+fn conflicting(
+    header: &ibc_proto::ibc::lightclients::tendermint::v1::Header,
+    chain_id: &str,
+    validator: &ed25519_dalek::SigningKey,
+) -> ibc_proto::ibc::lightclients::tendermint::v1::Header {
+    use ed25519_dalek::Signer as _;
+    use tendermint::block::{signed_header::SignedHeader, CommitSig};
+    let mut sh = SignedHeader::try_from(header.signed_header.clone().unwrap()).unwrap();
+    let mut forged = sh.header().clone();
+    forged.app_hash = tendermint::AppHash::try_from(vec![0xAB; 32]).unwrap();
+    let mut commit = sh.commit().clone();
+    commit.block_id.hash = forged.hash();
+    let chain: tendermint::chain::Id = chain_id.parse().unwrap();
+    for (i, sig) in commit.signatures.iter_mut().enumerate() {
+        if let CommitSig::BlockIdFlagCommit {
+            validator_address,
+            timestamp,
+            signature,
+        } = sig
+        {
+            let vote = tendermint::vote::Vote {
+                vote_type: tendermint::vote::Type::Precommit,
+                height: commit.height,
+                round: commit.round,
+                block_id: Some(commit.block_id),
+                timestamp: Some(*timestamp),
+                validator_address: *validator_address,
+                validator_index: (i as u32).try_into().unwrap(),
+                signature: None,
+                extension: vec![],
+                extension_signature: None,
+            };
+            let bytes = vote.into_signable_vec(chain.clone());
+            *signature = Some(
+                tendermint::Signature::try_from(validator.sign(&bytes).to_bytes().as_slice())
+                    .unwrap(),
+            );
+        }
+    }
+    sh = SignedHeader::new(forged, commit).unwrap();
+    let mut out = header.clone();
+    out.signed_header = Some(sh.into());
+    out
+}
+
+/// A relayer process, SIGKILLed when dropped (also when the test fails while it runs).
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `proof-relayer start` on `config`, logging to `log`; returns once it relays.
+async fn start_relayer(config: &Path, log: &Path) -> Running {
+    let child = Command::new(relayer_bin())
+        .arg("--config")
+        .arg(config)
+        .arg("start")
+        .env("PROOF_KEYRING_PASSWORD", PASSWORD)
+        .env("RUST_LOG", "proof_relayer=info")
+        .stderr(std::fs::File::create(log).unwrap())
+        .spawn()
+        .unwrap();
+    let running = Running(child);
+    wait_until("the relayer is up", || async {
+        std::fs::read_to_string(log)
+            .unwrap_or_default()
+            .contains("relaying")
+    })
+    .await;
+    running
+}
+
+/// The latest height of the reference chain `client` on `host` knows.
+async fn client_height(host: &proof_relayer::chain::Chain, client: &str) -> u64 {
+    proof_relayer::client::client_state(host, client)
+        .await
+        .unwrap()
+        .latest_height
+        .unwrap()
+        .revision_height
+}
+
+/// With no packets to carry updates, the running relayer still updates both clients once a
+/// third of their trusting period (60 s here) has passed, so neither expires.
+async fn clients_refreshed(a: &Localnet, b: &Localnet, keys: &tempfile::TempDir, config: &Path) {
+    let (ca, cb) = (relayer_chain(a, 54, keys), relayer_chain(b, 55, keys));
+    let client = "07-tendermint-0";
+    let (was_a, was_b) = (
+        client_height(&ca, client).await,
+        client_height(&cb, client).await,
+    );
+    let mut cfg = proof_relayer::config::Config::load(config).unwrap();
+    cfg.global.clear_interval_blocks = 2;
+    let often = keys.path().join("often.toml");
+    cfg.save(&often).unwrap();
+    let log = keys.path().join("often.log");
+    let relayer = start_relayer(&often, &log).await;
+    let refreshed = || {
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .matches("refreshed client")
+            .count()
+    };
+    wait_until("the relayer refreshes both clients", || async {
+        refreshed() >= 2
+    })
+    .await;
+    assert!(client_height(&ca, client).await > was_a);
+    assert!(client_height(&cb, client).await > was_b);
+    // Refreshed, they are not due again for another 20 s.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    drop(relayer);
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(logged.matches("refreshed client").count(), 2, "{logged}");
+    assert!(!logged.contains("WARN"), "{logged}");
+}
+
+/// A header that conflicts with the reference chain's own block, fed to a client: the running
+/// relayer sees the update, checks it against the chain and submits the evidence, which
+/// freezes the client; a frozen client then refuses a packet with a genuine proof, and any
+/// further update.
+async fn frozen_client_refuses(
+    a: &Localnet,
+    b: &Localnet,
+    keys: &tempfile::TempDir,
+    config: &Path,
+    user: &PrivateKey,
+    chan_a: &str,
+    ibc_denom: &str,
+) {
+    use ibc_proto::ibc::core::channel::v1::MsgRecvPacket;
+    use ibc_proto::ibc::core::client::v1::{
+        MsgUpdateClient, QueryClientStatusRequest, QueryClientStatusResponse,
+    };
+    let (ca, cb) = (relayer_chain(a, 54, keys), relayer_chain(b, 55, keys));
+    let (ra, rb) = (a.rpc(0), b.rpc(0));
+    let client_b = "07-tendermint-0";
+    let user_addr = user.address();
+    let update = |header: ibc_proto::ibc::lightclients::tendermint::v1::Header| {
+        proof_relayer::client::tx_any(
+            "/ibc.core.client.v1.MsgUpdateClient",
+            &MsgUpdateClient {
+                client_id: client_b.into(),
+                client_message: Some(proof_relayer::client::ibc_any(
+                    proof_relayer::client::HEADER_URL,
+                    &header,
+                )),
+                signer: cb.signer(),
+            },
+        )
+    };
+    let status = || async {
+        let r: QueryClientStatusResponse = rb
+            .grpc_query(
+                "/ibc.core.client.v1.Query/ClientStatus",
+                &QueryClientStatusRequest {
+                    client_id: client_b.into(),
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        r.status
+    };
+
+    // A packet sent while no relayer runs, and B's client taken (genuinely) to A's header
+    // `at + 1`, whose app hash proves it.
+    let far = (1, rb.latest_height().await.unwrap() + 10_000);
+    let h = a
+        .send_ok(
+            user,
+            vec![transfer(&user_addr, &user_addr, chan_a, "uxyz", 3, far)],
+            400_000,
+        )
+        .await;
+    let sent = ca.block_events(h).await.unwrap();
+    let packet = proof_relayer::packets::Packet::from_event(
+        sent.iter().find(|e| e.kind == "send_packet").unwrap(),
+    )
+    .unwrap();
+    let at = ra.latest_height().await.unwrap();
+    if let Some(u) = proof_relayer::client::update_msg(&cb, &ca, client_b, at + 1)
+        .await
+        .unwrap()
+    {
+        cb.send(vec![u]).await.unwrap();
+    }
+
+    // The relayer runs, told to leave that packet alone (no clearing on start).
+    let quiet = keys.path().join("quiet.toml");
+    let mut cfg = proof_relayer::config::Config::load(config).unwrap();
+    cfg.global.clear_on_start = false;
+    cfg.global.clear_interval_blocks = 100_000;
+    cfg.save(&quiet).unwrap();
+    let log = keys.path().join("quiet.log");
+    let relayer = start_relayer(&quiet, &log).await;
+
+    // A second block at `at + 2`, signed by A's one validator: the client accepts it.
+    ca.wait_for(at + 2).await.unwrap();
+    let genuine = proof_relayer::client::header(&ca, at + 1, at + 2)
+        .await
+        .unwrap();
+    let validator = match a.nodes[0].keys().1 {
+        PrivateKey::Ed25519(k) => k,
+        _ => unreachable!("consensus keys are ed25519"),
+    };
+    cb.send(vec![update(conflicting(&genuine, &a.chain_id, &validator))])
+        .await
+        .unwrap();
     let start = std::time::Instant::now();
-    while !cond().await {
+    while status().await != "Frozen" {
         assert!(
             start.elapsed() < Duration::from_secs(90),
-            "timed out: {what}"
+            "the relayer did not freeze the client:\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
         );
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
+    drop(relayer);
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("submitting the evidence"),
+        "the relayer did not say why:\n{logged}"
+    );
+
+    // The packet, proven against the genuine consensus state the client holds: refused.
+    let supply_b = supply_of(rb, ibc_denom).await;
+    let path = format!(
+        "commitments/ports/transfer/channels/{chan_a}/sequences/{}",
+        packet.sequence
+    );
+    let (_, proof) = ca.query_proven(&path, at).await.unwrap();
+    let e = cb
+        .send(vec![proof_relayer::client::tx_any(
+            "/ibc.core.channel.v1.MsgRecvPacket",
+            &MsgRecvPacket {
+                packet: Some(packet.to_raw()),
+                proof_commitment: proof,
+                proof_height: Some(Height {
+                    revision_number: 1,
+                    revision_height: at + 1,
+                }),
+                signer: cb.signer(),
+            },
+        )])
+        .await
+        .unwrap_err();
+    assert!(format!("{e:#}").to_lowercase().contains("frozen"), "{e:#}");
+    assert_eq!(supply_of(rb, ibc_denom).await, supply_b, "nothing minted");
+    // Nor does it take genuine updates any more.
+    ca.wait_for(at + 4).await.unwrap();
+    let later = proof_relayer::client::header(&ca, at + 1, at + 4)
+        .await
+        .unwrap();
+    assert!(
+        cb.send(vec![update(later)]).await.is_err(),
+        "a frozen client updated"
+    );
 }

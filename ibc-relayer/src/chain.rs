@@ -166,6 +166,16 @@ impl Chain {
         Ok(out)
     }
 
+    /// The events of block `height`, or `None` while its results are not stored yet: CometBFT
+    /// reports a block as the latest once it is saved, a moment before its results are.
+    pub async fn block_events_when_stored(&self, height: u64) -> Result<Option<Vec<BlockEvent>>> {
+        match self.block_events(height).await {
+            Ok(ev) => Ok(Some(ev)),
+            Err(e) if format!("{e:#}").contains("could not find results for height") => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Sends `msgs` in one transaction and waits for it to be committed; a transaction that
     /// was committed but failed is an error carrying the chain's log.
     pub async fn send(&self, msgs: Vec<Any>) -> Result<TxResult> {

@@ -8,6 +8,7 @@ use cosmos_sdk_proto::cosmos::staking::v1beta1::{QueryParamsRequest, QueryParams
 use ibc_proto::google::protobuf::{Any as IbcAny, Duration as ProtoDuration};
 use ibc_proto::ibc::core::client::v1::{
     Height, MsgCreateClient, MsgUpdateClient, QueryClientStateRequest, QueryClientStateResponse,
+    QueryConsensusStateRequest, QueryConsensusStateResponse,
 };
 use ibc_proto::ibc::core::commitment::v1::MerkleRoot;
 use ibc_proto::ibc::lightclients::tendermint::v1::{ClientState, ConsensusState, Fraction, Header};
@@ -212,9 +213,86 @@ pub async fn update_msg(
     )))
 }
 
+/// The consensus state `client_id` on `host` holds for `height` of its reference chain.
+pub async fn consensus_state(
+    host: &Chain,
+    client_id: &str,
+    height: Height,
+) -> Result<ConsensusState> {
+    let r: QueryConsensusStateResponse = host
+        .grpc(
+            "/ibc.core.client.v1.Query/ConsensusState",
+            &QueryConsensusStateRequest {
+                client_id: client_id.into(),
+                revision_number: height.revision_number,
+                revision_height: height.revision_height,
+                latest_height: false,
+            },
+            None,
+        )
+        .await?;
+    let any = r.consensus_state.ok_or_else(|| {
+        anyhow!(
+            "{}: client {client_id} has no consensus state at {}",
+            host.id(),
+            height.revision_height
+        )
+    })?;
+    ConsensusState::decode(any.value.as_slice()).context("undecodable consensus state")
+}
+
+/// Whether a client whose newest consensus state is `age` old should be updated now: once a
+/// third of its trusting period has passed (as Hermes does), which leaves two thirds for
+/// retries before it expires and only governance can revive it.
+pub fn refresh_due(age: Duration, trusting: Duration) -> bool {
+    age >= trusting / 3
+}
+
+/// `MsgUpdateClient` taking `client_id` on `host` to `reference`'s latest header if the client
+/// is due a refresh (ages measured in `reference`'s block time, not this machine's clock).
+pub async fn refresh_msg(host: &Chain, reference: &Chain, client_id: &str) -> Result<Option<Any>> {
+    let cs = client_state(host, client_id).await?;
+    let latest = cs.latest_height.unwrap_or_default();
+    let learned = consensus_state(host, client_id, latest)
+        .await?
+        .timestamp
+        .unwrap_or_default();
+    let now_height = reference.latest_height().await?;
+    let now: tendermint_proto::google::protobuf::Timestamp = reference
+        .signed_header(now_height)
+        .await?
+        .header
+        .time
+        .into();
+    let age = Duration::from_secs((now.seconds - learned.seconds).max(0) as u64);
+    let trusting = cs.trusting_period.unwrap_or_default();
+    let trusting = Duration::from_secs(trusting.seconds.max(0) as u64);
+    if !refresh_due(age, trusting) {
+        return Ok(None);
+    }
+    update_msg(host, reference, client_id, now_height).await
+}
+
 /// The client id a `create_client` event names.
 pub fn created_client_id(result: &proof_sdk::rpc::TxResult) -> Result<String> {
     result
         .event_attr("create_client", "client_id")
         .ok_or_else(|| anyhow!("no create_client event in {}", result.hash))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_is_refreshed_after_a_third_of_its_trusting_period() {
+        let trusting = Duration::from_secs(14 * 24 * 3600);
+        assert!(!refresh_due(Duration::from_secs(3600), trusting));
+        assert!(!refresh_due(
+            trusting / 3 - Duration::from_secs(1),
+            trusting
+        ));
+        assert!(refresh_due(trusting / 3, trusting));
+        assert!(refresh_due(trusting, trusting));
+    }
 }

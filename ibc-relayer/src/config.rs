@@ -24,6 +24,9 @@ pub struct Global {
     /// How often (in the source chain's blocks) pending packets are looked for afresh, beside
     /// the events of each new block.
     pub clear_interval_blocks: u64,
+    /// Whether `start` first relays what state says is pending (Hermes's `clear_on_start`);
+    /// if not, that waits for the first interval.
+    pub clear_on_start: bool,
     /// Most messages in one transaction (one client update plus packets).
     pub max_msgs_per_tx: usize,
     /// How often a worker polls its chains for new blocks.
@@ -35,6 +38,7 @@ impl Default for Global {
         Global {
             metrics_addr: None,
             clear_interval_blocks: 50,
+            clear_on_start: true,
             max_msgs_per_tx: 100,
             poll_interval_ms: 200,
         }

@@ -4,14 +4,16 @@
 //!
 //! Layout: `config` (chains and paths), `chain` (one chain's RPC, proofs, headers, events and
 //! transactions), `client` (client states and headers), `handshake` (ICS-03/04 handshakes),
-//! `packets` (relay, timeouts, clearing from state), `supervisor` (a worker per path),
-//! `setup` (create what a path lacks), `metrics`.
+//! `packets` (relay, timeouts, clearing from state), `misbehaviour` (headers a client took,
+//! checked against the reference chain), `supervisor` (a worker per path), `setup` (create
+//! what a path lacks), `metrics`.
 
 pub mod chain;
 pub mod client;
 pub mod config;
 pub mod handshake;
 pub mod metrics;
+pub mod misbehaviour;
 pub mod packets;
 pub mod setup;
 pub mod supervisor;

@@ -22,6 +22,8 @@ pub struct Metrics {
     pub latency: HistogramVec,
     /// Failed relay steps (retried with backoff), by path.
     pub errors: IntCounterVec,
+    /// Conflicting headers found in a client of ours, by the chain holding the client.
+    pub misbehaviour: IntCounterVec,
 }
 
 impl Metrics {
@@ -67,7 +69,15 @@ impl Metrics {
             &["path"],
         )
         .expect("valid metric");
-        for c in [&relayed, &txs, &gas, &errors] {
+        let misbehaviour = IntCounterVec::new(
+            Opts::new(
+                "proof_relayer_misbehaviour_total",
+                "conflicting headers found in a client and submitted as evidence",
+            ),
+            &["chain"],
+        )
+        .expect("valid metric");
+        for c in [&relayed, &txs, &gas, &errors, &misbehaviour] {
             registry
                 .register(Box::new(c.clone()))
                 .expect("registered once");
@@ -86,6 +96,7 @@ impl Metrics {
             gas,
             latency,
             errors,
+            misbehaviour,
         })
     }
 

@@ -1,17 +1,20 @@
 //! The supervisor and its workers, as Hermes arranges them: one worker per channel path,
 //! following both chains block by block, relaying what each new block's events ask for, and
-//! clearing what state says is pending on start and every `clear_interval_blocks`. A failed
-//! step is retried with exponential backoff; what it was about stays pending.
+//! clearing what state says is pending on start and every `clear_interval_blocks`, and checking
+//! every header its two clients take against the chain it claims to be from. A failed step is
+//! retried with exponential backoff; what it was about stays pending.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, Context, Result};
 
 use crate::chain::{BlockEvent, Chain};
+use crate::client;
 use crate::config::{Global, PathConfig};
 use crate::metrics::Metrics;
+use crate::misbehaviour::{self, Verdict};
 use crate::packets::{self, Packet, Relayed, Side};
 
 /// Backoff after a failed step: doubling from 500 ms up to 30 s.
@@ -124,17 +127,23 @@ impl PathWorker {
         let poll = Duration::from_millis(self.global.poll_interval_ms.max(10));
         let mut a_to_b = Pending::default();
         let mut b_to_a = Pending::default();
+        // `update_client` events of the path's clients (on A, B's client; on B, A's) not yet
+        // checked against the reference chain.
+        let mut updates_a: Vec<BlockEvent> = Vec::new();
+        let mut updates_b: Vec<BlockEvent> = Vec::new();
         let mut next_a = self.a.latest_height().await? + 1;
         let mut next_b = self.b.latest_height().await? + 1;
         let mut failures = 0u32;
         let mut since_clear = 0u64;
-        let mut cleared = false;
+        let mut cleared = !self.global.clear_on_start;
         loop {
             if *stop.borrow() {
                 return Ok(());
             }
             let step: Result<()> = async {
                 if !cleared || since_clear >= self.global.clear_interval_blocks {
+                    self.refresh(&a, &b).await?;
+                    self.refresh(&b, &a).await?;
                     let r = self.clear().await?;
                     if r != Relayed::default() {
                         tracing::info!(path = %self.name, ?r, "cleared pending packets");
@@ -145,17 +154,25 @@ impl PathWorker {
                 }
                 let la = self.a.latest_height().await?;
                 while next_a <= la {
-                    let ev = self.a.block_events(next_a).await?;
+                    let Some(ev) = self.a.block_events_when_stored(next_a).await? else {
+                        break;
+                    };
                     Self::collect(&ev, &a.port, &a.channel, &mut a_to_b, &mut b_to_a);
+                    updates_a.extend(client_updates(&ev, &a.client));
                     next_a += 1;
                     since_clear += 1;
                 }
                 let lb = self.b.latest_height().await?;
                 while next_b <= lb {
-                    let ev = self.b.block_events(next_b).await?;
+                    let Some(ev) = self.b.block_events_when_stored(next_b).await? else {
+                        break;
+                    };
                     Self::collect(&ev, &b.port, &b.channel, &mut b_to_a, &mut a_to_b);
+                    updates_b.extend(client_updates(&ev, &b.client));
                     next_b += 1;
                 }
+                self.check_updates(&a, &b, &mut updates_a).await?;
+                self.check_updates(&b, &a, &mut updates_b).await?;
                 self.direction(&a, &b, &mut a_to_b, max, "a->b").await?;
                 self.direction(&b, &a, &mut b_to_a, max, "b->a").await?;
                 Ok(())
@@ -179,6 +196,85 @@ impl PathWorker {
                         _ = stop.changed() => {}
                     }
                 }
+            }
+        }
+    }
+
+    /// Updates `host`'s client of `reference` if it went a third of its trusting period
+    /// without one (no packets to carry updates), so it never expires.
+    async fn refresh(&self, host: &Side<'_>, reference: &Side<'_>) -> Result<()> {
+        if let Some(msg) = client::refresh_msg(host.chain, reference.chain, &host.client).await? {
+            host.chain
+                .send(vec![msg])
+                .await
+                .with_context(|| format!("refreshing {}", host.client))?;
+            tracing::info!(path = %self.name, chain = %host.chain.id(), client = %host.client, "refreshed client");
+        }
+        Ok(())
+    }
+
+    /// Checks the headers `host`'s client of `reference` took; a conflicting one is answered
+    /// with its evidence at once. Headers ahead of the reference chain wait; the rest are done.
+    /// On an error, what was not done yet stays for the retry.
+    async fn check_updates(
+        &self,
+        host: &Side<'_>,
+        reference: &Side<'_>,
+        updates: &mut Vec<BlockEvent>,
+    ) -> Result<()> {
+        let mut waiting = Vec::new();
+        let mut todo = std::mem::take(updates).into_iter();
+        while let Some(ev) = todo.next() {
+            match self.check_update(host, reference, &ev).await {
+                Ok(true) => {}
+                Ok(false) => waiting.push(ev),
+                Err(e) => {
+                    waiting.push(ev);
+                    waiting.extend(todo);
+                    *updates = waiting;
+                    return Err(e.context(format!("checking an update of {}", host.client)));
+                }
+            }
+        }
+        *updates = waiting;
+        Ok(())
+    }
+
+    /// One update: `Ok(false)` if it must wait for the reference chain to reach its height.
+    async fn check_update(
+        &self,
+        host: &Side<'_>,
+        reference: &Side<'_>,
+        ev: &BlockEvent,
+    ) -> Result<bool> {
+        match misbehaviour::check_update(host.chain, reference.chain, &host.client, ev).await? {
+            Verdict::Genuine | Verdict::NotAHeader => Ok(true),
+            Verdict::Ahead(_) => Ok(false),
+            Verdict::Conflict { height, evidence } => {
+                let frozen = client::client_state(host.chain, &host.client)
+                    .await?
+                    .frozen_height
+                    .is_some_and(|h| h.revision_height > 0);
+                if frozen {
+                    return Ok(true);
+                }
+                tracing::error!(
+                    path = %self.name,
+                    chain = %host.chain.id(),
+                    client = %host.client,
+                    height,
+                    "the client took a header that conflicts with {}'s own block: submitting the evidence",
+                    reference.chain.id()
+                );
+                host.chain
+                    .send(vec![*evidence])
+                    .await
+                    .context("submitting misbehaviour")?;
+                self.metrics
+                    .misbehaviour
+                    .with_label_values(&[host.chain.id()])
+                    .inc();
+                Ok(true)
             }
         }
     }
@@ -223,6 +319,17 @@ impl PathWorker {
         }
         Ok(())
     }
+}
+
+/// The `update_client` events of `client_id` among one block's events.
+fn client_updates<'e>(
+    events: &'e [BlockEvent],
+    client_id: &'e str,
+) -> impl Iterator<Item = BlockEvent> + 'e {
+    events
+        .iter()
+        .filter(move |e| e.kind == "update_client" && e.get("client_id").ok() == Some(client_id))
+        .cloned()
 }
 
 #[cfg(test)]

@@ -6,9 +6,12 @@
 //! proofd testnet ... --genesis-accounts-file accounts.json      # fund the senders
 //! proof-loadgen run --node http://127.0.0.1:26657 --rate 1000 --duration 30 --count 2000 --seed bench
 //! proof-loadgen sweep --node ... --rates 500,1000,2000 --duration 30 --count 2000 --seed bench
+//! proof-loadgen run ... --ibc-channel channel-0 --amount 1uxyz --gas 400000 --fee 10000uxyz
+//! proof-loadgen ibc-report --a http://127.0.0.1:26657 --b ... --channel channel-0 --from-a H --from-b H
 //! ```
 
 mod deploy;
+mod ibc;
 mod keys;
 mod metrics;
 mod run;
@@ -112,6 +115,10 @@ struct LoadArgs {
     /// instead of sending `--amount`.
     #[arg(long)]
     token: Option<String>,
+    /// IBC workload: each tx is an ICS-20 transfer of `--amount` on this channel of port
+    /// `transfer`, to the recipient's address on the counterparty.
+    #[arg(long, conflicts_with = "token")]
+    ibc_channel: Option<String>,
     #[arg(long, value_enum, default_value = "text")]
     output: Output,
     /// No progress lines on stderr.
@@ -144,6 +151,31 @@ enum Cmd {
         /// Tokens each sender starts with.
         #[arg(long, default_value_t = 1_000_000_000)]
         per_sender: u128,
+    },
+    /// What became of the ICS-20 packets sent on a channel of chain A to chain B: counts, the
+    /// relay rate, and latency per direction in blocks and seconds (from both chains' blocks).
+    IbcReport {
+        /// Chain A's CometBFT RPC (where the packets were sent).
+        #[arg(long)]
+        a: String,
+        /// Chain B's CometBFT RPC.
+        #[arg(long)]
+        b: String,
+        /// The channel on A the packets left by.
+        #[arg(long)]
+        channel: String,
+        /// First height of A to read (before the load started).
+        #[arg(long)]
+        from_a: u64,
+        /// First height of B to read.
+        #[arg(long)]
+        from_b: u64,
+        /// First wait up to this many seconds until every packet on the channel is
+        /// acknowledged (or timed out).
+        #[arg(long, default_value_t = 0)]
+        wait_secs: u64,
+        #[arg(long, value_enum, default_value = "text")]
+        output: Output,
     },
     /// One load run at a fixed rate.
     Run {
@@ -191,6 +223,7 @@ fn run_opts(load: &LoadArgs, rate: f64) -> Result<RunOpts> {
         fee: parse_coins(&load.fee)?,
         amount: parse_coins(&load.amount)?,
         token: load.token.as_deref().map(str::parse).transpose()?,
+        ibc_channel: load.ibc_channel.clone(),
         quiet: load.quiet,
     })
 }
@@ -230,6 +263,28 @@ async fn main() -> Result<()> {
             let addr = deploy::deploy_token(&c, &chain_id, &s.keys[0], &wasm, &s.addrs, per_sender)
                 .await?;
             println!("{addr}");
+        }
+        Cmd::IbcReport {
+            a,
+            b,
+            channel,
+            from_a,
+            from_b,
+            wait_secs,
+            output,
+        } => {
+            let (a, b) = (
+                proof_sdk::rpc::RpcClient::new(&a)?,
+                proof_sdk::rpc::RpcClient::new(&b)?,
+            );
+            if wait_secs > 0 {
+                ibc::wait_settled(&a, &channel, std::time::Duration::from_secs(wait_secs)).await?;
+            }
+            let r = ibc::report(&a, &b, &channel, from_a, from_b).await?;
+            match output {
+                Output::Json => println!("{}", serde_json::to_string_pretty(&r)?),
+                Output::Text => ibc::print_text(&r),
+            }
         }
         Cmd::Run { rate, load } => {
             let opts = run_opts(&load, rate)?;

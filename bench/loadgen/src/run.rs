@@ -80,6 +80,9 @@ pub struct RunOpts {
     pub amount: Vec<Coin>,
     /// Contract workload: transfer 1 token of this cw20-style contract instead of `amount`.
     pub token: Option<Address>,
+    /// IBC workload: an ICS-20 MsgTransfer of `amount` on this channel (port `transfer`) to
+    /// the recipient's address on the counterparty, instead of a bank send.
+    pub ibc_channel: Option<String>,
     pub quiet: bool,
 }
 
@@ -219,6 +222,12 @@ struct Transfer {
 
 fn sign_transfer(senders: &Senders, opts: &RunOpts, chain_id: &str, t: Transfer) -> Vec<u8> {
     let msg = match &opts.token {
+        None if opts.ibc_channel.is_some() => ibc_transfer(
+            &senders.addrs[t.from],
+            &senders.addrs[t.to],
+            opts.ibc_channel.as_deref().unwrap_or_default(),
+            &opts.amount,
+        ),
         None => msgs::bank_send(&senders.addrs[t.from], &senders.addrs[t.to], &opts.amount),
         Some(token) => msgs::to_any(&MsgExecuteContract {
             sender: senders.addrs[t.from].to_string(),
@@ -242,6 +251,40 @@ fn sign_transfer(senders: &Senders, opts: &RunOpts, chain_id: &str, t: Transfer)
         &tx_params(opts, t.include_pubkey),
         chain_id,
     )
+}
+
+/// An ICS-20 transfer of the first coin of `amount` on `channel`, to `to` on the counterparty
+/// (the same bech32 account there), timing out an hour after signing: the load generator
+/// need not know the counterparty's height.
+fn ibc_transfer(
+    from: &Address,
+    to: &Address,
+    channel: &str,
+    amount: &[Coin],
+) -> cosmos_sdk_proto::Any {
+    use ibc_proto::ibc::applications::transfer::v1::MsgTransfer;
+    let coin = amount.first();
+    let in_an_hour = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        + Duration::from_secs(3600);
+    let msg = MsgTransfer {
+        source_port: "transfer".into(),
+        source_channel: channel.into(),
+        token: coin.map(|c| ibc_proto::cosmos::base::v1beta1::Coin {
+            denom: c.denom.clone(),
+            amount: c.amount.to_string(),
+        }),
+        sender: from.to_string(),
+        receiver: to.to_string(),
+        timeout_height: None,
+        timeout_timestamp: in_an_hour.as_nanos() as u64,
+        memo: String::new(),
+    };
+    cosmos_sdk_proto::Any {
+        type_url: "/ibc.applications.transfer.v1.MsgTransfer".into(),
+        value: msg.encode_to_vec(),
+    }
 }
 
 fn include_pubkey(mode: PubkeyMode, st: &SenderState, seq: u64) -> bool {

@@ -6,7 +6,8 @@
 //! and an outgoing connection of another node can take a listen port before its node binds it.
 //! Indices in use: 12-15 fault_partition (in network namespaces), 20-23 pos_localnet, 24-25
 //! upgrade_localnet, 30-33 + 38 pos_double_sign, 40-43 e2e_localnet, 44-47 fault_crash, 50-53
-//! e2e_wasm.
+//! e2e_wasm, 54-55 ibc_localnet, 56 rollup_operator, 58-59 hermes_localnet, 60-61
+//! rollup_localnet.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -25,6 +25,7 @@ use tendermint::abci::{request, response};
 use tendermint::v0_38::abci::{ConsensusRequest, ConsensusResponse};
 
 pub mod gov;
+pub mod ibc;
 pub mod localnet;
 pub mod pos;
 pub mod rollup;
