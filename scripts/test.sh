@@ -32,11 +32,11 @@ python3 scripts/import_circles.py chain/src cli/src sdk/src rollup/src ibc-relay
 step "contracts (wasm artifacts the proof-vm tests load, and the template's unit tests)"
 env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS bash contracts/build.sh
 (cd contracts && unset RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS && CARGO_TARGET_DIR="${CONTRACTS_TARGET_DIR:-$PWD/target}" cargo test --locked -p template -p rollup-msgs -p rollup-verifier -p xx -p amm-msgs -p amm -p yy-msgs -p yy --quiet)
-# Stock Hermes (issue 16's peer relayer) builds from crates.io once per machine: ~16 min of both
-# cores, more than the suite leaves idle only if it waits its turn. It builds now, beside the
-# tests, at idle priority (SCHED_IDLE: it gets only the CPU the tests leave, so their nodes keep
-# their timings), after the downloads of the two builds above (it would hold the package cache
-# against them); its own test runs last.
+# Stock Hermes (issue 16's peer relayer) builds from crates.io once per machine, 10-16 min of
+# both cores. The test stage leaves ~85 % of the CPU idle (its nodes wait for blocks), so Hermes
+# builds during it at idle priority (SCHED_IDLE: only CPU nothing else wants, so the nodes keep
+# their timings), started once the two builds above have their crates (its downloads would hold
+# the package cache against them); its own test runs last. With Hermes present this is a no-op.
 hermes_log="$(mktemp)"
 setsid chrt --idle 0 bash scripts/hermes.sh >"$hermes_log" 2>&1 &
 hermes_pid=$!

@@ -372,6 +372,51 @@ fn failed_message_still_pays_fee_and_bumps_sequence_out_of_gas_changes_nothing_e
 }
 
 #[test]
+fn simulate_accepts_a_sequence_ahead_of_the_committed_one() {
+    // A relayer pipelining transactions simulates the next one while its previous ones wait in
+    // the mempool: its sequence is ahead of the committed account's. Delivery still demands the
+    // exact sequence.
+    let alice = PrivateKey::generate(KeyType::Ed25519);
+    let mut app = App::new(&[(&alice, 1_000_000)]);
+    let to = PrivateKey::generate(KeyType::Ed25519).address();
+    app.block(vec![]);
+    let at = |sequence| {
+        sign_tx(
+            vec![msgs::bank_send(
+                &alice.address(),
+                &to,
+                &[Coin::new(1, "uxyz")],
+            )],
+            &[Signer {
+                key: &alice,
+                account_number: 0,
+                sequence,
+            }],
+            &params(),
+            CHAIN,
+        )
+    };
+    let simulate = |app: &App, tx: Vec<u8>| {
+        #[allow(deprecated)]
+        app.grpc::<_, SimulateResponse>(
+            "/cosmos.tx.v1beta1.Service/Simulate",
+            &SimulateRequest {
+                tx: None,
+                tx_bytes: tx,
+            },
+        )
+    };
+    assert!(simulate(&app, at(2)).is_ok(), "two ahead");
+    assert!(simulate(&app, at(0)).is_ok(), "the committed one");
+    assert!(
+        !app.check(&at(2)).code.is_ok(),
+        "CheckTx demands the exact sequence"
+    );
+    let r = app.block(vec![at(2).into()]);
+    assert!(!r.tx_results[0].code.is_ok(), "so does delivery");
+}
+
+#[test]
 fn multisend_and_simulate() {
     let alice = PrivateKey::generate(KeyType::Hybrid);
     let mut app = App::new(&[(&alice, 1_000_000)]);

@@ -114,6 +114,16 @@ impl Hermes {
             out.status,
             String::from_utf8_lossy(&out.stderr)
         );
+        // Hermes estimates gas by simulating; if that fails it falls back to `default_gas` and
+        // says so, and a batch bigger than that default then runs out of gas.
+        let failed_simulations: Vec<&serde_json::Value> = logs
+            .iter()
+            .filter(|l| simulation_failed(&l.to_string()))
+            .collect();
+        assert!(
+            failed_simulations.is_empty(),
+            "hermes {args:?}: simulation failed: {failed_simulations:#?}"
+        );
         Run {
             logs,
             result: result["result"].clone(),
@@ -179,6 +189,11 @@ impl Hermes {
         }
         count(&r.result)
     }
+}
+
+/// Whether Hermes's log says a gas simulation failed (it then falls back to `default_gas`).
+fn simulation_failed(log: &str) -> bool {
+    log.contains("failed to simulate") || log.contains("simulation failing")
 }
 
 /// Hermes's config: the chain entry of HERMES.md for each chain (its id and ports swapped in,
@@ -433,6 +448,13 @@ async fn two_chains_through_stock_hermes() {
     )
     .await;
     drop(running);
+    for log in [&log1, &log2] {
+        let text = std::fs::read_to_string(log).unwrap();
+        assert!(
+            !simulation_failed(&text),
+            "hermes start: simulation failed:\n{text}"
+        );
+    }
     assert_eq!(hermes.pending(id_a, &chan_a), 0);
 
     // Conserved to the unit: A's escrow is all of B's voucher supply, held by the user; the

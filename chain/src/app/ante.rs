@@ -138,7 +138,14 @@ pub fn run(
                 )));
             }
         };
-        if slot.sequence != acc.sequence {
+        // A simulation may carry a later sequence: a client (Hermes, say) estimating a
+        // transaction queued behind its own pending ones. The SDK simulates on the check state,
+        // which counts those; we simulate on the committed state, so accept what follows it.
+        let sequence_ok = match ctx.mode {
+            Mode::Simulate => slot.sequence >= acc.sequence,
+            _ => slot.sequence == acc.sequence,
+        };
+        if !sequence_ok {
             return Err(TxError::WrongSequence(format!(
                 "account sequence mismatch, expected {}, got {}",
                 acc.sequence, slot.sequence
